@@ -1,0 +1,3 @@
+sbin_PROGRAMS += audit/paraphe-auditd
+audit_paraphe_auditd_SOURCES = audit/auditd.c
+audit_paraphe_auditd_LDADD = $(CORE_LIBS)

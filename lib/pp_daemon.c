@@ -1,0 +1,145 @@
+#include "config.h"
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "pp_conf.h"
+#include "pp_daemon.h"
+#include "pp_json.h"
+#include "pp_log.h"
+#include "pp_p11.h"
+#include "pp_proc.h"
+#include "pp_store.h"
+
+struct pp_daemon_run {
+	const struct pp_daemon *d;
+	struct pp_daemon_ctx ctx;
+};
+
+static enum pp_err
+pp_daemon_health(struct pp_daemon_ctx *ctx, json_object *ans)
+{
+	struct pp_p11_info info;
+	json_object *tok;
+	enum pp_err hsm = pp_p11_health(ctx->p11, &info), db = pp_store_ping(ctx->store);
+
+	tok = json_object_new_object();
+	if (tok == NULL)
+		return PP_ERR_NOMEM;
+	json_object_object_add(ans, "token", tok);
+	if (pp_json_add_str(tok, "status", hsm == PP_OK ? "ok" : pp_err_code(hsm)) != PP_OK ||
+	    pp_json_add_str(tok, "label", info.label) != PP_OK ||
+	    pp_json_add_str(tok, "manufacturer", info.manufacturer) != PP_OK ||
+	    pp_json_add_str(tok, "model", info.model) != PP_OK ||
+	    pp_json_add_str(ans, "database", db == PP_OK ? "ok" : pp_err_code(db)) != PP_OK ||
+	    pp_json_add_str(ans, "version", PP_VERSION) != PP_OK ||
+	    pp_json_add_bool(ans, "ok", hsm == PP_OK && db == PP_OK) != PP_OK)
+		return PP_ERR_NOMEM;
+	return PP_OK;
+}
+
+static enum pp_err
+pp_daemon_dispatch(void *arg, const struct pp_ipc_peer *peer, json_object *req, json_object **out)
+{
+	struct pp_daemon_run *run = arg;
+	const char *op = pp_json_get_str(req, "op");
+	json_object *ans;
+	enum pp_err rc = PP_ERR_BAD_REQUEST;
+
+	if (op == NULL)
+		return PP_ERR_BAD_REQUEST;
+	ans = json_object_new_object();
+	if (ans == NULL || pp_json_add_int(ans, "v", PP_IPC_VERSION) != PP_OK ||
+	    pp_json_add_str(ans, "component", run->d->name) != PP_OK) {
+		json_object_put(ans);
+		return PP_ERR_NOMEM;
+	}
+	if (strcmp(op, "health") == 0)
+		rc = pp_daemon_health(&run->ctx, ans);
+	else
+		for (size_t i = 0; i < run->d->nops; i++)
+			if (strcmp(op, run->d->ops[i].op) == 0) {
+				rc = run->d->ops[i].fn(&run->ctx, peer, req, ans);
+				break;
+			}
+	if (rc != PP_OK) {
+		json_object_put(ans);
+		return rc;
+	}
+	*out = ans;
+	return PP_OK;
+}
+
+int
+pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
+{
+	struct pp_daemon_run run;
+	const char *conf_path = NULL, *sock, *user;
+	char err[512] = "", prog[32];
+	uid_t allowed[3];
+	size_t nallowed = 0;
+	int ch, fd = -1, status = 1;
+
+	memset(&run, 0, sizeof(run));
+	run.d = d;
+	snprintf(prog, sizeof(prog), "paraphe-%sd", d->name);
+	while ((ch = getopt(argc, argv, "c:")) != -1) {
+		if (ch != 'c') {
+			fprintf(stderr, "usage: %s -c config-file\n", prog);
+			return 2;
+		}
+		conf_path = optarg;
+	}
+	if (conf_path == NULL || optind != argc) {
+		fprintf(stderr, "usage: %s -c config-file\n", prog);
+		return 2;
+	}
+	pp_proc_signals();
+	pp_proc_no_dumps();
+	pp_log_open(prog, PP_LOG_INFO, PP_LOG_STDERR);
+	if (pp_conf_load(conf_path, &run.ctx.conf, err, sizeof(err)) != PP_OK) {
+		pp_err_log("configuration %s: %s", conf_path, err);
+		return 1;
+	}
+	struct pp_conf *conf = run.ctx.conf;
+	pp_log_open(prog, (enum pp_log_level)pp_log_level_parse(pp_conf_str(conf, "log", "level")),
+	    strcmp(pp_conf_str(conf, "log", "destination"), "syslog") == 0 ? PP_LOG_SYSLOG : PP_LOG_STDERR);
+	user = pp_conf_str(conf, "service", "user");
+	sock = pp_conf_str(conf, d->name, "socket");
+
+	if (pp_p11_open(pp_conf_str(conf, d->name, "pkcs11_module"), pp_conf_str(conf, d->name, "token_label"),
+	    pp_conf_str(conf, d->name, "pin_file"), pp_conf_str(conf, d->name, "softhsm2_conf"),
+	    &run.ctx.p11) != PP_OK)
+		goto out;
+	fd = pp_proc_listen_fd();
+	if (fd < 0 && pp_proc_unix_listen(sock, user, pp_conf_str(conf, "service", "group"), &fd) != PP_OK)
+		goto out;
+	/* Peers allowed: root, ourselves, and the service user. */
+	allowed[nallowed++] = 0;
+	if (*user) {
+		struct passwd *pw = getpwnam(user);
+		if (pw)
+			allowed[nallowed++] = pw->pw_uid;
+	}
+	if (pp_proc_drop(user, pp_conf_str(conf, "service", "group")) != PP_OK)
+		goto out;
+	allowed[nallowed++] = geteuid();
+	if (pp_store_open(conf, d->name, &run.ctx.store) != PP_OK)
+		goto out;
+	pp_info_log("%s %s listening on %s", prog, PP_VERSION, sock);
+	status = pp_ipc_serve(fd, allowed, nallowed, pp_daemon_dispatch, &run) == PP_OK ? 0 : 1;
+	pp_info_log("%s stopping", prog);
+out:
+	if (status != 0)
+		pp_err_log("%s could not start or failed", prog);
+	if (fd >= 0) {
+		close(fd);
+		unlink(sock);
+	}
+	pp_store_close(run.ctx.store);
+	pp_p11_close(run.ctx.p11);
+	pp_conf_free(conf);
+	pp_log_close();
+	return status;
+}

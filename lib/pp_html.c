@@ -1,0 +1,140 @@
+#include "config.h"
+#include <string.h>
+#include "pp_html.h"
+#include "pp_log.h"
+#include "pp_mem.h"
+
+struct pp_html {
+	char *dir;
+};
+
+enum pp_err
+pp_html_new(const char *templates_dir, struct pp_html **out)
+{
+	struct pp_html *h = pp_calloc(1, sizeof(*h));
+
+	if (h == NULL)
+		return PP_ERR_NOMEM;
+	h->dir = strdup(templates_dir);
+	if (h->dir == NULL) {
+		pp_free(h);
+		return PP_ERR_NOMEM;
+	}
+	nerr_init();
+	*out = h;
+	return PP_OK;
+}
+
+void
+pp_html_free(struct pp_html *h)
+{
+	if (h == NULL)
+		return;
+	free(h->dir);
+	pp_free(h);
+}
+
+static enum pp_err
+pp_html_nerr(NEOERR *err, const char *what)
+{
+	STRING s;
+
+	string_init(&s);
+	nerr_error_string(err, &s);
+	pp_err_log("template %s: %s", what, s.buf ? s.buf : "?");
+	string_clear(&s);
+	nerr_ignore(&err);
+	return PP_ERR_TEMPLATE;
+}
+
+enum pp_err
+pp_hdf_set(HDF *hdf, const char *name, const char *value)
+{
+	NEOERR *err = hdf_set_value(hdf, name, value ? value : "");
+
+	if (err != STATUS_OK) {
+		nerr_ignore(&err);
+		return PP_ERR_NOMEM;
+	}
+	return PP_OK;
+}
+
+enum pp_err
+pp_html_data(struct pp_html *h, const char *lang, HDF **out)
+{
+	char path[4096];
+	HDF *hdf = NULL;
+	NEOERR *err;
+
+	if (strcmp(lang, "en") != 0 && strcmp(lang, "fr") != 0)
+		return PP_ERR_INTERNAL;
+	if ((err = hdf_init(&hdf)) != STATUS_OK)
+		return pp_html_nerr(err, "init");
+	/* Auto-escaping for every variable of every page. */
+	if (pp_hdf_set(hdf, "Config.VarEscapeMode", "html") != PP_OK ||
+	    pp_hdf_set(hdf, "hdf.loadpaths.0", h->dir) != PP_OK ||
+	    pp_hdf_set(hdf, "Lang", lang) != PP_OK) {
+		hdf_destroy(&hdf);
+		return PP_ERR_NOMEM;
+	}
+	snprintf(path, sizeof(path), "%s/lang/%s.hdf", h->dir, lang);
+	if ((err = hdf_read_file(hdf, path)) != STATUS_OK) {
+		hdf_destroy(&hdf);
+		return pp_html_nerr(err, path);
+	}
+	*out = hdf;
+	return PP_OK;
+}
+
+static NEOERR *
+pp_html_out(void *ctx, char *s)
+{
+	return string_append((STRING *)ctx, s);
+}
+
+enum pp_err
+pp_html_render(struct pp_html *h, HDF *data, const char *tmpl, char **out, size_t *len)
+{
+	CSPARSE *cs = NULL;
+	STRING s;
+	NEOERR *err;
+	enum pp_err rc = PP_OK;
+
+	(void)h;
+	/* Template names are compiled-in constants; refuse anything else. */
+	for (const char *p = tmpl; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_' || *p == '.'))
+			return PP_ERR_INTERNAL;
+	if (pp_hdf_set(data, "Config.VarEscapeMode", "html") != PP_OK)
+		return PP_ERR_NOMEM;
+	string_init(&s);
+	if ((err = cs_init(&cs, data)) != STATUS_OK) {
+		rc = pp_html_nerr(err, tmpl);
+		goto done;
+	}
+	if ((err = cgi_register_strfuncs(cs)) != STATUS_OK) {
+		rc = pp_html_nerr(err, tmpl);
+		goto done;
+	}
+	if ((err = cs_parse_file(cs, tmpl)) != STATUS_OK) {
+		rc = pp_html_nerr(err, tmpl);
+		goto done;
+	}
+	if ((err = cs_render(cs, &s, pp_html_out)) != STATUS_OK) {
+		rc = pp_html_nerr(err, tmpl);
+		goto done;
+	}
+	*out = pp_malloc((size_t)s.len + 1);
+	if (*out == NULL) {
+		rc = PP_ERR_NOMEM;
+		goto done;
+	}
+	if (s.len)
+		memcpy(*out, s.buf, (size_t)s.len);
+	(*out)[s.len] = '\0';
+	*len = (size_t)s.len;
+done:
+	cs_destroy(&cs);
+	string_clear(&s);
+	return rc;
+}

@@ -1,0 +1,316 @@
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include "pp_ipc.h"
+#include "pp_json.h"
+#include "pp_log.h"
+#include "pp_mem.h"
+#include "pp_proc.h"
+
+static int64_t
+pp_ipc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Moves all of buf through fd before the deadline (fd non-blocking). */
+static enum pp_err
+pp_ipc_io(int fd, unsigned char *buf, size_t len, int writing, int64_t deadline)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = writing ? send(fd, buf + done, len - done, MSG_NOSIGNAL)
+		    : recv(fd, buf + done, len - done, 0);
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return PP_ERR_PROTO;	/* peer closed mid-frame */
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return PP_ERR_IO;
+		int64_t left = deadline - pp_ipc_now_ms();
+		if (left <= 0)
+			return PP_ERR_UNAVAILABLE;
+		struct pollfd p = { .fd = fd, .events = writing ? POLLOUT : POLLIN };
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+			return PP_ERR_IO;
+	}
+	return PP_OK;
+}
+
+static enum pp_err
+pp_ipc_send(int fd, json_object *msg, int64_t deadline)
+{
+	unsigned char hdr[4];
+	size_t len;
+	const char *s = pp_json_str(msg, &len);
+	enum pp_err rc;
+
+	if (s == NULL)
+		return PP_ERR_NOMEM;
+	if (len == 0 || len > PP_IPC_MAX)
+		return PP_ERR_INTERNAL;
+	hdr[0] = (unsigned char)(len >> 24);
+	hdr[1] = (unsigned char)(len >> 16);
+	hdr[2] = (unsigned char)(len >> 8);
+	hdr[3] = (unsigned char)len;
+	if ((rc = pp_ipc_io(fd, hdr, 4, 1, deadline)) != PP_OK)
+		return rc;
+	return pp_ipc_io(fd, (unsigned char *)(uintptr_t)s, len, 1, deadline);
+}
+
+enum pp_err
+pp_ipc_decode(const unsigned char *buf, size_t len, json_object **msg)
+{
+	json_object *o = NULL, *v;
+	enum pp_err rc;
+
+	rc = pp_json_parse((const char *)buf, len, PP_IPC_MAX_DEPTH, PP_IPC_MAX_MEMBERS, &o);
+	if (rc != PP_OK)
+		return PP_ERR_PROTO;
+	if (!json_object_object_get_ex(o, "v", &v) || !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) != PP_IPC_VERSION) {
+		json_object_put(o);
+		return PP_ERR_PROTO;
+	}
+	*msg = o;
+	return PP_OK;
+}
+
+/* Reads one frame.  OUT *msg; PP_ERR_PROTO on a malformed frame. */
+static enum pp_err
+pp_ipc_recv(int fd, int64_t deadline, json_object **msg)
+{
+	unsigned char hdr[4], *buf;
+	uint32_t len;
+	enum pp_err rc;
+
+	if ((rc = pp_ipc_io(fd, hdr, 4, 0, deadline)) != PP_OK)
+		return rc;
+	len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+	if (len == 0 || len > PP_IPC_MAX)
+		return PP_ERR_PROTO;
+	buf = pp_malloc(len);
+	if (buf == NULL)
+		return PP_ERR_NOMEM;
+	rc = pp_ipc_io(fd, buf, len, 0, deadline);
+	if (rc == PP_OK)
+		rc = pp_ipc_decode(buf, len, msg);
+	pp_free(buf);
+	return rc;
+}
+
+enum pp_err
+pp_ipc_call(const char *path, json_object *request, int timeout_ms, json_object **answer)
+{
+	struct sockaddr_un sa;
+	int64_t deadline = pp_ipc_now_ms() + timeout_ms;
+	enum pp_err rc;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return PP_ERR_CONFIG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1)
+		return PP_ERR_IO;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 && errno != EINPROGRESS) {
+		close(fd);
+		return PP_ERR_UNAVAILABLE;
+	}
+	rc = pp_ipc_send(fd, request, deadline);
+	if (rc == PP_OK)
+		rc = pp_ipc_recv(fd, deadline, answer);
+	close(fd);
+	if (rc == PP_ERR_IO)
+		rc = PP_ERR_UNAVAILABLE;
+	return rc;
+}
+
+/*
+ * Server.  One request is handled at a time, but connections are many: each
+ * has an input buffer filled as bytes arrive, so a slow or silent client
+ * cannot block the others (it is dropped after PP_IPC_IDLE_MS).
+ */
+#define PP_IPC_IDLE_MS 30000
+#define PP_IPC_REPLY_MS 5000
+
+struct pp_ipc_conn {
+	int fd;
+	struct pp_ipc_peer peer;
+	unsigned char hdr[4];
+	size_t hdr_got;
+	unsigned char *body;
+	size_t body_len, body_got;
+	int64_t last;
+};
+
+static void
+pp_ipc_conn_close(struct pp_ipc_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	pp_free(c->body);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+static int
+pp_ipc_allowed(uid_t uid, const uid_t *allowed, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (allowed[i] == uid)
+			return 1;
+	return 0;
+}
+
+static void
+pp_ipc_accept(int lfd, struct pp_ipc_conn *conns, const uid_t *allowed, size_t nallowed)
+{
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd == -1)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == -1 ||
+	    !pp_ipc_allowed(cred.uid, allowed, nallowed)) {
+		pp_warn_log("ipc: refused connection from uid %ld pid %ld",
+		    (long)cred.uid, (long)cred.pid);
+		close(fd);
+		return;
+	}
+	for (int i = 0; i < PP_IPC_MAX_CLIENTS; i++)
+		if (conns[i].fd < 0) {
+			conns[i].fd = fd;
+			conns[i].peer.pid = cred.pid;
+			conns[i].peer.uid = cred.uid;
+			conns[i].peer.gid = cred.gid;
+			conns[i].last = pp_ipc_now_ms();
+			return;
+		}
+	pp_warn_log("ipc: too many connections, refusing pid %ld", (long)cred.pid);
+	close(fd);
+}
+
+/* Reads what is available; handles a complete frame.  0 keep, -1 close. */
+static int
+pp_ipc_conn_read(struct pp_ipc_conn *c, pp_ipc_handler handler, void *ctx)
+{
+	ssize_t n;
+
+	c->last = pp_ipc_now_ms();
+	if (c->hdr_got < 4) {
+		n = recv(c->fd, c->hdr + c->hdr_got, 4 - c->hdr_got, 0);
+		if (n <= 0)
+			return (n < 0 && (errno == EAGAIN || errno == EINTR)) ? 0 : -1;
+		c->hdr_got += (size_t)n;
+		if (c->hdr_got < 4)
+			return 0;
+		c->body_len = (size_t)c->hdr[0] << 24 | (size_t)c->hdr[1] << 16 |
+		    (size_t)c->hdr[2] << 8 | c->hdr[3];
+		if (c->body_len == 0 || c->body_len > PP_IPC_MAX) {
+			pp_warn_log("ipc: pid %ld sent a frame of %zu bytes: closing",
+			    (long)c->peer.pid, c->body_len);
+			return -1;
+		}
+		c->body = pp_malloc(c->body_len);
+		if (c->body == NULL)
+			return -1;
+		c->body_got = 0;
+	}
+	n = recv(c->fd, c->body + c->body_got, c->body_len - c->body_got, 0);
+	if (n <= 0)
+		return (n < 0 && (errno == EAGAIN || errno == EINTR)) ? 0 : -1;
+	c->body_got += (size_t)n;
+	if (c->body_got < c->body_len)
+		return 0;
+
+	json_object *req = NULL, *ans = NULL;
+	enum pp_err rc = pp_ipc_decode(c->body, c->body_len, &req);
+	pp_free(c->body);
+	c->body = NULL;
+	c->hdr_got = 0;
+	if (rc != PP_OK) {
+		pp_warn_log("ipc: malformed message from pid %ld: closing", (long)c->peer.pid);
+		return -1;
+	}
+	rc = handler(ctx, &c->peer, req, &ans);
+	json_object_put(req);
+	if (rc != PP_OK) {
+		pp_warn_log("ipc: request from pid %ld refused (%s): closing",
+		    (long)c->peer.pid, pp_err_name(rc));
+		return -1;
+	}
+	rc = pp_ipc_send(c->fd, ans, pp_ipc_now_ms() + PP_IPC_REPLY_MS);
+	json_object_put(ans);
+	return rc == PP_OK ? 0 : -1;
+}
+
+enum pp_err
+pp_ipc_serve(int lfd, const uid_t *allowed, size_t nallowed, pp_ipc_handler handler, void *ctx)
+{
+	struct pp_ipc_conn conns[PP_IPC_MAX_CLIENTS];
+	struct pollfd pfd[PP_IPC_MAX_CLIENTS + 1];
+	int map[PP_IPC_MAX_CLIENTS + 1];
+	extern volatile sig_atomic_t pp_proc_stop;
+
+	for (int i = 0; i < PP_IPC_MAX_CLIENTS; i++) {
+		memset(&conns[i], 0, sizeof(conns[i]));
+		conns[i].fd = -1;
+	}
+	while (!pp_proc_stop) {
+		nfds_t n = 0;
+		pfd[n].fd = lfd;
+		pfd[n].events = POLLIN;
+		map[n++] = -1;
+		for (int i = 0; i < PP_IPC_MAX_CLIENTS; i++)
+			if (conns[i].fd >= 0) {
+				pfd[n].fd = conns[i].fd;
+				pfd[n].events = POLLIN;
+				map[n++] = i;
+			}
+		sigset_t mask;
+		sigprocmask(SIG_SETMASK, NULL, &mask);
+		sigdelset(&mask, SIGTERM);
+		sigdelset(&mask, SIGINT);
+		struct timespec ts = { 1, 0 };
+		int r = ppoll(pfd, n, &ts, &mask);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			pp_err_log("ipc: poll: %s", strerror(errno));
+			return PP_ERR_IO;
+		}
+		int64_t now = pp_ipc_now_ms();
+		for (nfds_t k = 1; k < n; k++) {
+			struct pp_ipc_conn *c = &conns[map[k]];
+			if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) {
+				if (pp_ipc_conn_read(c, handler, ctx) < 0)
+					pp_ipc_conn_close(c);
+			} else if (now - c->last > PP_IPC_IDLE_MS)
+				pp_ipc_conn_close(c);
+		}
+		if (pfd[0].revents & POLLIN)
+			pp_ipc_accept(lfd, conns, allowed, nallowed);
+	}
+	for (int i = 0; i < PP_IPC_MAX_CLIENTS; i++)
+		if (conns[i].fd >= 0)
+			pp_ipc_conn_close(&conns[i]);
+	return PP_OK;
+}

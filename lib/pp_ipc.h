@@ -1,0 +1,47 @@
+/*
+ * pp_ipc: the request/answer protocol of the daemons (SAM, audit) over unix
+ * stream sockets.
+ *
+ * Frame: 4-byte big-endian length (1..PP_IPC_MAX) then that many bytes of one
+ * JSON object.  Every request carries "v" (protocol version, PP_IPC_VERSION)
+ * and "op"; every answer carries "v" and "ok" (and "error" when not ok).
+ * The server checks the peer with SO_PEERCRED against its allow list before
+ * reading a byte, and closes the connection on anything malformed.
+ */
+#ifndef PP_IPC_H
+#define PP_IPC_H
+
+#include <sys/types.h>
+#include <json-c/json.h>
+#include "pp_err.h"
+
+#define PP_IPC_VERSION 1
+#define PP_IPC_MAX (64 * 1024)
+#define PP_IPC_MAX_DEPTH 8
+#define PP_IPC_MAX_MEMBERS 256
+#define PP_IPC_MAX_CLIENTS 64
+
+/* One request, one answer.  OUT *answer: new reference owned by caller.
+ * PP_ERR_UNAVAILABLE when the daemon cannot be reached in time. */
+enum pp_err pp_ipc_call(const char *path, json_object *request, int timeout_ms,
+    json_object **answer) PP_WUR;
+
+struct pp_ipc_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* Handles one request.  Return PP_OK with *answer set (new reference) to
+ * reply; any error closes the connection (it is logged by the server). */
+typedef enum pp_err (*pp_ipc_handler)(void *ctx, const struct pp_ipc_peer *peer,
+    json_object *request, json_object **answer);
+
+/* Serves lfd until pp_proc_stop.  allowed: uids that may connect. */
+enum pp_err pp_ipc_serve(int lfd, const uid_t *allowed, size_t nallowed,
+    pp_ipc_handler handler, void *ctx) PP_WUR;
+
+/* Frame helpers (exposed for tests and fuzzing). */
+enum pp_err pp_ipc_decode(const unsigned char *buf, size_t len, json_object **msg) PP_WUR;
+
+#endif

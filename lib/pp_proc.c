@@ -1,0 +1,192 @@
+#include "config.h"
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "pp_log.h"
+#include "pp_proc.h"
+#include "pp_util.h"
+
+volatile sig_atomic_t pp_proc_stop;
+static sigset_t pp_proc_waitmask;
+
+static void
+pp_proc_on_signal(int sig)
+{
+	(void)sig;
+	pp_proc_stop = 1;
+}
+
+void
+pp_proc_signals(void)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	umask(077);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = pp_proc_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &pp_proc_waitmask);
+	sigdelset(&pp_proc_waitmask, SIGTERM);
+	sigdelset(&pp_proc_waitmask, SIGINT);
+}
+
+int
+pp_proc_wait_fd(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec ts, *tsp = NULL;
+	int n;
+
+	if (pp_proc_stop)
+		return 0;
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+		tsp = &ts;
+	}
+	n = ppoll(&pfd, 1, tsp, &pp_proc_waitmask);
+	if (n < 0)
+		return errno == EINTR ? 0 : -1;
+	return n > 0 ? 1 : 0;
+}
+
+void
+pp_proc_no_dumps(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &rl);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+static enum pp_err
+pp_proc_ids(const char *user, const char *group, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL) {
+		pp_err_log("unknown user '%s'", user);
+		return PP_ERR_CONFIG;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	if (group && *group) {
+		struct group *gr = getgrnam(group);
+		if (gr == NULL) {
+			pp_err_log("unknown group '%s'", group);
+			return PP_ERR_CONFIG;
+		}
+		*gid = gr->gr_gid;
+	}
+	return PP_OK;
+}
+
+enum pp_err
+pp_proc_drop(const char *user, const char *group)
+{
+	uid_t uid;
+	gid_t gid;
+	enum pp_err rc;
+
+	if (geteuid() != 0 || user == NULL || *user == '\0')
+		return PP_OK;
+	if ((rc = pp_proc_ids(user, group, &uid, &gid)) != PP_OK)
+		return rc;
+	if (uid == 0) {
+		pp_err_log("service.user must not be root");
+		return PP_ERR_CONFIG;
+	}
+	/* Order matters: supplementary groups, then gid, then uid. */
+	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+	    setresuid(uid, uid, uid) == -1) {
+		pp_err_log("cannot switch to %s: %s", user, strerror(errno));
+		return PP_ERR_CONFIG;
+	}
+	if (setuid(0) != -1 || geteuid() != uid || getegid() != gid) {
+		pp_err_log("privilege drop to %s did not stick", user);
+		return PP_ERR_CONFIG;
+	}
+	pp_info_log("running as %s (uid %u)", user, (unsigned)uid);
+	return PP_OK;
+}
+
+int
+pp_proc_listen_fd(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int64_t p, n;
+
+	if (pid == NULL || fds == NULL)
+		return -1;
+	if (pp_strtonum(pid, strlen(pid), 1, INT32_MAX, &p) != PP_OK || p != getpid())
+		return -1;
+	if (pp_strtonum(fds, strlen(fds), 1, 64, &n) != PP_OK)
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return 3;	/* SD_LISTEN_FDS_START */
+}
+
+enum pp_err
+pp_proc_unix_listen(const char *path, const char *user, const char *group, int *out)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		pp_err_log("socket path too long: %s", path);
+		return PP_ERR_CONFIG;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			pp_err_log("%s exists and is not a socket", path);
+			return PP_ERR_CONFIG;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return PP_ERR_IO;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 || listen(fd, 128) == -1) {
+		pp_err_log("cannot listen on %s: %s", path, strerror(errno));
+		close(fd);
+		return PP_ERR_IO;
+	}
+	if (chmod(path, 0660) == -1) {
+		close(fd);
+		return PP_ERR_IO;
+	}
+	if (geteuid() == 0 && user && *user) {
+		uid_t uid;
+		gid_t gid;
+		if (pp_proc_ids(user, group, &uid, &gid) != PP_OK || chown(path, uid, gid) == -1) {
+			close(fd);
+			return PP_ERR_CONFIG;
+		}
+	}
+	*out = fd;
+	return PP_OK;
+}

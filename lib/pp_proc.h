@@ -1,0 +1,34 @@
+/*
+ * pp_proc: process life: signals, privilege drop, hardening, listen sockets.
+ */
+#ifndef PP_PROC_H
+#define PP_PROC_H
+
+#include <signal.h>
+#include "pp_err.h"
+
+/* Set by SIGTERM/SIGINT once pp_proc_signals() ran. */
+extern volatile sig_atomic_t pp_proc_stop;
+
+/* SIGTERM and SIGINT set pp_proc_stop and are blocked except inside
+ * pp_proc_wait_fd (so a wait can never miss them); SIGPIPE is ignored;
+ * umask 077. */
+void pp_proc_signals(void);
+/* Waits until fd is readable, or a stop signal arrives, or timeout_ms
+ * passes (-1: forever).  Returns 1 readable, 0 timeout or stop, -1 error. */
+int pp_proc_wait_fd(int fd, int timeout_ms);
+/* No core dumps, not ptrace-attachable by other users (processes that hold
+ * secrets call it first thing). */
+void pp_proc_no_dumps(void);
+/* When running as root and user is not empty: switch to user (and group,
+ * or the user's primary group) for good; verified afterwards.  Not root:
+ * nothing to do. */
+enum pp_err pp_proc_drop(const char *user, const char *group) PP_WUR;
+/* Socket activation (systemd): the first passed fd when LISTEN_PID is us,
+ * else -1. */
+int pp_proc_listen_fd(void);
+/* Unix stream socket at path (stale socket removed), mode 0660, owned by
+ * user/group when given and running as root.  OUT *fd. */
+enum pp_err pp_proc_unix_listen(const char *path, const char *user, const char *group, int *fd) PP_WUR;
+
+#endif

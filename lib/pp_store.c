@@ -1,0 +1,96 @@
+#include "config.h"
+#include <string.h>
+#include "pp_conf.h"
+#include "pp_log.h"
+#include "pp_store.h"
+
+enum pp_err
+pp_store_open_with(const struct pp_store_ops *ops, const char *location, int busy_ms,
+    const struct pp_migration *m, size_t n, struct pp_store **out)
+{
+	struct pp_store *s = NULL;
+	enum pp_err rc;
+
+	if ((rc = ops->open(location, busy_ms, &s)) != PP_OK)
+		return rc;
+	if ((rc = ops->migrate(s, m, n)) != PP_OK) {
+		ops->close(s);
+		return rc;
+	}
+	*out = s;
+	return PP_OK;
+}
+
+enum pp_err
+pp_store_open(const struct pp_conf *conf, const char *domain, struct pp_store **out)
+{
+	const struct pp_migration *m;
+	size_t n;
+
+	m = pp_schema_migrations(domain, &n);
+	if (m == NULL) {
+		pp_err_log("no schema for storage domain '%s'", domain);
+		return PP_ERR_INTERNAL;
+	}
+	/* Only one backend today; pp_conf validation refuses any other. */
+	return pp_store_open_with(&pp_store_sqlite_ops, pp_conf_str(conf, "database", domain),
+	    (int)pp_conf_int(conf, "database", "busy_timeout_ms"), m, n, out);
+}
+
+void
+pp_store_close(struct pp_store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+enum pp_err
+pp_store_exec(struct pp_store *s, const char *sql, const struct pp_val *binds, size_t nbinds,
+    pp_store_row_fn fn, void *ctx, int64_t *changes)
+{
+	return s->ops->exec(s, sql, binds, nbinds, fn, ctx, changes);
+}
+
+enum pp_err
+pp_store_begin(struct pp_store *s)
+{
+	return s->ops->begin(s);
+}
+
+enum pp_err
+pp_store_commit(struct pp_store *s)
+{
+	return s->ops->commit(s);
+}
+
+enum pp_err
+pp_store_rollback(struct pp_store *s)
+{
+	return s->ops->rollback(s);
+}
+
+enum pp_err
+pp_store_version(struct pp_store *s, int *version)
+{
+	return s->ops->version(s, version);
+}
+
+static enum pp_err
+pp_store_ping_row(void *ctx, const struct pp_val *cols, size_t ncols)
+{
+	int *ok = ctx;
+
+	*ok = ncols == 1 && cols[0].type == PP_VAL_INT && cols[0].i == 1;
+	return PP_OK;
+}
+
+enum pp_err
+pp_store_ping(struct pp_store *s)
+{
+	int ok = 0;
+	enum pp_err rc = pp_store_exec(s, "SELECT 1", NULL, 0, pp_store_ping_row, &ok, NULL);
+
+	if (rc != PP_OK)
+		return rc;
+	return ok ? PP_OK : PP_ERR_DB;
+}

@@ -1,0 +1,306 @@
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include "pp_log.h"
+#include "pp_mem.h"
+#include "pp_store.h"
+
+/* Prepared statements are cached by the address of their (compiled-in) SQL
+ * text, so a hot statement is prepared once per process. */
+#define PP_SQLITE_CACHE 64
+
+struct pp_sqlite {
+	struct pp_store base;	/* must be first */
+	sqlite3 *db;
+	struct {
+		const char *sql;
+		sqlite3_stmt *stmt;
+	} cache[PP_SQLITE_CACHE];
+};
+
+static enum pp_err
+pp_sqlite_err(struct pp_sqlite *s, int rc, const char *what)
+{
+	pp_err_log("sqlite %s: %s (%d)", what, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc), rc);
+	return rc == SQLITE_NOMEM ? PP_ERR_NOMEM : PP_ERR_DB;
+}
+
+static void
+pp_sqlite_close(struct pp_store *base)
+{
+	struct pp_sqlite *s = (struct pp_sqlite *)base;
+
+	if (s == NULL)
+		return;
+	for (int i = 0; i < PP_SQLITE_CACHE; i++)
+		sqlite3_finalize(s->cache[i].stmt);
+	sqlite3_close(s->db);
+	pp_free(s);
+}
+
+static enum pp_err
+pp_sqlite_simple(struct pp_sqlite *s, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		pp_err_log("sqlite: %s", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return rc == SQLITE_NOMEM ? PP_ERR_NOMEM : PP_ERR_DB;
+	}
+	return PP_OK;
+}
+
+static enum pp_err
+pp_sqlite_open(const char *location, int busy_ms, struct pp_store **out)
+{
+	struct pp_sqlite *s;
+	int rc;
+
+	s = pp_calloc(1, sizeof(*s));
+	if (s == NULL)
+		return PP_ERR_NOMEM;
+	s->base.ops = &pp_store_sqlite_ops;
+	rc = sqlite3_open_v2(location, &s->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
+	if (rc != SQLITE_OK) {
+		enum pp_err e = pp_sqlite_err(s, rc, location);
+		pp_sqlite_close(&s->base);
+		return e;
+	}
+	sqlite3_busy_timeout(s->db, busy_ms);
+	/* WAL for concurrent readers, full sync for durability, foreign keys
+	 * enforced, no loading of extensions, no trusted schema tricks. */
+	if (pp_sqlite_simple(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	    " PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;") != PP_OK) {
+		pp_sqlite_close(&s->base);
+		return PP_ERR_DB;
+	}
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	*out = &s->base;
+	return PP_OK;
+}
+
+static enum pp_err
+pp_sqlite_prepare(struct pp_sqlite *s, const char *sql, sqlite3_stmt **out)
+{
+	int slot = -1, rc;
+
+	for (int i = 0; i < PP_SQLITE_CACHE; i++) {
+		if (s->cache[i].sql == sql) {
+			sqlite3_reset(s->cache[i].stmt);
+			sqlite3_clear_bindings(s->cache[i].stmt);
+			*out = s->cache[i].stmt;
+			return PP_OK;
+		}
+		if (slot < 0 && s->cache[i].sql == NULL)
+			slot = i;
+	}
+	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+	if (rc != SQLITE_OK)
+		return pp_sqlite_err(s, rc, "prepare");
+	if (slot >= 0) {
+		s->cache[slot].sql = sql;
+		s->cache[slot].stmt = *out;
+	}
+	return PP_OK;
+}
+
+static void
+pp_sqlite_release(struct pp_sqlite *s, sqlite3_stmt *stmt)
+{
+	for (int i = 0; i < PP_SQLITE_CACHE; i++)
+		if (s->cache[i].stmt == stmt) {
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			return;
+		}
+	sqlite3_finalize(stmt);
+}
+
+static enum pp_err
+pp_sqlite_exec(struct pp_store *base, const char *sql, const struct pp_val *binds, size_t nbinds,
+    pp_store_row_fn fn, void *ctx, int64_t *changes)
+{
+	struct pp_sqlite *s = (struct pp_sqlite *)base;
+	struct pp_val cols[32];
+	sqlite3_stmt *stmt;
+	enum pp_err rc;
+	int src;
+
+	if ((rc = pp_sqlite_prepare(s, sql, &stmt)) != PP_OK)
+		return rc;
+	if ((size_t)sqlite3_bind_parameter_count(stmt) != nbinds) {
+		pp_err_log("sqlite: statement wants %d values, %zu given",
+		    sqlite3_bind_parameter_count(stmt), nbinds);
+		pp_sqlite_release(s, stmt);
+		return PP_ERR_INTERNAL;
+	}
+	for (size_t i = 0; i < nbinds; i++) {
+		int b = (int)i + 1;
+		switch (binds[i].type) {
+		case PP_VAL_NULL:
+			src = sqlite3_bind_null(stmt, b);
+			break;
+		case PP_VAL_INT:
+			src = sqlite3_bind_int64(stmt, b, binds[i].i);
+			break;
+		case PP_VAL_TEXT:
+			src = sqlite3_bind_text64(stmt, b, binds[i].p, binds[i].len, SQLITE_TRANSIENT, SQLITE_UTF8);
+			break;
+		case PP_VAL_BLOB:
+			src = sqlite3_bind_blob64(stmt, b, binds[i].p, binds[i].len, SQLITE_TRANSIENT);
+			break;
+		default:
+			src = SQLITE_MISUSE;
+			break;
+		}
+		if (src != SQLITE_OK) {
+			rc = pp_sqlite_err(s, src, "bind");
+			pp_sqlite_release(s, stmt);
+			return rc;
+		}
+	}
+	for (;;) {
+		src = sqlite3_step(stmt);
+		if (src == SQLITE_DONE)
+			break;
+		if (src != SQLITE_ROW) {
+			rc = pp_sqlite_err(s, src, "step");
+			pp_sqlite_release(s, stmt);
+			return rc;
+		}
+		if (fn == NULL)
+			continue;
+		int n = sqlite3_column_count(stmt);
+		if (n > 32)
+			n = 32;
+		for (int c = 0; c < n; c++) {
+			memset(&cols[c], 0, sizeof(cols[c]));
+			switch (sqlite3_column_type(stmt, c)) {
+			case SQLITE_INTEGER:
+				cols[c].type = PP_VAL_INT;
+				cols[c].i = sqlite3_column_int64(stmt, c);
+				break;
+			case SQLITE_TEXT:
+				cols[c].type = PP_VAL_TEXT;
+				cols[c].p = sqlite3_column_text(stmt, c);
+				cols[c].len = (size_t)sqlite3_column_bytes(stmt, c);
+				break;
+			case SQLITE_BLOB:
+				cols[c].type = PP_VAL_BLOB;
+				cols[c].p = sqlite3_column_blob(stmt, c);
+				cols[c].len = (size_t)sqlite3_column_bytes(stmt, c);
+				break;
+			default:
+				cols[c].type = PP_VAL_NULL;
+				break;
+			}
+		}
+		if ((rc = fn(ctx, cols, (size_t)n)) != PP_OK) {
+			pp_sqlite_release(s, stmt);
+			return rc;
+		}
+	}
+	if (changes)
+		*changes = sqlite3_changes64(s->db);
+	pp_sqlite_release(s, stmt);
+	return PP_OK;
+}
+
+static enum pp_err
+pp_sqlite_begin(struct pp_store *base)
+{
+	return pp_sqlite_simple((struct pp_sqlite *)base, "BEGIN IMMEDIATE");
+}
+
+static enum pp_err
+pp_sqlite_commit(struct pp_store *base)
+{
+	return pp_sqlite_simple((struct pp_sqlite *)base, "COMMIT");
+}
+
+static enum pp_err
+pp_sqlite_rollback(struct pp_store *base)
+{
+	struct pp_sqlite *s = (struct pp_sqlite *)base;
+
+	if (sqlite3_get_autocommit(s->db))
+		return PP_OK;
+	return pp_sqlite_simple(s, "ROLLBACK");
+}
+
+static enum pp_err
+pp_sqlite_version_row(void *ctx, const struct pp_val *cols, size_t ncols)
+{
+	int *v = ctx;
+
+	if (ncols == 1 && cols[0].type == PP_VAL_INT)
+		*v = (int)cols[0].i;
+	return PP_OK;
+}
+
+static enum pp_err
+pp_sqlite_version(struct pp_store *base, int *version)
+{
+	*version = 0;
+	return pp_sqlite_exec(base, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+	    NULL, 0, pp_sqlite_version_row, version, NULL);
+}
+
+static enum pp_err
+pp_sqlite_migrate(struct pp_store *base, const struct pp_migration *m, size_t n)
+{
+	struct pp_sqlite *s = (struct pp_sqlite *)base;
+	enum pp_err rc;
+	int cur;
+
+	rc = pp_sqlite_simple(s, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    " version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
+	    " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))");
+	if (rc != PP_OK)
+		return rc;
+	if ((rc = pp_sqlite_version(base, &cur)) != PP_OK)
+		return rc;
+	if ((size_t)cur > n) {
+		pp_err_log("database schema version %d is newer than this program (%zu): refusing", cur, n);
+		return PP_ERR_DB;
+	}
+	for (size_t i = (size_t)cur; i < n; i++) {
+		if (m[i].version != (int)i + 1) {
+			pp_err_log("migration list out of order at %zu", i);
+			return PP_ERR_INTERNAL;
+		}
+		if ((rc = pp_sqlite_begin(base)) != PP_OK)
+			return rc;
+		if ((rc = pp_sqlite_simple(s, m[i].sql)) != PP_OK)
+			goto undo;
+		struct pp_val b[2] = { PP_VAL_I(m[i].version), PP_VAL_S(m[i].description) };
+		rc = pp_sqlite_exec(base, "INSERT INTO schema_migrations (version, description) VALUES (?, ?)",
+		    b, 2, NULL, NULL, NULL);
+		if (rc != PP_OK)
+			goto undo;
+		if ((rc = pp_sqlite_commit(base)) != PP_OK)
+			goto undo;
+		pp_info_log("database migrated to version %d: %s", m[i].version, m[i].description);
+	}
+	return PP_OK;
+undo:
+	pp_sqlite_rollback(base);
+	return rc;
+}
+
+const struct pp_store_ops pp_store_sqlite_ops = {
+	.name = "sqlite",
+	.open = pp_sqlite_open,
+	.close = pp_sqlite_close,
+	.migrate = pp_sqlite_migrate,
+	.exec = pp_sqlite_exec,
+	.begin = pp_sqlite_begin,
+	.commit = pp_sqlite_commit,
+	.rollback = pp_sqlite_rollback,
+	.version = pp_sqlite_version,
+};

@@ -1,0 +1,46 @@
+/*
+ * pp_util: small, bounded helpers for untrusted bytes and secrets.
+ */
+#ifndef PP_UTIL_H
+#define PP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pp_err.h"
+
+/* A length-counted view of bytes it does not own. */
+struct pp_str {
+	const char *p;
+	size_t len;
+};
+
+/* Parses a whole decimal integer in [min, max]: no sign for min >= 0, no
+ * spaces, no leading '+', no trailing bytes.  OUT *out untouched on error. */
+enum pp_err pp_strtonum(const char *s, size_t len, int64_t min, int64_t max, int64_t *out) PP_WUR;
+/* Constant-time equality of two buffers of the same length. */
+int pp_ct_equal(const void *a, const void *b, size_t len);
+/* Wipes a secret so the compiler cannot elide it. */
+void pp_wipe(void *p, size_t len);
+/* 1 when s[0..len) is valid UTF-8 without NUL or C0 controls other than
+ * tab, CR, LF (allow_newlines); else 0. */
+int pp_utf8_valid(const char *s, size_t len, int allow_newlines);
+/* Lower-case hex of in[0..len) into out (2*len+1 bytes, NUL-terminated). */
+void pp_hex(const unsigned char *in, size_t len, char *out);
+
+/*
+ * Reads a secret (PIN) file: it must be a regular file owned by root or by
+ * the effective user, with no group or other permission bits.  At most
+ * cap-1 bytes; a trailing newline is dropped; buf is NUL-terminated.
+ * OUT *len: secret length.  The caller wipes buf with pp_wipe().
+ */
+enum pp_err pp_secret_file_read(const char *path, char *buf, size_t cap, size_t *len) PP_WUR;
+
+/* Reads a whole (non-secret) file up to max bytes; OUT *data malloc'd (NUL
+ * terminated), caller frees with pp_free. */
+enum pp_err pp_file_read(const char *path, size_t max, char **data, size_t *len) PP_WUR;
+
+/* Percent-decoding of application/x-www-form-urlencoded bytes ('+' = space)
+ * into out (at least len+1 bytes).  Invalid escapes are PP_ERR_FIELD_INVALID. */
+enum pp_err pp_url_decode(const char *in, size_t len, char *out, size_t *outlen) PP_WUR;
+
+#endif
