@@ -79,7 +79,7 @@ pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
 	char err[512] = "", prog[32];
 	uid_t allowed[3];
 	size_t nallowed = 0;
-	int ch, fd = -1, status = 1;
+	int ch, fd = -1, status = 1, own_socket = 0;
 
 	memset(&run, 0, sizeof(run));
 	run.d = d;
@@ -113,8 +113,11 @@ pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
 	    &run.ctx.p11) != PP_OK)
 		goto out;
 	fd = pp_proc_listen_fd();
-	if (fd < 0 && pp_proc_unix_listen(sock, user, pp_conf_str(conf, "service", "group"), &fd) != PP_OK)
-		goto out;
+	if (fd < 0) {
+		if (pp_proc_unix_listen(sock, user, pp_conf_str(conf, "service", "group"), &fd) != PP_OK)
+			goto out;
+		own_socket = 1;
+	}
 	/* Peers allowed: root, ourselves, and the service user. */
 	allowed[nallowed++] = 0;
 	if (*user) {
@@ -133,10 +136,10 @@ pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
 out:
 	if (status != 0)
 		pp_err_log("%s could not start or failed", prog);
-	if (fd >= 0) {
+	if (fd >= 0)
 		close(fd);
+	if (own_socket)
 		unlink(sock);
-	}
 	pp_store_close(run.ctx.store);
 	pp_p11_close(run.ctx.p11);
 	pp_conf_free(conf);

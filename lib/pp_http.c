@@ -789,7 +789,7 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 	const char *conf_path = NULL, *sock, *ca;
 	char err[512] = "";
 	FCGX_Request fr;
-	int fd = -1, ch, status = 1;
+	int fd = -1, ch, status = 1, own_socket = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.app = app;
@@ -828,9 +828,12 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 	/* Socket first (it may need root for its directory), then drop
 	 * privileges, then open the database as the service user. */
 	fd = pp_proc_listen_fd();
-	if (fd < 0 && pp_proc_unix_listen(sock, pp_conf_str(ctx.conf, "service", "user"),
-	    pp_conf_str(ctx.conf, "service", "group"), &fd) != PP_OK)
-		goto out;
+	if (fd < 0) {
+		if (pp_proc_unix_listen(sock, pp_conf_str(ctx.conf, "service", "user"),
+		    pp_conf_str(ctx.conf, "service", "group"), &fd) != PP_OK)
+			goto out;
+		own_socket = 1;
+	}
 	if (pp_proc_drop(pp_conf_str(ctx.conf, "service", "user"),
 	    pp_conf_str(ctx.conf, "service", "group")) != PP_OK)
 		goto out;
@@ -871,6 +874,8 @@ out:
 		app->fini(&ctx);
 	if (fd >= 0)
 		close(fd);
+	if (own_socket)
+		unlink(sock);
 	pp_store_close(ctx.store);
 	pp_html_free(ctx.html);
 	pp_cert_issuers_free(ctx.issuers);

@@ -1,0 +1,4 @@
+</main>
+<footer class="foot"><p><?cs var:L.footer ?></p></footer>
+</body>
+</html>
