@@ -1,0 +1,10 @@
+# Integration tests: real nginx, plugins, daemons and SoftHSMv2 on loopback.
+INTEGRATION_TESTS = \
+	tests/integration/t_lifecycle.sh \
+	tests/integration/t_tls.sh \
+	tests/integration/t_requests.sh
+TESTS += $(INTEGRATION_TESTS)
+EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(BASH)
+AM_TESTS_ENVIRONMENT = top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)'; export top_srcdir top_builddir;

@@ -1,0 +1,151 @@
+# Integration test harness: a whole Paraphe instance (real nginx, the three
+# plugins, both daemons, throwaway SoftHSMv2 tokens) in a temporary state
+# directory on free loopback ports, driven with curl.
+#
+# A test script sources this file, calls pp_up, runs checks, and ends with
+# pp_finish (which prints "N passed, M failed" and sets the exit status).
+# pp_down runs on exit whatever happens.  KEEP=1 keeps the directory.
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
+
+PP_PASS=0
+PP_FAIL=0
+PP_TMP=""
+STATE=""
+
+ok() { PP_PASS=$((PP_PASS + 1)); printf 'ok %d - %s\n' $((PP_PASS + PP_FAIL)) "$1"; }
+not_ok() {
+	PP_FAIL=$((PP_FAIL + 1))
+	printf 'not ok %d - %s\n' $((PP_PASS + PP_FAIL)) "$1"
+	[ -n "${2:-}" ] && printf '#   %s\n' "$2" | head -c 2000
+	return 0
+}
+# check DESC CMD...: passes when CMD succeeds.
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d" "command failed: $*"; fi; }
+
+# A free base port such that base, base+1, base+2 are all free.
+pp_pick_base() {
+	local used base i busy
+	used=$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -u)
+	for i in $(seq 1 100); do
+		base=$((20000 + (RANDOM * 7 + $$ + i * 13) % 40000))
+		busy=0
+		for p in $base $((base + 1)) $((base + 2)); do
+			grep -qx "$p" <<<"$used" && busy=1
+		done
+		[ $busy -eq 0 ] && { echo "$base"; return 0; }
+	done
+	return 1
+}
+
+pp_up() {
+	PP_TMP=$(mktemp -d /tmp/pp-it.XXXXXX)
+	chmod 0755 "$PP_TMP"
+	trap pp_down EXIT
+	STATE=$PP_TMP/state
+	BASE=$(pp_pick_base) || { echo "no free ports" >&2; exit 99; }
+	PUB=https://127.0.0.1:$BASE
+	SCA=https://127.0.0.1:$((BASE + 1))
+	CON=https://127.0.0.1:$((BASE + 2))
+	"$top_srcdir/scripts/paraphe-init" "$STATE" "$BASE" "$top_srcdir" >"$PP_TMP/init.log" 2>&1 || {
+		cat "$PP_TMP/init.log" >&2
+		echo "Bail out! paraphe-init failed"
+		exit 99
+	}
+	PKI=$STATE/pki
+	CA=$PKI/root-ca.crt
+	SCA_CERT=(--cert "$PKI/sca/sca-demo.crt" --key "$PKI/sca/sca-demo.key")
+	STAFF_CERT=(--cert "$PKI/staff/operator.crt" --key "$PKI/staff/operator.key")
+	NOTARY_CERT=(--cert "$PKI/notary/notary-demo.crt" --key "$PKI/notary/notary-demo.key")
+	if ! "$top_srcdir/scripts/paraphe-supervise" start "$STATE" "$top_builddir" >"$PP_TMP/start.log" 2>&1; then
+		cat "$PP_TMP/start.log" >&2
+		tail -n 30 "$STATE"/log/*.log >&2 || true
+		echo "Bail out! the service did not start"
+		exit 99
+	fi
+}
+
+pp_down() {
+	[ -n "$STATE" ] && [ -d "$STATE" ] || return 0
+	"$top_srcdir/scripts/paraphe-supervise" stop "$STATE" >/dev/null 2>&1 || true
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "# kept $PP_TMP"
+	elif [ $PP_FAIL -gt 0 ]; then
+		# Keep the logs of a failing run next to the test log.
+		tail -n 40 "$STATE"/log/*.log 2>/dev/null | sed 's/^/# /' || true
+		rm -rf "$PP_TMP"
+	else
+		rm -rf "$PP_TMP"
+	fi
+	STATE=""
+}
+
+pp_finish() {
+	echo "$PP_PASS passed, $PP_FAIL failed"
+	[ $PP_FAIL -eq 0 ]
+}
+
+# http METHOD URL [curl args...]: sets CODE, BODY and HEADERS.
+http() {
+	local method=$1 url=$2
+	shift 2
+	local out=$PP_TMP/body hdr=$PP_TMP/headers
+	CODE=$(curl -s -o "$out" -D "$hdr" -w '%{http_code}' --max-time 10 --cacert "$CA" \
+		-X "$method" "$@" "$url") || CODE=000
+	BODY=$(cat "$out" 2>/dev/null || true)
+	HEADERS=$(cat "$hdr" 2>/dev/null || true)
+}
+
+# expect DESC STATUS [SUBSTRING]: the last http call answered STATUS and its
+# body contains SUBSTRING.
+expect() {
+	local desc=$1 status=$2 sub=${3:-}
+	if [ "$CODE" != "$status" ]; then
+		not_ok "$desc" "status $CODE, expected $status; body: ${BODY:0:300}"
+	elif [ -n "$sub" ] && [[ $BODY != *"$sub"* ]]; then
+		not_ok "$desc" "body lacks '$sub': ${BODY:0:300}"
+	else
+		ok "$desc"
+	fi
+}
+
+# expect_json_error DESC STATUS CODE: a JSON {"error": CODE, "error_description": ...}.
+expect_json_error() {
+	local desc=$1 status=$2 code=$3
+	if [ "$CODE" != "$status" ]; then
+		not_ok "$desc" "status $CODE, expected $status; body: ${BODY:0:300}"
+	elif [[ $BODY != *"\"error\":\"$code\""* ]] || [[ $BODY != *'"error_description":"'* ]]; then
+		not_ok "$desc" "not a JSON error '$code': ${BODY:0:300}"
+	elif ! grep -qi '^content-type: application/json' <<<"$HEADERS"; then
+		not_ok "$desc" "content type is not JSON"
+	else
+		ok "$desc"
+	fi
+}
+
+# PIDs of the instance: the supervised processes and nginx's workers.
+pp_instance_pids() {
+	local f pid
+	for f in "$STATE"/run/*.pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		echo "$pid"
+		pgrep -P "$pid" 2>/dev/null || true
+	done | sort -u
+}
+
+# None of the given PIDs is alive.
+pp_none_alive() {
+	local pid
+	for pid in "$@"; do
+		kill -0 "$pid" 2>/dev/null && return 1
+	done
+	return 0
+}
+
+# All six processes of the instance are alive.
+pp_all_running() { "$top_srcdir/scripts/paraphe-supervise" status "$STATE" >/dev/null; }
