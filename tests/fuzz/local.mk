@@ -1,0 +1,61 @@
+# Fuzz targets, one per parser of untrusted bytes.  Each is built twice:
+# with replay.c (always; `make check` replays the corpora, under ASan/UBSan
+# in the sanitizer build) and, with --enable-fuzzing (clang), as a libFuzzer
+# binary that `make fuzz` runs for FUZZ_SECONDS each.
+FUZZ_TARGETS = json http conf ipc cert
+FUZZ_CPPFLAGS = $(AM_CPPFLAGS)
+
+check_PROGRAMS += tests/fuzz/replay_json tests/fuzz/replay_http tests/fuzz/replay_conf \
+	tests/fuzz/replay_ipc tests/fuzz/replay_cert
+tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz_json.c tests/fuzz/replay.c
+tests_fuzz_replay_json_LDADD = $(CORE_LIBS)
+tests_fuzz_replay_http_SOURCES = tests/fuzz/fuzz_http.c tests/fuzz/replay.c
+tests_fuzz_replay_http_LDADD = $(CORE_LIBS)
+tests_fuzz_replay_conf_SOURCES = tests/fuzz/fuzz_conf.c tests/fuzz/replay.c
+tests_fuzz_replay_conf_LDADD = $(CORE_LIBS)
+tests_fuzz_replay_ipc_SOURCES = tests/fuzz/fuzz_ipc.c tests/fuzz/replay.c
+tests_fuzz_replay_ipc_LDADD = $(CORE_LIBS)
+tests_fuzz_replay_cert_SOURCES = tests/fuzz/fuzz_cert.c tests/fuzz/replay.c
+tests_fuzz_replay_cert_LDADD = $(CORE_LIBS)
+
+TESTS += tests/fuzz/replay.sh
+EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus
+
+if FUZZING
+noinst_PROGRAMS = tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_conf \
+	tests/fuzz/fuzz_ipc tests/fuzz/fuzz_cert
+FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_json_SOURCES = tests/fuzz/fuzz_json.c
+tests_fuzz_fuzz_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_json_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_json_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c
+tests_fuzz_fuzz_http_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_http_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_http_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_conf_SOURCES = tests/fuzz/fuzz_conf.c
+tests_fuzz_fuzz_conf_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_conf_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_conf_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz_ipc.c
+tests_fuzz_fuzz_ipc_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_ipc_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_ipc_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_cert_SOURCES = tests/fuzz/fuzz_cert.c
+tests_fuzz_fuzz_cert_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_cert_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_cert_LDADD = $(CORE_LIBS)
+
+FUZZ_SECONDS ?= 60
+fuzz: $(noinst_PROGRAMS)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz-work/$$t && \
+		echo "fuzzing $$t for $(FUZZ_SECONDS) s" && \
+		tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			fuzz-work/$$t $(srcdir)/tests/fuzz/corpus/$$t || exit 1; \
+	done
+else
+fuzz:
+	@echo "configure with --enable-fuzzing CC=clang to build the libFuzzer targets"; exit 1
+endif
+.PHONY: fuzz
