@@ -1,10 +1,22 @@
-# Data and scripts shipped with the sources (and in the release tarball).
-EXTRA_DIST += quickstart .ci/run README.md \
-	scripts/paraphe-init scripts/paraphe-supervise scripts/demo-pki scripts/hsm-init \
-	nginx/paraphe.conf.in nginx/headers.conf nginx/fastcgi.conf \
-	templates/head.cs templates/foot.cs templates/landing.cs templates/console_home.cs \
-	templates/error.cs templates/lang/en.hdf templates/lang/fr.hdf \
-	static/paraphe.css \
-	etc/paraphe.conf.example \
-	docs/ARCHITECTURE.md docs/OPERATIONS.md docs/CONFORMANCE.md docs/API.md \
-	systemd
+# Data installed with the programs, and files shipped in the release tarball.
+templatesdir = $(pkgdatadir)/templates
+dist_templates_DATA = templates/head.cs templates/foot.cs templates/landing.cs \
+	templates/console_home.cs templates/error.cs
+langdir = $(pkgdatadir)/templates/lang
+dist_lang_DATA = templates/lang/en.hdf templates/lang/fr.hdf
+staticdir = $(pkgdatadir)/static
+dist_static_DATA = static/paraphe.css
+nginxdir = $(pkgdatadir)/nginx
+dist_nginx_DATA = nginx/paraphe.conf.in nginx/headers.conf nginx/fastcgi.conf
+systemddir = $(pkgdatadir)/systemd
+dist_systemd_DATA = systemd/paraphe-auditd.service systemd/paraphe-samd.service \
+	systemd/paraphe-signer.service systemd/paraphe-signer.socket \
+	systemd/paraphe-sca.service systemd/paraphe-sca.socket \
+	systemd/paraphe-admin.service systemd/paraphe-admin.socket \
+	systemd/paraphe.target systemd/paraphe.tmpfiles systemd/paraphe.sysusers
+dist_doc_DATA = README.md docs/ARCHITECTURE.md docs/OPERATIONS.md docs/CONFORMANCE.md \
+	docs/API.md etc/paraphe.conf.example
+
+# The demo and test tooling: shipped in the tarball, not installed.
+EXTRA_DIST += quickstart .ci/run \
+	scripts/paraphe-init scripts/paraphe-supervise scripts/demo-pki scripts/hsm-init

@@ -1,6 +1,7 @@
 #include "config.h"
 #include <string.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -44,8 +45,17 @@ pp_cert_issuers_load(const char *path, struct pp_cert_issuers **out)
 		pp_free(iss);
 		return PP_ERR_CONFIG;
 	}
-	while (iss->n < PP_CERT_MAX_ISSUERS && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		if (iss->n == PP_CERT_MAX_ISSUERS) {
+			pp_err_log("%s holds more than %d CA certificates", path, PP_CERT_MAX_ISSUERS);
+			X509_free(x);
+			BIO_free(b);
+			pp_cert_issuers_free(iss);
+			return PP_ERR_CONFIG;
+		}
 		iss->ca[iss->n++] = x;
+	}
+	ERR_clear_error();
 	BIO_free(b);
 	if (iss->n == 0) {
 		pp_err_log("no certificate in issuing CA file %s", path);

@@ -76,7 +76,8 @@ pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
 {
 	struct pp_daemon_run run;
 	const char *conf_path = NULL, *sock, *user;
-	char err[512] = "", prog[32];
+	char err[512] = "";
+	static char prog[32];
 	uid_t allowed[3];
 	size_t nallowed = 0;
 	int ch, fd = -1, status = 1, own_socket = 0;

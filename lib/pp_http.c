@@ -614,9 +614,13 @@ pp_http_process(struct pp_req *req, const struct pp_http_in *in)
 		return PP_ERR_NOT_FOUND;
 	req->path = path;
 	req->query = pp_req_param(req, "QUERY_STRING");
-	if (strcmp(path, pp_http_health_route.path) == 0 && req->method != PP_POST)
+	if (strcmp(path, pp_http_health_route.path) == 0) {
+		if (req->method == PP_POST) {
+			req->allow = "GET, HEAD";
+			return PP_ERR_METHOD;
+		}
 		req->route = &pp_http_health_route;
-	else if ((rc = pp_http_route(req->ctx->app, path, req->method, &req->route, &allow)) != PP_OK) {
+	} else if ((rc = pp_http_route(req->ctx->app, path, req->method, &req->route, &allow)) != PP_OK) {
 		req->allow = allow;
 		return rc;
 	}
@@ -790,6 +794,7 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 	char err[512] = "";
 	FCGX_Request fr;
 	int fd = -1, ch, status = 1, own_socket = 0;
+	static char prog[32];
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.app = app;
@@ -805,12 +810,13 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 		return 2;
 	}
 	pp_proc_signals();
-	pp_log_open(app->name, PP_LOG_INFO, PP_LOG_STDERR);
+	snprintf(prog, sizeof(prog), "paraphe-%s", app->name);
+	pp_log_open(prog, PP_LOG_INFO, PP_LOG_STDERR);
 	if (pp_conf_load(conf_path, &ctx.conf, err, sizeof(err)) != PP_OK) {
 		pp_err_log("configuration %s: %s", conf_path, err);
 		return 1;
 	}
-	pp_log_open(app->name, (enum pp_log_level)pp_log_level_parse(pp_conf_str(ctx.conf, "log", "level")),
+	pp_log_open(prog, (enum pp_log_level)pp_log_level_parse(pp_conf_str(ctx.conf, "log", "level")),
 	    strcmp(pp_conf_str(ctx.conf, "log", "destination"), "syslog") == 0 ? PP_LOG_SYSLOG : PP_LOG_STDERR);
 	ctx.limits.max_body = (size_t)pp_conf_int(ctx.conf, "limits", "max_body_bytes");
 	ctx.limits.max_header = (size_t)pp_conf_int(ctx.conf, "limits", "max_header_bytes");

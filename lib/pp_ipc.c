@@ -182,7 +182,7 @@ pp_ipc_allowed(uid_t uid, const uid_t *allowed, size_t n)
 static void
 pp_ipc_accept(int lfd, struct pp_ipc_conn *conns, const uid_t *allowed, size_t nallowed)
 {
-	struct ucred cred;
+	struct ucred cred = { .pid = -1, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	socklen_t cl = sizeof(cred);
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 

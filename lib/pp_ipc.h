@@ -4,9 +4,11 @@
  *
  * Frame: 4-byte big-endian length (1..PP_IPC_MAX) then that many bytes of one
  * JSON object.  Every request carries "v" (protocol version, PP_IPC_VERSION)
- * and "op"; every answer carries "v" and "ok" (and "error" when not ok).
- * The server checks the peer with SO_PEERCRED against its allow list before
- * reading a byte, and closes the connection on anything malformed.
+ * and "op"; every answer carries "v" and the op's own members ("health"
+ * answers "ok": true|false).  A request that is malformed, of an op not in
+ * the daemon's permit table, or refused gets no answer: the server logs it
+ * and closes the connection.  The server checks the peer with SO_PEERCRED
+ * against its allow list before reading a byte.
  */
 #ifndef PP_IPC_H
 #define PP_IPC_H

@@ -4,15 +4,19 @@
 #include "pp_util.h"
 
 /*
- * Structural pre-scan of untrusted JSON: nesting depth and the number of
- * object members (one per ':' outside strings).  It does not validate the
- * grammar; json-c does that afterwards, in strict mode.
+ * Structural pre-scan of untrusted JSON: nesting depth, the number of
+ * object members (one per ':' outside strings) and where the top-level
+ * object or array ends (*end; len when it never closes).  It does not
+ * validate the grammar; json-c does that afterwards, in strict mode.
  */
 static enum pp_err
-pp_json_scan(const char *buf, size_t len, int max_depth, size_t max_members, size_t *members)
+pp_json_scan(const char *buf, size_t len, int max_depth, size_t max_members, size_t *members,
+    size_t *end)
 {
 	int depth = 0, in_str = 0;
 	size_t n = 0;
+
+	*end = len;
 
 	for (size_t i = 0; i < len; i++) {
 		char c = buf[i];
@@ -34,7 +38,11 @@ pp_json_scan(const char *buf, size_t len, int max_depth, size_t max_members, siz
 			break;
 		case '}':
 		case ']':
-			depth--;
+			if (--depth == 0) {
+				*end = i + 1;
+				*members = n;
+				return PP_OK;
+			}
 			break;
 		case ':':
 			if (++n > max_members)
@@ -80,26 +88,28 @@ pp_json_parse(const char *buf, size_t len, int max_depth, size_t max_members, js
 		return PP_ERR_BAD_JSON;
 	if (!pp_utf8_valid(buf, len, 1))
 		return PP_ERR_BAD_JSON;
-	if ((rc = pp_json_scan(buf, len, max_depth, max_members, &members)) != PP_OK)
+	if ((rc = pp_json_scan(buf, len, max_depth, max_members, &members, &end)) != PP_OK)
 		return rc;
+	for (size_t i = end; i < len; i++)
+		if (!strchr(" \t\r\n", buf[i]))
+			return PP_ERR_TRAILING_DATA;
 	tok = json_tokener_new_ex(max_depth + 1);
 	if (tok == NULL)
 		return PP_ERR_NOMEM;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, buf, (int)len);
+	o = json_tokener_parse_ex(tok, buf, (int)end);
 	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success) {
 		rc = json_tokener_get_error(tok) == json_tokener_error_depth ? PP_ERR_TOO_DEEP : PP_ERR_BAD_JSON;
 		json_object_put(o);
 		json_tokener_free(tok);
 		return rc;
 	}
-	end = json_tokener_get_parse_end(tok);
+	if (json_tokener_get_parse_end(tok) != end) {
+		json_object_put(o);
+		json_tokener_free(tok);
+		return PP_ERR_BAD_JSON;
+	}
 	json_tokener_free(tok);
-	for (; end < len; end++)
-		if (!strchr(" \t\r\n", buf[end])) {
-			json_object_put(o);
-			return PP_ERR_TRAILING_DATA;
-		}
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		return PP_ERR_BAD_JSON;

@@ -258,24 +258,35 @@ pp_sqlite_migrate(struct pp_store *base, const struct pp_migration *m, size_t n)
 	enum pp_err rc;
 	int cur;
 
-	rc = pp_sqlite_simple(s, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    " version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
-	    " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))");
-	if (rc != PP_OK)
-		return rc;
-	if ((rc = pp_sqlite_version(base, &cur)) != PP_OK)
-		return rc;
-	if ((size_t)cur > n) {
-		pp_err_log("database schema version %d is newer than this program (%zu): refusing", cur, n);
-		return PP_ERR_DB;
-	}
-	for (size_t i = (size_t)cur; i < n; i++) {
-		if (m[i].version != (int)i + 1) {
-			pp_err_log("migration list out of order at %zu", i);
-			return PP_ERR_INTERNAL;
-		}
+	/* Several processes may open a new database at once: each step reads
+	 * the version inside its own write transaction (BEGIN IMMEDIATE), so
+	 * exactly one of them applies a given migration. */
+	for (;;) {
+		size_t i;
 		if ((rc = pp_sqlite_begin(base)) != PP_OK)
 			return rc;
+		rc = pp_sqlite_simple(s, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+		    " version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
+		    " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))");
+		if (rc != PP_OK)
+			goto undo;
+		if ((rc = pp_sqlite_version(base, &cur)) != PP_OK)
+			goto undo;
+		if ((size_t)cur > n) {
+			pp_err_log("database schema version %d is newer than this program (%zu): refusing", cur, n);
+			rc = PP_ERR_DB;
+			goto undo;
+		}
+		if ((size_t)cur == n) {
+			pp_sqlite_rollback(base);
+			return PP_OK;
+		}
+		i = (size_t)cur;
+		if (m[i].version != (int)i + 1) {
+			pp_err_log("migration list out of order at %zu", i);
+			rc = PP_ERR_INTERNAL;
+			goto undo;
+		}
 		if ((rc = pp_sqlite_simple(s, m[i].sql)) != PP_OK)
 			goto undo;
 		struct pp_val b[2] = { PP_VAL_I(m[i].version), PP_VAL_S(m[i].description) };
@@ -287,7 +298,6 @@ pp_sqlite_migrate(struct pp_store *base, const struct pp_migration *m, size_t n)
 			goto undo;
 		pp_info_log("database migrated to version %d: %s", m[i].version, m[i].description);
 	}
-	return PP_OK;
 undo:
 	pp_sqlite_rollback(base);
 	return rc;

@@ -3,6 +3,8 @@
  * mutual TLS with the SCA CA.  Here: info.
  */
 #include "config.h"
+#include <string.h>
+#include <strings.h>
 #include "pp_core.h"
 #include "pp_http.h"
 
@@ -24,8 +26,8 @@ sca_info(struct pp_req *req)
 	const struct pp_conf *conf = req->ctx->conf;
 	json_object *doc = json_object_new_object(), *a;
 	const struct pp_value *lang = &req->val[SCA_INFO_LANG];
-	const char *l = lang->set && lang->len >= 2 && (lang->s[0] == 'f' || lang->s[0] == 'F') &&
-	    (lang->s[1] == 'r' || lang->s[1] == 'R') ? "fr" : "en";
+	const char *l = lang->set && (lang->len == 2 || (lang->len > 2 && lang->s[2] == '-')) &&
+	    strncasecmp(lang->s, "fr", 2) == 0 ? "fr" : "en";
 
 	if (doc == NULL)
 		return PP_ERR_NOMEM;
@@ -40,7 +42,7 @@ sca_info(struct pp_req *req)
 	if ((a = json_object_new_array()) == NULL)
 		goto nomem;
 	json_object_object_add(doc, "authType", a);
-	if (json_object_array_add(a, json_object_new_string("tls")) != 0)
+	if (json_object_array_add(a, json_object_new_string("TLS")) != 0)
 		goto nomem;
 	if ((a = json_object_new_array()) == NULL)
 		goto nomem;

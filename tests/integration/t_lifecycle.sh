@@ -15,6 +15,27 @@ expect "SCA-API /healthz through the SCA listener" 200 '"component":"sca"'
 http GET "$CON/healthz" "${STAFF_CERT[@]}"
 expect "admin /healthz through the console listener" 200 '"component":"admin"'
 
+# Least privilege: started as root, every process ends up as the service
+# user with no capabilities; the daemons holding PINs cannot dump core.
+if [ "$(id -u)" -eq 0 ]; then
+	for n in auditd samd signer sca admin; do
+		pid=$(cat "$STATE/run/$n.pid")
+		check "$n runs as the service user" test "$(ps -o user= -p "$pid")" = paraphe
+		check "$n has no effective capabilities" \
+			grep -q '^CapEff:[[:space:]]*0000000000000000' "/proc/$pid/status"
+	done
+	for n in auditd samd; do
+		pid=$(cat "$STATE/run/$n.pid")
+		check "$n cannot dump core" bash -c "grep '^Max core file size' /proc/$pid/limits | grep -q ' 0 *0 '"
+	done
+	master=$(cat "$STATE/run/nginx.pid")
+	for w in $(pgrep -P "$master"); do
+		check "nginx worker $w runs as the service user" test "$(ps -o user= -p "$w")" = paraphe
+	done
+else
+	ok "not root: every process runs as $(id -un) (nothing to drop)"
+fi
+
 # The daemons answer the health request on their sockets: a stopped SAM
 # makes the plugins that depend on it report unavailable (503).
 samd_pid=$(cat "$STATE/run/samd.pid")

@@ -29,6 +29,7 @@ http POST "$SCA/csc/v2/info" "${SCA_CERT[@]}" "${J[@]}" --data-binary '{"lang":'
 expect_json_error "truncated JSON" 400 invalid_request
 http POST "$SCA/csc/v2/info" "${SCA_CERT[@]}" "${J[@]}" --data-binary '{"lang":"en"} trailing'
 expect_json_error "bytes after the JSON value" 400 invalid_request
+check "the error says there is data after the body" grep -q "after the end of the body" <<<"$BODY"
 http POST "$SCA/csc/v2/info" "${SCA_CERT[@]}" "${J[@]}" --data-binary '["lang"]'
 expect_json_error "JSON array instead of an object" 400 invalid_request
 http POST "$SCA/csc/v2/info" "${SCA_CERT[@]}" "${J[@]}" --data-binary '{"lang":"en","nope":1}'
@@ -86,6 +87,10 @@ http POST "$PUB/" -H 'Content-Type: application/x-www-form-urlencoded' -d 'lang=
 expect "POST on a GET-only page" 405
 http GET "$PUB/healthz" -H "Cookie: $(head -c 20000 /dev/zero | tr '\0' 'c')"
 check "oversized headers refused by nginx with a 4xx" test "${CODE:0:1}" = 4
+http GET "$SCA/csc/v2/info" "${SCA_CERT[@]}" -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' 'h')"
+expect_json_error "oversized header on the SCA listener gets a JSON error" 400 invalid_request
+http POST "$SCA/healthz" "${SCA_CERT[@]}" "${J[@]}" -d '{}'
+expect_json_error "POST on /healthz" 405 method_not_allowed
 
 # Header injection: a CR/LF in a field never reaches a response header.
 http GET "$PUB/?lang=en%0D%0ASet-Cookie:%20x=1"
