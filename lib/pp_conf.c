@@ -124,14 +124,22 @@ pp_conf_check(struct pp_conf *conf, size_t i, const char *v, char *err, size_t e
 		pp_conf_seterr(err, errlen, "line %u: %s.%s: invalid characters", line, k->section, k->key);
 		return PP_ERR_CONFIG;
 	}
+	if (len == 0 && k->def == NULL) {
+		pp_conf_seterr(err, errlen, "line %u: %s.%s is required and cannot be empty", line,
+		    k->section, k->key);
+		return PP_ERR_CONFIG;
+	}
 	switch (k->type) {
 	case PP_CONF_PATH:
 		if (len > 0 && v[0] != '/') {
 			pp_conf_seterr(err, errlen, "line %u: %s.%s: path must be absolute", line, k->section, k->key);
 			return PP_ERR_CONFIG;
 		}
-		if (len > 0 && strstr(v, "/../") != NULL) {
-			pp_conf_seterr(err, errlen, "line %u: %s.%s: path must not contain '..'", line, k->section, k->key);
+		if (len > 0 && (strstr(v, "/../") != NULL || strstr(v, "/./") != NULL ||
+		    (len >= 3 && strcmp(v + len - 3, "/..") == 0) ||
+		    (len >= 2 && strcmp(v + len - 2, "/.") == 0))) {
+			pp_conf_seterr(err, errlen, "line %u: %s.%s: path must not contain '.' or '..' components",
+			    line, k->section, k->key);
 			return PP_ERR_CONFIG;
 		}
 		break;

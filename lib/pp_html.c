@@ -101,10 +101,13 @@ pp_html_render(struct pp_html *h, HDF *data, const char *tmpl, char **out, size_
 	enum pp_err rc = PP_OK;
 
 	(void)h;
-	/* Template names are compiled-in constants; refuse anything else. */
-	for (const char *p = tmpl; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || *p == '_' || *p == '.'))
-			return PP_ERR_INTERNAL;
+	/* Template names are compiled-in constants of the form [a-z_]+.cs;
+	 * refuse anything else (no paths, no dot segments). */
+	size_t tl = strlen(tmpl), k = 0;
+	while (k < tl && ((tmpl[k] >= 'a' && tmpl[k] <= 'z') || tmpl[k] == '_'))
+		k++;
+	if (k == 0 || tl != k + 3 || strcmp(tmpl + k, ".cs") != 0)
+		return PP_ERR_INTERNAL;
 	if (pp_hdf_set(data, "Config.VarEscapeMode", "html") != PP_OK)
 		return PP_ERR_NOMEM;
 	string_init(&s);

@@ -50,12 +50,15 @@ pp_fail(struct pp_req *req, enum pp_err e, const char *fmt, ...)
 static const char *
 pp_http_safe_name(struct pp_req *req, const char *s, size_t len)
 {
+	const char *copy;
+
 	if (len == 0 || len > 64)
 		return "?";
 	for (size_t i = 0; i < len; i++)
 		if (s[i] < 0x21 || s[i] > 0x7e)
 			return "?";
-	return pp_pool_strndup(req->pool, s, len);
+	copy = pp_pool_strndup(req->pool, s, len);
+	return copy ? copy : "?";
 }
 
 HDF *
@@ -386,34 +389,42 @@ pp_http_lang(const char *explicit_lang, const char *accept, const char *def)
 
 	if (explicit_lang && (strcmp(explicit_lang, "en") == 0 || strcmp(explicit_lang, "fr") == 0))
 		return strcmp(explicit_lang, "en") == 0 ? "en" : "fr";
-	/* Accept-Language: tag[;q=x.yyy], ...  Only the primary subtag counts. */
+	/* Accept-Language: range [OWS ";" OWS "q=" qvalue], ...  Only the
+	 * primary subtag counts; a malformed weight counts as 0. */
 	for (const char *p = accept; p && *p;) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		const char *tag = p;
-		while (*p && *p != ',' && *p != ';' && *p != '-' && *p != ' ')
-			p++;
-		size_t tl = (size_t)(p - tag);
+		const char *item = p, *comma = strchr(p, ',');
+		size_t ilen = comma ? (size_t)(comma - p) : strlen(p);
+		p = comma ? comma + 1 : p + ilen;
+		while (ilen && (*item == ' ' || *item == '\t')) {
+			item++;
+			ilen--;
+		}
+		size_t tl = 0;
+		while (tl < ilen && item[tl] != ';' && item[tl] != '-' && item[tl] != ' ' && item[tl] != '\t')
+			tl++;
 		int q = 1000;
-		while (*p && *p != ',') {
-			if (p[0] == ';' && p[1] == 'q' && p[2] == '=') {
-				p += 3;
-				q = 0;
-				if (*p == '1')
+		const char *semi = memchr(item, ';', ilen);
+		if (semi) {
+			const char *w = semi + 1, *end = item + ilen;
+			while (w < end && (*w == ' ' || *w == '\t'))
+				w++;
+			q = 0;
+			if (end - w >= 3 && (w[0] == 'q' || w[0] == 'Q') && w[1] == '=') {
+				w += 2;
+				if (*w == '1')
 					q = 1000;
-				else if (*p == '0' && p[1] == '.') {
+				else if (*w == '0') {
 					int scale = 100;
-					for (p += 2; *p >= '0' && *p <= '9' && scale; p++, scale /= 10)
-						q += (*p - '0') * scale;
+					if (w + 1 < end && w[1] == '.')
+						for (w += 2; w < end && *w >= '0' && *w <= '9' && scale; w++, scale /= 10)
+							q += (*w - '0') * scale;
 				}
-				continue;
 			}
-			p++;
 		}
 		const char *lang = NULL;
-		if (tl == 2 && strncasecmp(tag, "en", 2) == 0)
+		if (tl == 2 && strncasecmp(item, "en", 2) == 0)
 			lang = "en";
-		else if (tl == 2 && strncasecmp(tag, "fr", 2) == 0)
+		else if (tl == 2 && strncasecmp(item, "fr", 2) == 0)
 			lang = "fr";
 		if (lang && q > bestq) {
 			best = lang;
@@ -650,8 +661,11 @@ pp_http_process(struct pp_req *req, const struct pp_http_in *in)
 
 	/* Fields. */
 	if (req->method == PP_POST && req->route->body == PP_BODY_JSON && len > 0) {
-		rc = pp_json_parse(body, (size_t)len, req->ctx->limits.max_json_depth,
-		    req->ctx->limits.max_fields, &req->json);
+		char field[65];
+		rc = pp_json_parse_ex(body, (size_t)len, req->ctx->limits.max_json_depth,
+		    req->ctx->limits.max_fields, &req->json, field, sizeof(field));
+		if (rc == PP_ERR_FIELD_INVALID && field[0])
+			return pp_fail(req, rc, "Field '%s' holds an integer out of range.", field);
 		if (rc != PP_OK)
 			return rc;
 		if ((rc = pp_http_json_cleanup_register(req)) != PP_OK) {

@@ -14,6 +14,10 @@
 /* OUT *obj: new reference owned by the caller (json_object_put). */
 enum pp_err pp_json_parse(const char *buf, size_t len, int max_depth, size_t max_members,
     json_object **obj) PP_WUR;
+/* Same; on an integer outside int64, field (fieldlen bytes) receives the
+ * name of the member holding it, for the error message. */
+enum pp_err pp_json_parse_ex(const char *buf, size_t len, int max_depth, size_t max_members,
+    json_object **obj, char *field, size_t fieldlen) PP_WUR;
 /* Compact serialization, '/' not escaped.  Pointer valid while obj lives. */
 const char *pp_json_str(json_object *obj, size_t *len);
 /* Adds key = string / int / bool; PP_ERR_NOMEM on failure. */

@@ -278,7 +278,8 @@ pp_sqlite_migrate(struct pp_store *base, const struct pp_migration *m, size_t n)
 			goto undo;
 		}
 		if ((size_t)cur == n) {
-			pp_sqlite_rollback(base);
+			if ((rc = pp_sqlite_commit(base)) != PP_OK)
+				goto undo;
 			return PP_OK;
 		}
 		i = (size_t)cur;

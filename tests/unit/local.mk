@@ -8,7 +8,8 @@ PP_UNIT_TESTS = \
 	tests/unit/test_http \
 	tests/unit/test_store \
 	tests/unit/test_ipc \
-	tests/unit/test_html
+	tests/unit/test_html \
+	tests/unit/test_store_race
 
 check_PROGRAMS += $(PP_UNIT_TESTS)
 TESTS += $(PP_UNIT_TESTS)
@@ -48,3 +49,7 @@ tests_unit_test_ipc_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_html_SOURCES = tests/unit/test_html.c
 tests_unit_test_html_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_html_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_store_race_SOURCES = tests/unit/test_store_race.c
+tests_unit_test_store_race_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_store_race_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
