@@ -1,5 +1,4 @@
 #include "config.h"
-#include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,37 +74,22 @@ int
 pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
 {
 	struct pp_daemon_run run;
-	const char *conf_path = NULL, *sock, *user;
-	char err[512] = "";
+	const char *sock, *user;
 	static char prog[32];
 	uid_t allowed[3];
 	size_t nallowed = 0;
-	int ch, fd = -1, status = 1, own_socket = 0;
+	int fd = -1, status = 1, own_socket = 0;
 
 	memset(&run, 0, sizeof(run));
 	run.d = d;
 	snprintf(prog, sizeof(prog), "paraphe-%sd", d->name);
-	while ((ch = getopt(argc, argv, "c:")) != -1) {
-		if (ch != 'c') {
-			fprintf(stderr, "usage: %s -c config-file\n", prog);
-			return 2;
-		}
-		conf_path = optarg;
-	}
-	if (conf_path == NULL || optind != argc) {
-		fprintf(stderr, "usage: %s -c config-file\n", prog);
-		return 2;
-	}
-	pp_proc_signals();
+	/* No core dumps from the first instruction: this process will hold a PIN
+	 * and a logged-in HSM session. */
 	pp_proc_no_dumps();
-	pp_log_open(prog, PP_LOG_INFO, PP_LOG_STDERR);
-	if (pp_conf_load(conf_path, &run.ctx.conf, err, sizeof(err)) != PP_OK) {
-		pp_err_log("configuration %s: %s", conf_path, err);
-		return 1;
-	}
+	if ((status = pp_proc_start(prog, argc, argv, &run.ctx.conf)) != 0)
+		return status;
+	status = 1;
 	struct pp_conf *conf = run.ctx.conf;
-	pp_log_open(prog, (enum pp_log_level)pp_log_level_parse(pp_conf_str(conf, "log", "level")),
-	    strcmp(pp_conf_str(conf, "log", "destination"), "syslog") == 0 ? PP_LOG_SYSLOG : PP_LOG_STDERR);
 	user = pp_conf_str(conf, "service", "user");
 	sock = pp_conf_str(conf, d->name, "socket");
 

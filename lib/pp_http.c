@@ -1,7 +1,6 @@
 #include "config.h"
 #include <errno.h>
 #include <fcgiapp.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -794,44 +793,21 @@ pp_http_serve_one(struct pp_ctx *ctx, FCGX_Request *fr)
 	pp_pool_free(pool);
 }
 
-static void
-pp_http_usage(const char *prog)
-{
-	fprintf(stderr, "usage: %s -c config-file\n", prog);
-}
-
 int
 pp_http_main(const struct pp_app *app, int argc, char **argv)
 {
 	struct pp_ctx ctx;
-	const char *conf_path = NULL, *sock, *ca;
-	char err[512] = "";
+	const char *sock, *ca;
 	FCGX_Request fr;
-	int fd = -1, ch, status = 1, own_socket = 0;
+	int fd = -1, status = 1, own_socket = 0;
 	static char prog[32];
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.app = app;
-	while ((ch = getopt(argc, argv, "c:")) != -1) {
-		if (ch != 'c') {
-			pp_http_usage(argv[0]);
-			return 2;
-		}
-		conf_path = optarg;
-	}
-	if (conf_path == NULL || optind != argc) {
-		pp_http_usage(argv[0]);
-		return 2;
-	}
-	pp_proc_signals();
 	snprintf(prog, sizeof(prog), "paraphe-%s", app->name);
-	pp_log_open(prog, PP_LOG_INFO, PP_LOG_STDERR);
-	if (pp_conf_load(conf_path, &ctx.conf, err, sizeof(err)) != PP_OK) {
-		pp_err_log("configuration %s: %s", conf_path, err);
-		return 1;
-	}
-	pp_log_open(prog, (enum pp_log_level)pp_log_level_parse(pp_conf_str(ctx.conf, "log", "level")),
-	    strcmp(pp_conf_str(ctx.conf, "log", "destination"), "syslog") == 0 ? PP_LOG_SYSLOG : PP_LOG_STDERR);
+	if ((status = pp_proc_start(prog, argc, argv, &ctx.conf)) != 0)
+		return status;
+	status = 1;
 	ctx.limits.max_body = (size_t)pp_conf_int(ctx.conf, "limits", "max_body_bytes");
 	ctx.limits.max_header = (size_t)pp_conf_int(ctx.conf, "limits", "max_header_bytes");
 	ctx.limits.max_params = (size_t)pp_conf_int(ctx.conf, "limits", "max_params");

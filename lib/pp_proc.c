@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <getopt.h>
+#include <stdio.h>
+#include "pp_conf.h"
 #include "pp_log.h"
 #include "pp_proc.h"
 #include "pp_util.h"
@@ -189,4 +192,32 @@ pp_proc_unix_listen(const char *path, const char *user, const char *group, int *
 	}
 	*out = fd;
 	return PP_OK;
+}
+
+int
+pp_proc_start(const char *prog, int argc, char **argv, struct pp_conf **conf)
+{
+	const char *path = NULL;
+	char err[512] = "";
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:")) != -1) {
+		if (ch != 'c')
+			goto usage;
+		path = optarg;
+	}
+	if (path == NULL || optind != argc)
+		goto usage;
+	pp_proc_signals();
+	pp_log_open(prog, PP_LOG_INFO, PP_LOG_STDERR);
+	if (pp_conf_load(path, conf, err, sizeof(err)) != PP_OK) {
+		pp_err_log("configuration %s: %s", path, err);
+		return 1;
+	}
+	pp_log_open(prog, (enum pp_log_level)pp_log_level_parse(pp_conf_str(*conf, "log", "level")),
+	    strcmp(pp_conf_str(*conf, "log", "destination"), "syslog") == 0 ? PP_LOG_SYSLOG : PP_LOG_STDERR);
+	return 0;
+usage:
+	fprintf(stderr, "usage: %s -c config-file\n", prog);
+	return 2;
 }

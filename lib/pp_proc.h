@@ -7,6 +7,14 @@
 #include <signal.h>
 #include "pp_err.h"
 
+struct pp_conf;
+
+/* Start of every program: parses "-c FILE" (the only argument), installs
+ * the signal handling, logs as prog (static storage), loads and validates
+ * the configuration and applies its [log] settings.  Returns 0 with *conf
+ * set (owned by the caller), else the exit status: 2 usage, 1 config. */
+int pp_proc_start(const char *prog, int argc, char **argv, struct pp_conf **conf);
+
 /* Set by SIGTERM/SIGINT once pp_proc_signals() ran. */
 extern volatile sig_atomic_t pp_proc_stop;
 
