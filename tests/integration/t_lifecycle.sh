@@ -29,6 +29,9 @@ if [ "$(id -u)" -eq 0 ]; then
 		check "$n cannot dump core" bash -c "grep '^Max core file size' /proc/$pid/limits | grep -q ' 0 *0 '"
 	done
 	master=$(cat "$STATE/run/nginx.pid")
+	check "nginx master runs as the service user, not root" test "$(ps -o user= -p "$master")" = paraphe
+	check "nginx master has no effective capabilities" \
+		grep -q '^CapEff:[[:space:]]*0000000000000000' "/proc/$master/status"
 	for w in $(pgrep -P "$master"); do
 		check "nginx worker $w runs as the service user" test "$(ps -o user= -p "$w")" = paraphe
 	done
