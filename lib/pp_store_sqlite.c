@@ -1,6 +1,7 @@
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sqlite3.h>
 #include "pp_log.h"
 #include "pp_mem.h"
@@ -46,11 +47,52 @@ pp_sqlite_simple(struct pp_sqlite *s, const char *sql)
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
 
 	if (rc != SQLITE_OK) {
-		pp_err_log("sqlite: %s", msg ? msg : sqlite3_errstr(rc));
+		pp_err_log("sqlite: %s (%d) in: %.60s", msg ? msg : sqlite3_errstr(rc), rc, sql);
 		sqlite3_free(msg);
 		return rc == SQLITE_NOMEM ? PP_ERR_NOMEM : PP_ERR_DB;
 	}
 	return PP_OK;
+}
+
+/*
+ * Switches to WAL.  On a new file, several processes doing this at once get
+ * SQLITE_BUSY without the busy handler being called, so retry (with a
+ * little jitter) until busy_ms has passed, and check the mode took.
+ */
+static enum pp_err
+pp_sqlite_wal(struct pp_sqlite *s, int busy_ms)
+{
+	struct timespec t0, now, pause;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			rc = sqlite3_step(st);
+			if (rc == SQLITE_ROW) {
+				const unsigned char *mode = sqlite3_column_text(st, 0);
+				int wal = mode && strcmp((const char *)mode, "wal") == 0;
+				sqlite3_finalize(st);
+				if (!wal && strcmp(sqlite3_db_filename(s->db, "main"), "") != 0) {
+					pp_err_log("sqlite: cannot switch to WAL (mode %s)", mode ? (const char *)mode : "?");
+					return PP_ERR_DB;
+				}
+				return PP_OK;	/* in-memory databases stay "memory" */
+			}
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			return pp_sqlite_err(s, rc, "journal_mode");
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >= busy_ms)
+			return pp_sqlite_err(s, rc, "journal_mode");
+		pause.tv_sec = 0;
+		pause.tv_nsec = (5 + (long)(now.tv_nsec % 10)) * 1000000L;
+		nanosleep(&pause, NULL);
+	}
 }
 
 static enum pp_err
@@ -73,8 +115,9 @@ pp_sqlite_open(const char *location, int busy_ms, struct pp_store **out)
 	sqlite3_busy_timeout(s->db, busy_ms);
 	/* WAL for concurrent readers, full sync for durability, foreign keys
 	 * enforced, no loading of extensions, no trusted schema tricks. */
-	if (pp_sqlite_simple(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	    " PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;") != PP_OK) {
+	if (pp_sqlite_wal(s, busy_ms) != PP_OK ||
+	    pp_sqlite_simple(s, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+	    " PRAGMA trusted_schema=OFF;") != PP_OK) {
 		pp_sqlite_close(&s->base);
 		return PP_ERR_DB;
 	}
