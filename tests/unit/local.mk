@@ -14,7 +14,7 @@ PP_UNIT_TESTS = \
 check_PROGRAMS += $(PP_UNIT_TESTS)
 TESTS += $(PP_UNIT_TESTS)
 
-tests_unit_test_err_SOURCES = tests/unit/test_err.c
+tests_unit_test_err_SOURCES = tests/unit/test_err.c tests/unit/pp_test.h
 tests_unit_test_err_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_err_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 

@@ -12,6 +12,7 @@
 #include "pp_conf.h"
 #include "pp_log.h"
 #include "pp_mem.h"
+#include "pp_test.h"
 
 /*
  * The minimal valid configuration is generated from the schema: every
@@ -164,13 +165,6 @@ expect_error(const char *prefix, const char *skip, const char *suffix, const cha
 		fail_msg("error '%s' lacks '%s'", err, needle2);
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	pp_mem_fail_after(-1);
-	return 0;
-}
 
 /* ------------------------------------------------------------------ schema */
 
@@ -698,7 +692,7 @@ main(void)
 		cmocka_unit_test(test_line_too_long),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_error_buffer),
-		cmocka_unit_test_teardown(test_alloc_failure, teardown),
+		cmocka_unit_test_teardown(test_alloc_failure, pp_test_alloc_reset),
 	};
 	pp_log_open("test_conf", PP_LOG_ERROR, PP_LOG_STDERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include "pp_html.h"
 #include "pp_log.h"
 #include "pp_mem.h"
+#include "pp_test.h"
 
 static char dir[256];
 static struct pp_html *html;
@@ -53,21 +54,12 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	char cmd[512];
 	(void)state;
 	pp_html_free(html);
 	html = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return pp_test_rmtree(dir) == 0 ? 0 : -1;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	pp_mem_fail_after(-1);
-	return 0;
-}
 
 static void
 test_escaping(void **state)
@@ -253,7 +245,7 @@ main(void)
 		cmocka_unit_test(test_bad_template_names),
 		cmocka_unit_test(test_missing_and_broken_template),
 		cmocka_unit_test(test_missing_dir),
-		cmocka_unit_test_teardown(test_alloc_failure, teardown),
+		cmocka_unit_test_teardown(test_alloc_failure, pp_test_alloc_reset),
 	};
 	pp_log_open("test_html", PP_LOG_ERROR, PP_LOG_STDERR);
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -19,6 +19,7 @@
 #include "pp_log.h"
 #include "pp_mem.h"
 #include "pp_store.h"
+#include "pp_test.h"
 
 /*
  * The request pipeline of pp_http.c driven without libfcgi: a hand-built
@@ -482,7 +483,6 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	char cmd[512];
 	(void)state;
 	reset();
 	pp_store_close(ctx.store);
@@ -490,8 +490,7 @@ group_teardown(void **state)
 	free(cert_good);
 	free(cert_sibling);
 	free(cert_expired);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return pp_test_rmtree(tmpdir) == 0 ? 0 : -1;
 }
 
 static int

@@ -7,14 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "pp_mem.h"
+#include "pp_test.h"
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	pp_mem_fail_after(-1);
-	return 0;
-}
 
 static void
 test_alloc_basic(void **state)
@@ -391,19 +385,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_alloc_basic, teardown),
-		cmocka_unit_test_teardown(test_strdup_printf, teardown),
-		cmocka_unit_test_teardown(test_cleanup_lifo, teardown),
-		cmocka_unit_test_teardown(test_cleanup_sees_pool_memory, teardown),
-		cmocka_unit_test_teardown(test_large, teardown),
-		cmocka_unit_test_teardown(test_many_small, teardown),
-		cmocka_unit_test_teardown(test_zalloc, teardown),
-		cmocka_unit_test_teardown(test_free_null, teardown),
-		cmocka_unit_test_teardown(test_raw_wrappers, teardown),
-		cmocka_unit_test_teardown(test_fail_after_counts, teardown),
-		cmocka_unit_test_teardown(test_pool_new_fails, teardown),
-		cmocka_unit_test_teardown(test_pool_functions_fail, teardown),
-		cmocka_unit_test_teardown(test_pool_fail_every_index, teardown),
+		cmocka_unit_test_teardown(test_alloc_basic, pp_test_alloc_reset),
+		cmocka_unit_test_teardown(test_strdup_printf, pp_test_alloc_reset),
+		cmocka_unit_test_teardown(test_cleanup_lifo, pp_test_alloc_reset),
+		cmocka_unit_test_teardown(test_cleanup_sees_pool_memory, pp_test_alloc_reset),
+		cmocka_unit_test_teardown(test_large, pp_test_alloc_reset),
+		cmocka_unit_test_teardown(test_many_small, pp_test_alloc_reset),
+		cmocka_unit_test_teardown(test_zalloc, pp_test_alloc_reset),
+		cmocka_unit_test_teardown(test_free_null, pp_test_alloc_reset),
+		cmocka_unit_test_teardown(test_raw_wrappers, pp_test_alloc_reset),
+		cmocka_unit_test_teardown(test_fail_after_counts, pp_test_alloc_reset),
+		cmocka_unit_test_teardown(test_pool_new_fails, pp_test_alloc_reset),
+		cmocka_unit_test_teardown(test_pool_functions_fail, pp_test_alloc_reset),
+		cmocka_unit_test_teardown(test_pool_fail_every_index, pp_test_alloc_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

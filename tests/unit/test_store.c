@@ -11,6 +11,7 @@
 #include "pp_log.h"
 #include "pp_mem.h"
 #include "pp_store.h"
+#include "pp_test.h"
 
 static const struct pp_migration migs[] = {
 	{1, "first", "CREATE TABLE t1 (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"},
@@ -50,10 +51,8 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	char cmd[512];
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dbdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return pp_test_rmtree(dbdir) == 0 ? 0 : -1;
 }
 
 /* A fresh database file per test. */

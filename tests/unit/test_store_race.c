@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "pp_core.h"
+#include "pp_test.h"
 
 static const struct pp_migration race_migrations[] = {
 	{1, "first", "CREATE TABLE a (x INTEGER);"},
@@ -70,9 +71,7 @@ test_concurrent_first_open(void **state)
 		pp_store_close(s);
 		s = NULL;
 	}
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(pp_test_rmtree(dir), 0);
 }
 
 int

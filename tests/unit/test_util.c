@@ -13,6 +13,7 @@
 #include "pp_log.h"
 #include "pp_mem.h"
 #include "pp_util.h"
+#include "pp_test.h"
 
 /* ------------------------------------------------------------------ pp_strtonum */
 
@@ -379,11 +380,9 @@ files_setup(void **state)
 static int
 files_teardown(void **state)
 {
-	char cmd[512];
 	(void)state;
 	pp_mem_fail_after(-1);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return pp_test_rmtree(tmpdir) == 0 ? 0 : -1;
 }
 
 /* Writes len bytes of data to tmpdir/name with mode; returns the path. */
