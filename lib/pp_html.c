@@ -4,9 +4,29 @@
 #include "pp_log.h"
 #include "pp_mem.h"
 
+/* The language strings are read from disk on first use, kept, and copied
+ * into each request's dataset. */
+static const char *const pp_html_langs[] = { "en", "fr" };
+#define PP_HTML_NLANGS (sizeof(pp_html_langs) / sizeof(pp_html_langs[0]))
+
 struct pp_html {
 	char *dir;
+	HDF *lang[PP_HTML_NLANGS];
 };
+
+static enum pp_err pp_html_nerr(NEOERR *err, const char *what);
+
+void
+pp_html_free(struct pp_html *h)
+{
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < PP_HTML_NLANGS; i++)
+		if (h->lang[i])
+			hdf_destroy(&h->lang[i]);
+	free(h->dir);
+	pp_free(h);
+}
 
 enum pp_err
 pp_html_new(const char *templates_dir, struct pp_html **out)
@@ -23,15 +43,6 @@ pp_html_new(const char *templates_dir, struct pp_html **out)
 	nerr_init();
 	*out = h;
 	return PP_OK;
-}
-
-void
-pp_html_free(struct pp_html *h)
-{
-	if (h == NULL)
-		return;
-	free(h->dir);
-	pp_free(h);
 }
 
 static enum pp_err
@@ -62,12 +73,28 @@ pp_hdf_set(HDF *hdf, const char *name, const char *value)
 enum pp_err
 pp_html_data(struct pp_html *h, const char *lang, HDF **out)
 {
-	char path[4096];
-	HDF *hdf = NULL;
+	HDF *hdf = NULL, *strings;
+	size_t i;
 	NEOERR *err;
 
-	if (strcmp(lang, "en") != 0 && strcmp(lang, "fr") != 0)
+	for (i = 0; i < PP_HTML_NLANGS; i++)
+		if (strcmp(lang, pp_html_langs[i]) == 0)
+			break;
+	if (i == PP_HTML_NLANGS)
 		return PP_ERR_INTERNAL;
+	if (h->lang[i] == NULL) {
+		char path[4096];
+		HDF *l = NULL;
+		snprintf(path, sizeof(path), "%s/lang/%s.hdf", h->dir, lang);
+		if ((err = hdf_init(&l)) != STATUS_OK)
+			return pp_html_nerr(err, "init");
+		if ((err = hdf_read_file(l, path)) != STATUS_OK) {
+			hdf_destroy(&l);
+			return pp_html_nerr(err, path);
+		}
+		h->lang[i] = l;
+	}
+	strings = hdf_get_obj(h->lang[i], "L");
 	if ((err = hdf_init(&hdf)) != STATUS_OK)
 		return pp_html_nerr(err, "init");
 	/* Auto-escaping for every variable of every page. */
@@ -77,10 +104,9 @@ pp_html_data(struct pp_html *h, const char *lang, HDF **out)
 		hdf_destroy(&hdf);
 		return PP_ERR_NOMEM;
 	}
-	snprintf(path, sizeof(path), "%s/lang/%s.hdf", h->dir, lang);
-	if ((err = hdf_read_file(hdf, path)) != STATUS_OK) {
+	if (strings != NULL && (err = hdf_copy(hdf, "L", strings)) != STATUS_OK) {
 		hdf_destroy(&hdf);
-		return pp_html_nerr(err, path);
+		return pp_html_nerr(err, "language strings");
 	}
 	*out = hdf;
 	return PP_OK;

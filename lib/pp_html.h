@@ -3,7 +3,8 @@
  *
  * Every render sets Config.VarEscapeMode = html, so every <?cs var:x ?> is
  * HTML-escaped; templates never use uvar:.  Language strings are read from
- * <templates_dir>/lang/<lang>.hdf into the dataset under "L".
+ * <templates_dir>/lang/<lang>.hdf on first use, kept, and copied into each
+ * dataset under "L".
  */
 #ifndef PP_HTML_H
 #define PP_HTML_H

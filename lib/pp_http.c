@@ -681,12 +681,14 @@ pp_http_process(struct pp_req *req, const struct pp_http_in *in)
 	if (rc != PP_OK)
 		return rc;
 
-	/* Language: a declared "lang" field, else Accept-Language. */
+	/* Language: a declared "lang" field overrides Accept-Language. */
 	for (size_t i = 0; i < req->route->nfields; i++)
 		if (strcmp(req->route->fields[i].name, "lang") == 0 && req->val[i].set)
 			lang_field = req->val[i].s;
-	req->lang = pp_http_lang(lang_field, pp_req_param(req, "HTTP_ACCEPT_LANGUAGE"),
-	    req->ctx->lang_default);
+	/* Without one, req->lang keeps the Accept-Language choice made in
+	 * pp_http_handle. */
+	if (lang_field)
+		req->lang = pp_http_lang(lang_field, NULL, req->ctx->lang_default);
 	return req->route->handler(req);
 }
 
