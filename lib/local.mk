@@ -14,4 +14,10 @@ lib_libparaphe_a_SOURCES = \
 	lib/pp_cert.h lib/pp_cert.c \
 	lib/pp_html.h lib/pp_html.c \
 	lib/pp_http.h lib/pp_http.c \
-	lib/pp_daemon.h lib/pp_daemon.c
+	lib/pp_daemon.h lib/pp_daemon.c \
+	lib/pp_merkle.h lib/pp_merkle.c \
+	lib/pp_canon.h lib/pp_canon.c \
+	lib/pp_note.h lib/pp_note.c \
+	lib/pp_tsa.h lib/pp_tsa.c \
+	lib/pp_syslog.h lib/pp_syslog.c \
+	lib/pp_audit.h lib/pp_audit.c

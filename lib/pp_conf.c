@@ -55,6 +55,20 @@ static const struct pp_conf_key pp_conf_keys[] = {
 	{"audit", "token_label", S, NULL, 0, 0, "label of the audit-key token"},
 	{"audit", "pin_file", P, NULL, 0, 0, "file holding the audit token PIN (owner-only)"},
 	{"audit", "softhsm2_conf", S, "", 0, 0, "SOFTHSM2_CONF for SoftHSMv2 (empty: module default)"},
+	{"audit", "origin", S, "", 0, 0, "log origin and checkpoint key name (empty: paraphe.local/audit/<node_id>)"},
+	{"audit", "key_label", S, "paraphe-audit-checkpoint", 0, 0, "label of the ECDSA P-256 checkpoint key in the audit token"},
+	{"audit", "public_key", P, NULL, 0, 0, "where the daemon writes the checkpoint public key (PEM) for verifiers"},
+	{"audit", "archive_dir", P, NULL, 0, 0, "directory receiving the archive segments"},
+	{"audit", "segment_interval_s", I, "86400", 1, 86400, "cut a segment when UTC time crosses a multiple of this (86400: daily at midnight)"},
+	{"audit", "segment_max_records", I, "100000", 1, 10000000, "cut a segment when this many records are waiting"},
+	{"audit", "retention_days", I, "31", 31, 36500, "days records stay in the on-site database once archived (at least one month)"},
+	{"audit", "heartbeat_s", I, "300", 1, 3600, "idle heartbeat (clock status and a checkpoint) every this many seconds"},
+	{"audit", "syslog_target", S, "unix:/dev/log", 0, 0, "collector: unix:/path | udp:host:port | tcp:host:port"},
+	{"audit", "syslog_retry_s", I, "5", 1, 3600, "seconds between attempts to reach a failed collector"},
+	{"audit", "tsa_url", S, "", 0, 0, "RFC 3161 time-stamping authority for segment manifests (empty: none)"},
+	{"audit", "tsa_ca", P, "", 0, 0, "CA certificate(s) of the TSA, to check its tokens (empty: not checked)"},
+	{"audit", "tsa_timeout_ms", I, "5000", 100, 60000, "time allowed to the TSA"},
+	{"audit", "archive_hash_files", S, "", 0, 0, "space-separated absolute paths of executables and configuration hashed into each segment (ARC-1)"},
 };
 #undef S
 #undef P

@@ -24,6 +24,13 @@ void pp_wipe(void *p, size_t len);
 /* 1 when s[0..len) is valid UTF-8 without NUL or C0 controls other than
  * tab, CR, LF (allow_newlines); else 0. */
 int pp_utf8_valid(const char *s, size_t len, int allow_newlines);
+/* Standard base64 (RFC 4648 section 4, with padding).  encode: out needs
+ * 4*((len+2)/3)+1 bytes, NUL-terminated.  decode: strict (no whitespace,
+ * canonical padding, no bits left over); PP_ERR_FIELD_INVALID otherwise;
+ * OUT out[0..*outlen), outcap bytes at most. */
+void pp_b64_encode(const unsigned char *in, size_t len, char *out);
+enum pp_err pp_b64_decode(const char *in, size_t len, unsigned char *out, size_t outcap,
+    size_t *outlen) PP_WUR;
 /* Lower-case hex of in[0..len) into out (2*len+1 bytes, NUL-terminated). */
 void pp_hex(const unsigned char *in, size_t len, char *out);
 

@@ -2,11 +2,12 @@
 # with replay.c (always; `make check` replays the corpora, under ASan/UBSan
 # in the sanitizer build) and, with --enable-fuzzing (clang), as a libFuzzer
 # binary that `make fuzz` runs for FUZZ_SECONDS each.
-FUZZ_TARGETS = json http conf ipc cert
+FUZZ_TARGETS = json http conf ipc cert canon note audit
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS)
 
 check_PROGRAMS += tests/fuzz/replay_json tests/fuzz/replay_http tests/fuzz/replay_conf \
-	tests/fuzz/replay_ipc tests/fuzz/replay_cert
+	tests/fuzz/replay_ipc tests/fuzz/replay_cert tests/fuzz/replay_canon tests/fuzz/replay_note \
+	tests/fuzz/replay_audit
 tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz_json.c tests/fuzz/replay.c
 tests_fuzz_replay_json_LDADD = $(CORE_LIBS)
 tests_fuzz_replay_http_SOURCES = tests/fuzz/fuzz_http.c tests/fuzz/replay.c
@@ -17,13 +18,19 @@ tests_fuzz_replay_ipc_SOURCES = tests/fuzz/fuzz_ipc.c tests/fuzz/replay.c
 tests_fuzz_replay_ipc_LDADD = $(CORE_LIBS)
 tests_fuzz_replay_cert_SOURCES = tests/fuzz/fuzz_cert.c tests/fuzz/replay.c
 tests_fuzz_replay_cert_LDADD = $(CORE_LIBS)
+tests_fuzz_replay_canon_SOURCES = tests/fuzz/fuzz_canon.c tests/fuzz/replay.c
+tests_fuzz_replay_canon_LDADD = $(CORE_LIBS)
+tests_fuzz_replay_note_SOURCES = tests/fuzz/fuzz_note.c tests/fuzz/replay.c
+tests_fuzz_replay_note_LDADD = $(CORE_LIBS)
+tests_fuzz_replay_audit_SOURCES = tests/fuzz/fuzz_audit.c tests/fuzz/replay.c
+tests_fuzz_replay_audit_LDADD = $(CORE_LIBS)
 
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus
 
 if FUZZING
 noinst_PROGRAMS = tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_conf \
-	tests/fuzz/fuzz_ipc tests/fuzz/fuzz_cert
+	tests/fuzz/fuzz_ipc tests/fuzz/fuzz_cert tests/fuzz/fuzz_canon tests/fuzz/fuzz_note tests/fuzz/fuzz_audit
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_json_SOURCES = tests/fuzz/fuzz_json.c
 tests_fuzz_fuzz_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
@@ -45,6 +52,18 @@ tests_fuzz_fuzz_cert_SOURCES = tests/fuzz/fuzz_cert.c
 tests_fuzz_fuzz_cert_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_cert_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_cert_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_canon_SOURCES = tests/fuzz/fuzz_canon.c
+tests_fuzz_fuzz_canon_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_canon_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_canon_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_note_SOURCES = tests/fuzz/fuzz_note.c
+tests_fuzz_fuzz_note_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_note_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_note_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_audit_SOURCES = tests/fuzz/fuzz_audit.c
+tests_fuzz_fuzz_audit_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_audit_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_audit_LDADD = $(CORE_LIBS)
 
 FUZZ_SECONDS ?= 60
 fuzz: $(noinst_PROGRAMS)

@@ -9,7 +9,13 @@ PP_UNIT_TESTS = \
 	tests/unit/test_store \
 	tests/unit/test_ipc \
 	tests/unit/test_html \
-	tests/unit/test_store_race
+	tests/unit/test_store_race \
+	tests/unit/test_merkle \
+	tests/unit/test_canon \
+	tests/unit/test_note \
+	tests/unit/test_tsa \
+	tests/unit/test_syslog \
+	tests/unit/test_audit
 
 check_PROGRAMS += $(PP_UNIT_TESTS)
 TESTS += $(PP_UNIT_TESTS)
@@ -53,3 +59,27 @@ tests_unit_test_html_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_store_race_SOURCES = tests/unit/test_store_race.c
 tests_unit_test_store_race_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_store_race_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_merkle_SOURCES = tests/unit/test_merkle.c tests/unit/pp_test.h
+tests_unit_test_merkle_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_merkle_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_canon_SOURCES = tests/unit/test_canon.c tests/unit/pp_test.h
+tests_unit_test_canon_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_canon_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_note_SOURCES = tests/unit/test_note.c tests/unit/pp_test.h
+tests_unit_test_note_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_note_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_tsa_SOURCES = tests/unit/test_tsa.c tests/unit/pp_test.h
+tests_unit_test_tsa_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_tsa_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_syslog_SOURCES = tests/unit/test_syslog.c tests/unit/pp_test.h
+tests_unit_test_syslog_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_syslog_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_audit_SOURCES = tests/unit/test_audit.c tests/unit/pp_test.h
+tests_unit_test_audit_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_audit_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)

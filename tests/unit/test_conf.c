@@ -293,6 +293,8 @@ static const char literal_conf[] =
 	"pkcs11_module = /usr/lib/softhsm/libsofthsm2.so\n"
 	"token_label = paraphe-audit\n"
 	"pin_file = /etc/paraphe/audit.pin\n"
+	"public_key = /var/lib/paraphe/audit/audit-key.pem\n"
+	"archive_dir = /var/lib/paraphe/archive\n"
 	"# last line without newline";
 
 static void
