@@ -15,7 +15,8 @@ PP_UNIT_TESTS = \
 	tests/unit/test_note \
 	tests/unit/test_tsa \
 	tests/unit/test_syslog \
-	tests/unit/test_audit
+	tests/unit/test_audit \
+	tests/unit/test_archive
 
 check_PROGRAMS += $(PP_UNIT_TESTS)
 TESTS += $(PP_UNIT_TESTS)
@@ -83,3 +84,7 @@ tests_unit_test_syslog_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_audit_SOURCES = tests/unit/test_audit.c tests/unit/pp_test.h
 tests_unit_test_audit_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_audit_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_archive_SOURCES = tests/unit/test_archive.c tests/unit/pp_test.h
+tests_unit_test_archive_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_archive_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
