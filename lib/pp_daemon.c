@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "pp_audit.h"
 #include "pp_conf.h"
 #include "pp_daemon.h"
 #include "pp_json.h"
@@ -17,11 +18,12 @@ struct pp_daemon_run {
 };
 
 static enum pp_err
-pp_daemon_health(struct pp_daemon_ctx *ctx, json_object *ans)
+pp_daemon_health(const struct pp_daemon *d, struct pp_daemon_ctx *ctx, json_object *ans)
 {
 	struct pp_p11_info info;
 	json_object *tok;
 	enum pp_err hsm = pp_p11_health(ctx->p11, &info), db = pp_store_ping(ctx->store);
+	int ok = hsm == PP_OK && db == PP_OK;
 
 	tok = json_object_new_object();
 	if (tok == NULL)
@@ -32,10 +34,11 @@ pp_daemon_health(struct pp_daemon_ctx *ctx, json_object *ans)
 	    pp_json_add_str(tok, "manufacturer", info.manufacturer) != PP_OK ||
 	    pp_json_add_str(tok, "model", info.model) != PP_OK ||
 	    pp_json_add_str(ans, "database", db == PP_OK ? "ok" : pp_err_code(db)) != PP_OK ||
-	    pp_json_add_str(ans, "version", PP_VERSION) != PP_OK ||
-	    pp_json_add_bool(ans, "ok", hsm == PP_OK && db == PP_OK) != PP_OK)
+	    pp_json_add_str(ans, "version", PP_VERSION) != PP_OK)
 		return PP_ERR_NOMEM;
-	return PP_OK;
+	if (d->health && d->health(ctx, ans, &ok) != PP_OK)
+		return PP_ERR_NOMEM;
+	return pp_json_add_bool(ans, "ok", ok);
 }
 
 static enum pp_err
@@ -55,7 +58,7 @@ pp_daemon_dispatch(void *arg, const struct pp_ipc_peer *peer, json_object *req, 
 		return PP_ERR_NOMEM;
 	}
 	if (strcmp(op, "health") == 0)
-		rc = pp_daemon_health(&run->ctx, ans);
+		rc = pp_daemon_health(run->d, &run->ctx, ans);
 	else
 		for (size_t i = 0; i < run->d->nops; i++)
 			if (strcmp(op, run->d->ops[i].op) == 0) {
@@ -68,6 +71,32 @@ pp_daemon_dispatch(void *arg, const struct pp_ipc_peer *peer, json_object *req, 
 	}
 	*out = ans;
 	return PP_OK;
+}
+
+static enum pp_err
+pp_daemon_flush(void *arg)
+{
+	struct pp_daemon_run *run = arg;
+
+	return run->d->flush ? run->d->flush(&run->ctx) : PP_OK;
+}
+
+static void
+pp_daemon_tick(void *arg)
+{
+	struct pp_daemon_run *run = arg;
+
+	if (run->d->tick)
+		run->d->tick(&run->ctx);
+}
+
+static void
+pp_daemon_refused(void *arg, const struct pp_ipc_peer *peer, const char *why)
+{
+	struct pp_daemon_run *run = arg;
+
+	if (run->d->refused)
+		run->d->refused(&run->ctx, peer, why);
 }
 
 int
@@ -115,9 +144,27 @@ pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
 	allowed[nallowed++] = geteuid();
 	if (pp_store_open(conf, d->name, &run.ctx.store) != PP_OK)
 		goto out;
+	if (d->init && d->init(&run.ctx) != PP_OK)
+		goto out;
+	if (d->audited && pp_audit_component(conf, prog, PP_AUDIT_COMPONENT_START) != PP_OK) {
+		/* Fail closed: a component whose start cannot be logged does not run. */
+		pp_err_log("%s: the audit daemon did not acknowledge the start record", prog);
+		goto out;
+	}
 	pp_info_log("%s %s listening on %s", prog, PP_VERSION, sock);
-	status = pp_ipc_serve(fd, allowed, nallowed, pp_daemon_dispatch, &run) == PP_OK ? 0 : 1;
+	struct pp_ipc_server_ops sops = {
+		.handle = pp_daemon_dispatch,
+		.flush = pp_daemon_flush,
+		.tick = pp_daemon_tick,
+		.refused = pp_daemon_refused,
+		.tick_ms = d->tick_ms,
+	};
+	status = pp_ipc_serve_ex(fd, allowed, nallowed, &sops, &run) == PP_OK ? 0 : 1;
 	pp_info_log("%s stopping", prog);
+	if (d->audited && pp_audit_component(conf, prog, PP_AUDIT_COMPONENT_STOP) != PP_OK)
+		pp_err_log("%s: the stop record was not acknowledged by the audit daemon", prog);
+	if (d->fini)
+		d->fini(&run.ctx);
 out:
 	if (status != 0)
 		pp_err_log("%s could not start or failed", prog);

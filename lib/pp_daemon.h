@@ -37,6 +37,21 @@ struct pp_daemon {
 	const char *name;	/* config section and storage domain: "sam", "audit" */
 	const struct pp_daemon_op *ops;	/* permit table (besides "health") */
 	size_t nops;
+	/* Optional hooks (NULL: none).  init runs after the store is open and
+	 * privileges are dropped; a failure stops the daemon before it serves.
+	 * fini runs once the loop has stopped.  flush, tick and refused are
+	 * the pp_ipc_server_ops hooks; health adds members to the health
+	 * answer and may set *ok to 0. */
+	enum pp_err (*init)(struct pp_daemon_ctx *ctx);
+	void (*fini)(struct pp_daemon_ctx *ctx);
+	enum pp_err (*flush)(struct pp_daemon_ctx *ctx);
+	void (*tick)(struct pp_daemon_ctx *ctx);
+	void (*refused)(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, const char *why);
+	enum pp_err (*health)(struct pp_daemon_ctx *ctx, json_object *answer, int *ok);
+	int tick_ms;
+	/* 1: log component.start/stop to the audit daemon, and refuse to run
+	 * when the start cannot be logged (every daemon but the audit daemon). */
+	int audited;
 };
 
 int pp_daemon_main(const struct pp_daemon *d, int argc, char **argv);

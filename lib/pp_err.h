@@ -24,7 +24,7 @@ enum pp_err {
 	PP_ERR_TRAILING_DATA,      /* 400 bytes after the JSON value or body */
 	PP_ERR_CLIENT_CERT,        /* 401 client certificate missing or not accepted */
 	PP_ERR_FORBIDDEN,          /* 403 authenticated but not allowed */
-	PP_ERR_NOT_FOUND,          /* 404 no such route */
+	PP_ERR_NOT_FOUND,          /* 404 no such route or object */
 	PP_ERR_METHOD,             /* 405 route exists, method does not */
 	PP_ERR_BODY_TOO_LARGE,     /* 413 body over the limit */
 	PP_ERR_UNSUPPORTED_MEDIA,  /* 415 wrong Content-Type */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "pp_audit.h"
 #include "pp_conf.h"
 #include "pp_html.h"
 #include "pp_http.h"
@@ -795,13 +796,26 @@ pp_http_serve_one(struct pp_ctx *ctx, FCGX_Request *fr)
 	pp_pool_free(pool);
 }
 
+enum pp_err
+pp_req_audit(struct pp_req *req, struct pp_audit_event *ev)
+{
+	if (ev->client_ip == NULL && req->remote_addr && *req->remote_addr)
+		ev->client_ip = req->remote_addr;
+	if (ev->actor_id == NULL && req->client.present && req->client.subject)
+		ev->actor_id = req->client.subject;
+	if (pp_audit_emit(req->ctx->conf, ev, NULL) != PP_OK)
+		return pp_fail(req, PP_ERR_UNAVAILABLE, "the audit log cannot record this %s event;"
+		    " nothing was done", pp_audit_type_name(ev->type));
+	return PP_OK;
+}
+
 int
 pp_http_main(const struct pp_app *app, int argc, char **argv)
 {
 	struct pp_ctx ctx;
 	const char *sock, *ca;
 	FCGX_Request fr;
-	int fd = -1, status = 1, own_socket = 0;
+	int fd = -1, status = 1, own_socket = 0, started = 0;
 	static char prog[32];
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -843,6 +857,12 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 		pp_err_log("libfcgi initialisation failed");
 		goto out;
 	}
+	/* Fail closed: a plugin whose start cannot be logged does not serve. */
+	if (pp_audit_component(ctx.conf, prog, PP_AUDIT_COMPONENT_START) != PP_OK) {
+		pp_err_log("%s: the audit daemon did not acknowledge the start record", prog);
+		goto out;
+	}
+	started = 1;
 	pp_info_log("%s %s listening on %s", app->name, PP_VERSION, sock);
 	status = 0;
 	while (!pp_proc_stop) {
@@ -868,6 +888,8 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 out:
 	if (status != 0)
 		pp_err_log("%s could not start", app->name);
+	if (started && pp_audit_component(ctx.conf, prog, PP_AUDIT_COMPONENT_STOP) != PP_OK)
+		pp_err_log("%s: the stop record was not acknowledged by the audit daemon", prog);
 	if (app->fini)
 		app->fini(&ctx);
 	if (fd >= 0)

@@ -167,6 +167,12 @@ HDF *pp_req_hdf(struct pp_req *req);
 /* Records an error detail for the response and returns e. */
 enum pp_err pp_fail(struct pp_req *req, enum pp_err e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Records ev in the audit log for this request (client_ip and, unless
+ * set, the actor's certificate identity filled in) and waits until it is
+ * durable.  When it is not, the request fails: PP_ERR_UNAVAILABLE (503)
+ * with a description saying so, and the handler must not go on. */
+struct pp_audit_event;
+enum pp_err pp_req_audit(struct pp_req *req, struct pp_audit_event *ev) PP_WUR;
 /* Value of a FastCGI parameter of the current request, or NULL. */
 const char *pp_req_param(const struct pp_req *req, const char *name);
 /* Turns req into the error response for e (JSON or HTML per the app). */

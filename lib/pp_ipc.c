@@ -145,7 +145,8 @@ pp_ipc_call(const char *path, json_object *request, int timeout_ms, json_object 
 /*
  * Server.  One request is handled at a time, but connections are many: each
  * has an input buffer filled as bytes arrive, so a slow or silent client
- * cannot block the others (it is dropped after PP_IPC_IDLE_MS).
+ * cannot block the others (it is dropped after PP_IPC_IDLE_MS).  A
+ * connection with an answer waiting for the round's flush is not read.
  */
 #define PP_IPC_IDLE_MS 30000
 #define PP_IPC_REPLY_MS 5000
@@ -158,6 +159,7 @@ struct pp_ipc_conn {
 	unsigned char *body;
 	size_t body_len, body_got;
 	int64_t last;
+	json_object *answer;	/* handled, waiting for flush */
 };
 
 static void
@@ -166,6 +168,7 @@ pp_ipc_conn_close(struct pp_ipc_conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	pp_free(c->body);
+	json_object_put(c->answer);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 }
@@ -180,11 +183,21 @@ pp_ipc_allowed(uid_t uid, const uid_t *allowed, size_t n)
 }
 
 static void
-pp_ipc_accept(int lfd, struct pp_ipc_conn *conns, const uid_t *allowed, size_t nallowed)
+pp_ipc_refused(const struct pp_ipc_server_ops *ops, void *ctx, const struct pp_ipc_peer *peer,
+    const char *why)
+{
+	if (ops->refused)
+		ops->refused(ctx, peer, why);
+}
+
+static void
+pp_ipc_accept(int lfd, struct pp_ipc_conn *conns, const uid_t *allowed, size_t nallowed,
+    const struct pp_ipc_server_ops *ops, void *ctx)
 {
 	struct ucred cred = { .pid = -1, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	socklen_t cl = sizeof(cred);
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct pp_ipc_peer peer;
 
 	if (fd == -1)
 		return;
@@ -193,6 +206,8 @@ pp_ipc_accept(int lfd, struct pp_ipc_conn *conns, const uid_t *allowed, size_t n
 		pp_warn_log("ipc: refused connection from uid %ld pid %ld",
 		    (long)cred.uid, (long)cred.pid);
 		close(fd);
+		peer = (struct pp_ipc_peer){ cred.pid, cred.uid, cred.gid };
+		pp_ipc_refused(ops, ctx, &peer, "peer not allowed");
 		return;
 	}
 	for (int i = 0; i < PP_IPC_MAX_CLIENTS; i++)
@@ -208,9 +223,10 @@ pp_ipc_accept(int lfd, struct pp_ipc_conn *conns, const uid_t *allowed, size_t n
 	close(fd);
 }
 
-/* Reads what is available; handles a complete frame.  0 keep, -1 close. */
+/* Reads what is available; handles a complete frame, keeping the answer
+ * in c->answer.  0 keep, -1 close. */
 static int
-pp_ipc_conn_read(struct pp_ipc_conn *c, pp_ipc_handler handler, void *ctx)
+pp_ipc_conn_read(struct pp_ipc_conn *c, const struct pp_ipc_server_ops *ops, void *ctx)
 {
 	ssize_t n;
 
@@ -227,6 +243,7 @@ pp_ipc_conn_read(struct pp_ipc_conn *c, pp_ipc_handler handler, void *ctx)
 		if (c->body_len == 0 || c->body_len > PP_IPC_MAX) {
 			pp_warn_log("ipc: pid %ld sent a frame of %zu bytes: closing",
 			    (long)c->peer.pid, c->body_len);
+			pp_ipc_refused(ops, ctx, &c->peer, "frame length out of bounds");
 			return -1;
 		}
 		c->body = pp_malloc(c->body_len);
@@ -248,26 +265,29 @@ pp_ipc_conn_read(struct pp_ipc_conn *c, pp_ipc_handler handler, void *ctx)
 	c->hdr_got = 0;
 	if (rc != PP_OK) {
 		pp_warn_log("ipc: malformed message from pid %ld: closing", (long)c->peer.pid);
+		pp_ipc_refused(ops, ctx, &c->peer, "malformed message");
 		return -1;
 	}
-	rc = handler(ctx, &c->peer, req, &ans);
+	rc = ops->handle(ctx, &c->peer, req, &ans);
 	json_object_put(req);
 	if (rc != PP_OK) {
 		pp_warn_log("ipc: request from pid %ld refused (%s): closing",
 		    (long)c->peer.pid, pp_err_name(rc));
+		pp_ipc_refused(ops, ctx, &c->peer, pp_err_name(rc));
 		return -1;
 	}
-	rc = pp_ipc_send(c->fd, ans, pp_ipc_now_ms() + PP_IPC_REPLY_MS);
-	json_object_put(ans);
-	return rc == PP_OK ? 0 : -1;
+	c->answer = ans;
+	return 0;
 }
 
 enum pp_err
-pp_ipc_serve(int lfd, const uid_t *allowed, size_t nallowed, pp_ipc_handler handler, void *ctx)
+pp_ipc_serve_ex(int lfd, const uid_t *allowed, size_t nallowed, const struct pp_ipc_server_ops *ops,
+    void *ctx)
 {
 	struct pp_ipc_conn conns[PP_IPC_MAX_CLIENTS];
 	struct pollfd pfd[PP_IPC_MAX_CLIENTS + 1];
 	int map[PP_IPC_MAX_CLIENTS + 1];
+	int tick_ms = ops->tick_ms > 0 ? ops->tick_ms : 1000;
 	extern volatile sig_atomic_t pp_proc_stop;
 
 	for (int i = 0; i < PP_IPC_MAX_CLIENTS; i++) {
@@ -289,7 +309,7 @@ pp_ipc_serve(int lfd, const uid_t *allowed, size_t nallowed, pp_ipc_handler hand
 		sigprocmask(SIG_SETMASK, NULL, &mask);
 		sigdelset(&mask, SIGTERM);
 		sigdelset(&mask, SIGINT);
-		struct timespec ts = { 1, 0 };
+		struct timespec ts = { tick_ms / 1000, (long)(tick_ms % 1000) * 1000000L };
 		int r = ppoll(pfd, n, &ts, &mask);
 		if (r < 0) {
 			if (errno == EINTR)
@@ -298,19 +318,48 @@ pp_ipc_serve(int lfd, const uid_t *allowed, size_t nallowed, pp_ipc_handler hand
 			return PP_ERR_IO;
 		}
 		int64_t now = pp_ipc_now_ms();
+		int answers = 0;
 		for (nfds_t k = 1; k < n; k++) {
 			struct pp_ipc_conn *c = &conns[map[k]];
 			if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) {
-				if (pp_ipc_conn_read(c, handler, ctx) < 0)
+				if (pp_ipc_conn_read(c, ops, ctx) < 0)
 					pp_ipc_conn_close(c);
+				else if (c->answer)
+					answers++;
 			} else if (now - c->last > PP_IPC_IDLE_MS)
 				pp_ipc_conn_close(c);
 		}
+		if (answers) {
+			/* Group commit: one flush for every request of the round. */
+			enum pp_err frc = ops->flush ? ops->flush(ctx) : PP_OK;
+			int64_t deadline = pp_ipc_now_ms() + PP_IPC_REPLY_MS;
+			for (int i = 0; i < PP_IPC_MAX_CLIENTS; i++) {
+				struct pp_ipc_conn *c = &conns[i];
+				if (c->fd < 0 || c->answer == NULL)
+					continue;
+				if (frc != PP_OK || pp_ipc_send(c->fd, c->answer, deadline) != PP_OK) {
+					pp_ipc_conn_close(c);
+					continue;
+				}
+				json_object_put(c->answer);
+				c->answer = NULL;
+			}
+		}
 		if (pfd[0].revents & POLLIN)
-			pp_ipc_accept(lfd, conns, allowed, nallowed);
+			pp_ipc_accept(lfd, conns, allowed, nallowed, ops, ctx);
+		if (ops->tick)
+			ops->tick(ctx);
 	}
 	for (int i = 0; i < PP_IPC_MAX_CLIENTS; i++)
 		if (conns[i].fd >= 0)
 			pp_ipc_conn_close(&conns[i]);
 	return PP_OK;
+}
+
+enum pp_err
+pp_ipc_serve(int lfd, const uid_t *allowed, size_t nallowed, pp_ipc_handler handler, void *ctx)
+{
+	struct pp_ipc_server_ops ops = { .handle = handler, .tick_ms = 1000 };
+
+	return pp_ipc_serve_ex(lfd, allowed, nallowed, &ops, ctx);
 }

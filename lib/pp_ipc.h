@@ -43,6 +43,29 @@ typedef enum pp_err (*pp_ipc_handler)(void *ctx, const struct pp_ipc_peer *peer,
 enum pp_err pp_ipc_serve(int lfd, const uid_t *allowed, size_t nallowed,
     pp_ipc_handler handler, void *ctx) PP_WUR;
 
+/*
+ * The same server with batching hooks, for the audit daemon's group commit.
+ * Each poll round reads what every connection has sent, calls handle for
+ * each complete request (at most one outstanding request per connection),
+ * then flush once, then sends the answers.  If flush fails, the answers of
+ * that round are not sent and their connections are closed: a client never
+ * receives an acknowledgement for something that was not made durable.
+ */
+struct pp_ipc_server_ops {
+	pp_ipc_handler handle;
+	/* May be NULL.  Makes the round's effects durable. */
+	enum pp_err (*flush)(void *ctx);
+	/* May be NULL.  Told about every refused peer or request, after the
+	 * server has logged it (the connection is then closed). */
+	void (*refused)(void *ctx, const struct pp_ipc_peer *peer, const char *why);
+	/* May be NULL.  Called after every round and at least every tick_ms. */
+	void (*tick)(void *ctx);
+	int tick_ms;
+};
+
+enum pp_err pp_ipc_serve_ex(int lfd, const uid_t *allowed, size_t nallowed,
+    const struct pp_ipc_server_ops *ops, void *ctx) PP_WUR;
+
 /* Frame helpers (exposed for tests and fuzzing). */
 enum pp_err pp_ipc_decode(const unsigned char *buf, size_t len, json_object **msg) PP_WUR;
 

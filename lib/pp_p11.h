@@ -10,6 +10,7 @@
 #define PP_P11_H
 
 #include <p11-kit/pkcs11.h>
+#include <openssl/evp.h>
 #include "pp_err.h"
 
 struct pp_p11;
@@ -32,6 +33,23 @@ void pp_p11_close(struct pp_p11 *p);
 /* PP_OK when the token is present and the session is logged in; fills info. */
 enum pp_err pp_p11_health(struct pp_p11 *p, struct pp_p11_info *info) PP_WUR;
 CK_FUNCTION_LIST_PTR pp_p11_fn(struct pp_p11 *p);
+
+/*
+ * EC P-256 key pairs on the logged-in token, named by CKA_LABEL.  The
+ * private key is generated on the token, sensitive and not extractable;
+ * only signatures and the public key ever leave it.
+ */
+/* PP_ERR_NOT_FOUND when no private key has that label. */
+enum pp_err pp_p11_ec_find(struct pp_p11 *p, const char *label, CK_OBJECT_HANDLE *priv,
+    CK_OBJECT_HANDLE *pub) PP_WUR;
+enum pp_err pp_p11_ec_generate(struct pp_p11 *p, const char *label, CK_OBJECT_HANDLE *priv,
+    CK_OBJECT_HANDLE *pub) PP_WUR;
+/* The public key as an OpenSSL key.  OUT *out owned by caller (EVP_PKEY_free). */
+enum pp_err pp_p11_ec_public(struct pp_p11 *p, CK_OBJECT_HANDLE pub, EVP_PKEY **out) PP_WUR;
+/* CKM_ECDSA over a digest computed by the caller.  OUT rs[0..*rslen): raw
+ * r||s (64 bytes for P-256); *rslen in: capacity. */
+enum pp_err pp_p11_ecdsa_sign(struct pp_p11 *p, CK_OBJECT_HANDLE priv, const unsigned char *digest,
+    size_t dlen, unsigned char *rs, size_t *rslen) PP_WUR;
 CK_SESSION_HANDLE pp_p11_session(struct pp_p11 *p);
 
 #endif

@@ -11,6 +11,7 @@ static const struct pp_daemon sam_daemon = {
 	.name = "sam",
 	.ops = NULL,
 	.nops = 0,
+	.audited = 1,
 };
 
 int

@@ -4,3 +4,6 @@ tools_paraphe_config_LDADD = $(CORE_LIBS)
 bin_PROGRAMS += tools/paraphe-audit-verify
 tools_paraphe_audit_verify_SOURCES = tools/paraphe-audit-verify.c
 tools_paraphe_audit_verify_LDADD = $(CORE_LIBS)
+sbin_PROGRAMS += tools/paraphe-audit
+tools_paraphe_audit_SOURCES = tools/paraphe-audit.c
+tools_paraphe_audit_LDADD = $(CORE_LIBS)

@@ -29,7 +29,7 @@ TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus
 
 if FUZZING
-noinst_PROGRAMS = tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_conf \
+FUZZ_BINS = tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_conf \
 	tests/fuzz/fuzz_ipc tests/fuzz/fuzz_cert tests/fuzz/fuzz_canon tests/fuzz/fuzz_note tests/fuzz/fuzz_audit
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_json_SOURCES = tests/fuzz/fuzz_json.c
@@ -66,7 +66,8 @@ tests_fuzz_fuzz_audit_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_audit_LDADD = $(CORE_LIBS)
 
 FUZZ_SECONDS ?= 60
-fuzz: $(noinst_PROGRAMS)
+noinst_PROGRAMS += $(FUZZ_BINS)
+fuzz: $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p fuzz-work/$$t && \
 		echo "fuzzing $$t for $(FUZZ_SECONDS) s" && \
