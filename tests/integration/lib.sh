@@ -42,7 +42,12 @@ pp_pick_base() {
 	return 1
 }
 
-pp_up() {
+# pp_up = pp_init (state directory, configuration) + pp_start (processes);
+# a test that changes the configuration calls them apart, with pp_conf_set
+# in between.
+pp_up() { pp_init; pp_start; }
+
+pp_init() {
 	PP_TMP=$(mktemp -d /tmp/pp-it.XXXXXX)
 	chmod 0755 "$PP_TMP"
 	trap pp_down EXIT
@@ -51,7 +56,7 @@ pp_up() {
 	PUB=https://127.0.0.1:$BASE
 	SCA=https://127.0.0.1:$((BASE + 1))
 	CON=https://127.0.0.1:$((BASE + 2))
-	"$top_srcdir/scripts/paraphe-init" "$STATE" "$BASE" "$top_srcdir" >"$PP_TMP/init.log" 2>&1 || {
+	"$top_srcdir/scripts/paraphe-init" "$STATE" "$BASE" "$top_srcdir" "$top_builddir" >"$PP_TMP/init.log" 2>&1 || {
 		cat "$PP_TMP/init.log" >&2
 		echo "Bail out! paraphe-init failed"
 		exit 99
@@ -61,6 +66,21 @@ pp_up() {
 	SCA_CERT=(--cert "$PKI/sca/sca-demo.crt" --key "$PKI/sca/sca-demo.key")
 	STAFF_CERT=(--cert "$PKI/staff/operator.crt" --key "$PKI/staff/operator.key")
 	NOTARY_CERT=(--cert "$PKI/notary/notary-demo.crt" --key "$PKI/notary/notary-demo.key")
+}
+
+# pp_conf_set SECTION KEY VALUE: sets a key of the instance's configuration
+# (replaced when present in the section, else added to it).
+pp_conf_set() {
+	local conf=$STATE/paraphe.conf
+	awk -v sec="[$1]" -v key="$2" -v val="$3" '
+		function emit() { if (insec && !done) { print key " = " val; done = 1 } }
+		/^\[/ { emit(); insec = ($0 == sec) }
+		insec && $1 == key && $2 == "=" { print key " = " val; done = 1; next }
+		{ print }
+		END { emit() }' "$conf" >"$conf.tmp" && mv "$conf.tmp" "$conf" && chmod 0644 "$conf"
+}
+
+pp_start() {
 	if ! "$top_srcdir/scripts/paraphe-supervise" start "$STATE" "$top_builddir" >"$PP_TMP/start.log" 2>&1; then
 		cat "$PP_TMP/start.log" >&2
 		tail -n 30 "$STATE"/log/*.log >&2 || true
