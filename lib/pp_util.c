@@ -115,6 +115,104 @@ pp_hex(const unsigned char *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
+static const char pp_b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void
+pp_b64_encode(const unsigned char *in, size_t len, char *out)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i + 3 <= len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = pp_b64_alphabet[v >> 18];
+		out[o++] = pp_b64_alphabet[(v >> 12) & 63];
+		out[o++] = pp_b64_alphabet[(v >> 6) & 63];
+		out[o++] = pp_b64_alphabet[v & 63];
+	}
+	if (len - i == 1) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		out[o++] = pp_b64_alphabet[v >> 18];
+		out[o++] = pp_b64_alphabet[(v >> 12) & 63];
+		out[o++] = '=';
+		out[o++] = '=';
+	} else if (len - i == 2) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		out[o++] = pp_b64_alphabet[v >> 18];
+		out[o++] = pp_b64_alphabet[(v >> 12) & 63];
+		out[o++] = pp_b64_alphabet[(v >> 6) & 63];
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+}
+
+/* Value of one base64 digit, -1 for anything else ('=' included: padding is
+ * handled by position, never as a digit). */
+static int
+pp_b64_val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * One spelling per byte string: the input is whole quanta, '=' only as the
+ * last one or two characters of the last quantum, and the bits the padding
+ * drops must be zero ("QR==" is refused, only "QQ==" decodes to "A").
+ * Signatures and hashes travel in this encoding, so a second spelling would
+ * be a second identity for the same note.
+ */
+enum pp_err
+pp_b64_decode(const char *in, size_t len, unsigned char *out, size_t outcap, size_t *outlen)
+{
+	const unsigned char *u = (const unsigned char *)in;
+	size_t pad = 0, need, o = 0;
+
+	if (len % 4 != 0)
+		return PP_ERR_FIELD_INVALID;
+	if (len == 0) {
+		*outlen = 0;
+		return PP_OK;
+	}
+	if (u[len - 1] == '=')
+		pad = u[len - 2] == '=' ? 2 : 1;
+	need = len / 4 * 3 - pad;
+	if (need > outcap)
+		return PP_ERR_FIELD_INVALID;
+	for (size_t i = 0; i < len; i += 4) {
+		int d[4];
+		size_t digits = i + 4 == len ? 4 - pad : 4;
+		uint32_t v = 0;
+
+		for (size_t k = 0; k < 4; k++) {
+			d[k] = k < digits ? pp_b64_val(u[i + k]) : 0;
+			if (d[k] < 0)
+				return PP_ERR_FIELD_INVALID;
+			v = v << 6 | (uint32_t)d[k];
+		}
+		if (digits == 2 && (d[1] & 15) != 0)
+			return PP_ERR_FIELD_INVALID;
+		if (digits == 3 && (d[2] & 3) != 0)
+			return PP_ERR_FIELD_INVALID;
+		out[o++] = (unsigned char)(v >> 16);
+		if (digits > 2)
+			out[o++] = (unsigned char)(v >> 8);
+		if (digits > 3)
+			out[o++] = (unsigned char)v;
+	}
+	*outlen = o;
+	return PP_OK;
+}
+
 enum pp_err
 pp_secret_file_read(const char *path, char *buf, size_t cap, size_t *len)
 {

@@ -543,6 +543,155 @@ test_file_read(void **state)
 	assert_null(data);
 }
 
+/* ------------------------------------------------------------------ base64 */
+
+/* RFC 4648 section 10. */
+static const struct {
+	const char *raw;
+	const char *b64;
+} b64_vectors[] = {
+	{"", ""},
+	{"f", "Zg=="},
+	{"fo", "Zm8="},
+	{"foo", "Zm9v"},
+	{"foob", "Zm9vYg=="},
+	{"fooba", "Zm9vYmE="},
+	{"foobar", "Zm9vYmFy"},
+};
+
+static void
+test_b64_vectors(void **state)
+{
+	char enc[16];
+	unsigned char dec[16];
+	size_t n;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(b64_vectors) / sizeof(b64_vectors[0]); i++) {
+		const char *raw = b64_vectors[i].raw, *b64 = b64_vectors[i].b64;
+
+		memset(enc, 'Z', sizeof(enc));
+		pp_b64_encode((const unsigned char *)raw, strlen(raw), enc);
+		assert_string_equal(enc, b64);
+		memset(dec, 'Z', sizeof(dec));
+		n = 999;
+		assert_int_equal(pp_b64_decode(b64, strlen(b64), dec, sizeof(dec), &n), PP_OK);
+		assert_int_equal(n, strlen(raw));
+		assert_memory_equal(dec, raw, n);
+		/* The exact capacity is enough. */
+		assert_int_equal(pp_b64_decode(b64, strlen(b64), dec, strlen(raw), &n), PP_OK);
+		assert_int_equal(n, strlen(raw));
+	}
+}
+
+static void
+test_b64_binary_roundtrip(void **state)
+{
+	unsigned char in[256], dec[256];
+	char enc[4 * ((sizeof(in) + 2) / 3) + 1];
+	size_t n;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)(255 - i);
+	/* Every length, so every padding case meets every byte value. */
+	for (size_t len = 0; len <= sizeof(in); len++) {
+		pp_b64_encode(in, len, enc);
+		assert_int_equal(strlen(enc), 4 * ((len + 2) / 3));
+		assert_int_equal(pp_b64_decode(enc, strlen(enc), dec, sizeof(dec), &n), PP_OK);
+		assert_int_equal(n, len);
+		assert_memory_equal(dec, in, len);
+	}
+	/* The whole alphabet, '+' and '/' included. */
+	static const unsigned char all[] = {0x00, 0x10, 0x83, 0x10, 0x51, 0x87, 0x20, 0x92, 0x8b,
+		0x30, 0xd3, 0x8f, 0x41, 0x14, 0x93, 0x51, 0x55, 0x97, 0x61, 0x96, 0x9b, 0x71, 0xd7,
+		0x9f, 0x82, 0x18, 0xa3, 0x92, 0x59, 0xa7, 0xa2, 0x9a, 0xab, 0xb2, 0xdb, 0xaf, 0xc3,
+		0x1c, 0xb3, 0xd3, 0x5d, 0xb7, 0xe3, 0x9e, 0xbb, 0xf3, 0xdf, 0xbf};
+	pp_b64_encode(all, sizeof(all), enc);
+	assert_string_equal(enc, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+}
+
+static void
+assert_b64_bad(const char *in)
+{
+	unsigned char out[64];
+	size_t n = 777;
+
+	if (pp_b64_decode(in, strlen(in), out, sizeof(out), &n) != PP_ERR_FIELD_INVALID)
+		fail_msg("pp_b64_decode(\"%s\") accepted", in);
+	assert_int_equal(n, 777);
+}
+
+static void
+test_b64_strict(void **state)
+{
+	unsigned char out[8];
+	size_t n = 777;
+	(void)state;
+
+	/* Length not a multiple of 4: missing padding or truncation. */
+	assert_b64_bad("Zg");
+	assert_b64_bad("Zg=");
+	assert_b64_bad("Zm8");
+	assert_b64_bad("Z");
+	assert_b64_bad("Zm9vY");
+	assert_b64_bad("Zg===");
+	/* Non-canonical: bits left over under the padding. */
+	assert_b64_bad("Zh==");
+	assert_b64_bad("Zv==");
+	assert_b64_bad("QR==");
+	assert_b64_bad("Zm9=");
+	/* Padding elsewhere than at the very end. */
+	assert_b64_bad("====");
+	assert_b64_bad("Z===");
+	assert_b64_bad("=Zg=");
+	assert_b64_bad("Zg==Zg==");
+	assert_b64_bad("Zg=a");
+	assert_b64_bad("Z=g=");
+	assert_b64_bad("Zm9v=A==");
+	/* Whitespace and line breaks anywhere. */
+	assert_b64_bad(" Zm9v");
+	assert_b64_bad("Zm9v ");
+	assert_b64_bad("Zm 9v");
+	assert_b64_bad("Zm9v\nYmFy");
+	assert_b64_bad("Zm9v\r\n");
+	assert_b64_bad("Zm9\tv");
+	/* Characters outside the standard alphabet (URL-safe ones included). */
+	assert_b64_bad("Zm9-");
+	assert_b64_bad("Zm9_");
+	assert_b64_bad("Zm9.");
+	assert_b64_bad("Zm9\xc3\xa9");
+	assert_b64_bad("Zm9\x80");
+	/* A NUL byte inside the counted length. */
+	assert_int_equal(pp_b64_decode("Zm\0v", 4, out, sizeof(out), &n), PP_ERR_FIELD_INVALID);
+	assert_int_equal(n, 777);
+}
+
+static void
+test_b64_outcap(void **state)
+{
+	unsigned char out[8];
+	size_t n = 777;
+	(void)state;
+
+	/* "foobar" needs 6 bytes: 5 is one too few, whatever the padding. */
+	assert_int_equal(pp_b64_decode("Zm9vYmFy", 8, out, 5, &n), PP_ERR_FIELD_INVALID);
+	assert_int_equal(pp_b64_decode("Zm9vYmE=", 8, out, 4, &n), PP_ERR_FIELD_INVALID);
+	assert_int_equal(pp_b64_decode("Zm9vYg==", 8, out, 3, &n), PP_ERR_FIELD_INVALID);
+	assert_int_equal(pp_b64_decode("Zg==", 4, out, 0, &n), PP_ERR_FIELD_INVALID);
+	assert_int_equal(n, 777);
+	/* Nothing written past the capacity when refused. */
+	memset(out, 'Z', sizeof(out));
+	assert_int_equal(pp_b64_decode("Zm9vYmFy", 8, out, 5, &n), PP_ERR_FIELD_INVALID);
+	assert_int_equal(out[5], 'Z');
+	/* Only len bytes are read. */
+	assert_int_equal(pp_b64_decode("Zm9vYmFy!!!!", 8, out, sizeof(out), &n), PP_OK);
+	assert_int_equal(n, 6);
+	assert_memory_equal(out, "foobar", 6);
+	assert_int_equal(pp_b64_decode("", 0, out, 0, &n), PP_OK);
+	assert_int_equal(n, 0);
+}
+
 int
 main(void)
 {
@@ -564,6 +713,10 @@ main(void)
 		cmocka_unit_test(test_secret_refused),
 		cmocka_unit_test(test_secret_owner),
 		cmocka_unit_test(test_file_read),
+		cmocka_unit_test(test_b64_vectors),
+		cmocka_unit_test(test_b64_binary_roundtrip),
+		cmocka_unit_test(test_b64_strict),
+		cmocka_unit_test(test_b64_outcap),
 	};
 	/* Refusals are logged; keep the test log readable. */
 	pp_log_open("test_util", PP_LOG_ERROR, PP_LOG_STDERR);
