@@ -27,6 +27,9 @@
 
 typedef uint8_t pp_hash[PP_HASH_LEN];
 
+/* These two cannot fail for their callers: if OpenSSL cannot compute
+ * SHA-256 at all they abort() rather than return a wrong hash.  out may
+ * alias an input. */
 void pp_merkle_leaf_hash(const void *data, size_t len, pp_hash out);
 void pp_merkle_node_hash(const pp_hash left, const pp_hash right, pp_hash out);
 
@@ -50,7 +53,9 @@ enum pp_err pp_merkle_frontier_set(struct pp_merkle_frontier *f, uint64_t size,
 enum pp_err pp_merkle_root(const pp_hash *leaves, uint64_t n, pp_hash root) PP_WUR;
 
 /* RFC 9162 2.1.3 inclusion proof of leaf index in the tree leaves[0..size).
- * OUT proof[0..*plen), *plen <= PP_MERKLE_MAX_PROOF. */
+ * OUT proof[0..*plen), *plen <= PP_MERKLE_MAX_PROOF: proof must have room
+ * for PP_MERKLE_MAX_PROOF hashes.  O(size) hashing, no allocation.
+ * PP_ERR_BAD_REQUEST when index >= size; *plen untouched on error. */
 enum pp_err pp_merkle_inclusion_proof(const pp_hash *leaves, uint64_t size, uint64_t index,
     pp_hash *proof, size_t *plen) PP_WUR;
 /* RFC 9162 2.1.3.2: PP_OK when proof shows leaf at index in the tree of
@@ -60,7 +65,8 @@ enum pp_err pp_merkle_inclusion_verify(uint64_t index, uint64_t size, const pp_h
     const pp_hash *proof, size_t plen, const pp_hash root) PP_WUR;
 
 /* RFC 9162 2.1.4 consistency proof between the trees of size1 and size2
- * (0 < size1 <= size2) of leaves[0..size2). */
+ * (0 < size1 <= size2) of leaves[0..size2).  Same OUT, room, cost and
+ * errors as pp_merkle_inclusion_proof; size1 == size2 gives *plen == 0. */
 enum pp_err pp_merkle_consistency_proof(const pp_hash *leaves, uint64_t size2, uint64_t size1,
     pp_hash *proof, size_t *plen) PP_WUR;
 /* RFC 9162 2.1.4.2; same return convention as pp_merkle_inclusion_verify. */
