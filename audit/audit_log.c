@@ -185,7 +185,7 @@ audit_replay(struct audit *a, struct pp_merkle_frontier *f, uint64_t to, const c
 		r.why = "records are missing from the database";
 		rc = PP_ERR_INTERNAL;
 	}
-	*why = r.why ? r.why : "the database could not be read";
+	*why = rc == PP_OK ? NULL : r.why ? r.why : "the database could not be read";
 	return rc;
 }
 
@@ -713,6 +713,7 @@ audit_open(struct audit *a, struct pp_daemon_ctx *ctx)
 	    " ORDER BY id DESC LIMIT 1", NULL, 0, audit_cp_cb, &cpr, NULL)) != PP_OK)
 		goto out;
 	pp_merkle_frontier_init(&a->cp.frontier);
+	pp_merkle_frontier_root(&a->cp.frontier, a->cp.root);	/* no checkpoint yet: the empty tree */
 	if (cpr.found) {
 		struct pp_checkpoint c;
 		pp_hash r;

@@ -50,9 +50,9 @@ check "collector lines are RFC 5424 from the audit daemon" \
 	grep -qE '^<8[0-9]>1 [0-9T:.-]+Z [^ ]+ paraphe-auditd [0-9]+ audit\.start - ' "$STATE/log/collector.log"
 AUDIT health >"$PP_TMP/health.json"
 check "health: integrity, forwarding and clock status, ok" \
-	grep -q '"integrity": true' "$PP_TMP/health.json"
+	grep -qE '"integrity": ?true' "$PP_TMP/health.json"
 check "health reports the clock status (TIME-1)" grep -q '"clock_synchronised"' "$PP_TMP/health.json"
-check "health ok" grep -q '"ok": true' "$PP_TMP/health.json"
+check "health ok" grep -qE '"ok": ?true' "$PP_TMP/health.json"
 
 # --- a trust-role login is recorded before the console answers.
 http GET "$CON/" "${STAFF_CERT[@]}"
@@ -111,7 +111,7 @@ check "the secret itself never reaches the log" bash -c '! grep -q S3CR3T-OTP-77
 check "the daemon still answers" AUDIT health
 
 # --- records, segments, time-stamps.
-for i in $(seq 1 90); do
+for i in $(seq 1 130); do
 	AUDIT append "{\"type\":\"manual.maintenance\",\"outcome\":\"success\",\"actor\":{\"kind\":\"staff\",\"id\":\"CN=tester\",\"role\":\"system-engineer\"},\"cause\":\"test entry $i\"}" >/dev/null || { not_ok "append $i"; break; }
 done
 check "segments are cut by size" wait_for 20 test -d "$ARCH/seg-00000003"
@@ -192,7 +192,7 @@ kill -TERM "$COLL_PID"
 wait_for 10 pp_none_alive "$COLL_PID"
 for i in 1 2 3; do AUDIT append '{"type":"manual.physical_access","outcome":"success","actor":{"kind":"staff","id":"CN=tester"},"cause":"while the collector is down"}' >/dev/null; done
 check "records are still acknowledged while the collector is down" test $? -eq 0
-forwarding_down() { AUDIT health | grep -q '"forwarding": false'; }
+forwarding_down() { AUDIT health | grep -qE '"forwarding": ?false'; }
 check "health reports forwarding down" wait_for 10 forwarding_down
 "$BIN/tests/tools/pp-test-syslog" --unix "$STATE/run/collector.sock" --out "$STATE/log/collector.log" \
 	>>"$STATE/log/collector.log.err" 2>&1 </dev/null &

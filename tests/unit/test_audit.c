@@ -446,7 +446,7 @@ test_server_survives_garbage(void **state)
 		char c;
 		assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 		assert_true(send(fd, frames[i], sizeof(frames[i]), MSG_NOSIGNAL) > 0);
-		assert_int_equal(recv(fd, &c, 1, 0), 0);	/* closed, no answer */
+		assert_true(recv(fd, &c, 1, 0) <= 0);	/* closed (or reset), no answer */
 		close(fd);
 	}
 	assert_int_equal(pp_audit_emit_to(sockpath, 5000, &start_ev, NULL), PP_OK);

@@ -1,0 +1,9 @@
+# Benchmarks (`make bench`, or bench/run-audit BUILD_DIR): figures reported
+# as ratios against raw baselines measured in the same run.
+noinst_PROGRAMS += bench/paraphe-bench-audit
+bench_paraphe_bench_audit_SOURCES = bench/audit_bench.c
+bench_paraphe_bench_audit_LDADD = $(CORE_LIBS)
+EXTRA_DIST += bench/run-audit
+bench: all
+	$(srcdir)/bench/run-audit $(abs_top_builddir)
+.PHONY: bench
