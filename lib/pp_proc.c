@@ -168,6 +168,17 @@ pp_proc_unix_listen(const char *path, const char *user, const char *group, int *
 			pp_err_log("%s exists and is not a socket", path);
 			return PP_ERR_CONFIG;
 		}
+		/* A stale socket is replaced; a live one belongs to a running
+		 * instance, which a second one must not silently take over
+		 * (two audit daemons would both write the log). */
+		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe != -1 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(probe);
+			pp_err_log("%s is in use by a running process: refusing to start a second instance", path);
+			return PP_ERR_CONFIG;
+		}
+		if (probe != -1)
+			close(probe);
 		unlink(path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

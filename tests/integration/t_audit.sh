@@ -90,6 +90,12 @@ check "the stop and restart are recorded (audit.stop, previous_stop clean)" \
 check "audit.stop was forwarded before the daemon stopped" forwarded '"type":"audit.stop"'
 http GET "$CON/" "${STAFF_CERT[@]}"
 expect "console works again" 200
+if "$BIN/audit/paraphe-auditd" -c "$STATE/paraphe.conf" >"$PP_TMP/second.log" 2>&1; then
+	not_ok "a second audit daemon refuses to take over a live socket"
+else
+	check "a second audit daemon refuses to take over a live socket" grep -q 'in use by a running process' "$PP_TMP/second.log"
+fi
+check "... and the first one still answers" AUDIT health
 
 # --- malformed or refused messages: refused, recorded, the daemon lives on.
 IPC=("$BIN/tests/tools/pp-test-ipc" "$STATE/run/audit.sock")
@@ -204,10 +210,32 @@ last=$(sqlite3 "$STATE/db/audit.db" "SELECT max(seq) FROM records")
 missing=$(for s in $(seq 1 $((last - 5))); do grep -q "\"seq\":$s," "$STATE/log/collector.log" || echo "$s"; done | head -n 5)
 check "no sequence number is missing at the collector" test -z "$missing"
 
+# --- a record changed under the running daemon: no checkpoint is signed
+# over it, the daemon halts and every component fails closed.
+DB=$STATE/db/audit.db
+AUDIT checkpoint >/dev/null
+seq=$(AUDIT append '{"type":"manual.config_change","outcome":"success","actor":{"kind":"staff","id":"CN=tester"},"cause":"original text"}')
+orig=$(sqlite3 "$DB" "SELECT hex(record) FROM records WHERE seq = $seq")
+sqlite3 "$DB" "UPDATE records SET record = CAST(replace(CAST(record AS TEXT), 'original text', 'altered text') AS BLOB) WHERE seq = $seq"
+halted() { AUDIT health 2>/dev/null | grep -qE '"integrity": ?false'; }
+check "the daemon refuses to sign over a changed record and reports it" wait_for 10 halted
+check "the refusal is an INTEGRITY alarm in its log" grep -q 'INTEGRITY: refusing to sign a checkpoint' "$STATE/log/auditd.log"
+if AUDIT append '{"type":"manual.maintenance","outcome":"success","actor":{"kind":"staff","id":"CN=tester"}}' >/dev/null 2>&1; then
+	not_ok "a halted log accepts no more records"
+else
+	ok "a halted log accepts no more records"
+fi
+http GET "$CON/" "${STAFF_CERT[@]}"
+expect "the console fails closed while the log is halted" 503
+sqlite3 "$DB" "UPDATE records SET record = X'$orig' WHERE seq = $seq"
+
 # --- the daemon checks its own store at start: tampering and rollback.
 stop_auditd() { local p; p=$(cat "$STATE/run/auditd.pid"); kill -TERM "$p"; wait_for 10 pp_none_alive "$p"; }
 stop_auditd
-DB=$STATE/db/audit.db
+restart auditd "$BIN/audit/paraphe-auditd"
+healthy() { AUDIT health 2>/dev/null | grep -qE '"integrity": ?true'; }
+check "with the record restored, the daemon starts again" wait_for 10 healthy
+stop_auditd
 cp "$DB" "$PP_TMP/audit-old.db"
 last=$(sqlite3 "$DB" "SELECT max(seq) FROM records")
 sqlite3 "$DB" "UPDATE records SET record = CAST(replace(CAST(record AS TEXT), 'success', 'failure') AS BLOB) WHERE seq = $last"
@@ -215,7 +243,6 @@ sqlite3 "$DB" "UPDATE records SET record = CAST(replace(CAST(record AS TEXT), 's
 check "a record changed in the database stops the daemon at start" grep -q INTEGRITY "$PP_TMP/tamper.log"
 cp "$PP_TMP/audit-old.db" "$DB"
 restart auditd "$BIN/audit/paraphe-auditd"
-healthy() { AUDIT health >/dev/null 2>&1; }
 check "the untouched database starts" wait_for 10 healthy
 AUDIT append '{"type":"manual.maintenance","outcome":"success","actor":{"kind":"staff","id":"CN=tester"},"cause":"after the copy"}' >/dev/null
 stop_auditd
