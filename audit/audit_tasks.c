@@ -120,8 +120,11 @@ audit_forward(struct audit *a)
 			json_object_put(d);
 		}
 	}
-	/* The cursor is saved with the next commit; when idle, on its own. */
-	if (a->forwarded != a->forwarded_saved && a->npending == 0) {
+	/* The cursor is saved with every commit; when idle, on its own, at most
+	 * once a second (a write of its own is an fsync the appends would wait
+	 * for).  After a crash, at most that much is forwarded twice. */
+	if (a->forwarded != a->forwarded_saved && a->npending == 0 &&
+	    now - a->last_record_ms >= 1000) {
 		struct pp_val b[1] = { PP_VAL_I(a->forwarded) };
 		if (pp_store_exec(a->ctx->store, "UPDATE log_state SET forwarded = ? WHERE id = 1",
 		    b, 1, NULL, NULL, NULL) == PP_OK)

@@ -160,6 +160,7 @@ struct pp_ipc_conn {
 	size_t body_len, body_got;
 	int64_t last;
 	json_object *answer;	/* handled, waiting for flush */
+	int fresh;		/* accepted this round: read before the flush */
 };
 
 static void
@@ -190,37 +191,46 @@ pp_ipc_refused(const struct pp_ipc_server_ops *ops, void *ctx, const struct pp_i
 		ops->refused(ctx, peer, why);
 }
 
+/* Accepts every pending connection (lfd is non-blocking), so that a burst
+ * of clients is served in one round and shares one flush. */
 static void
 pp_ipc_accept(int lfd, struct pp_ipc_conn *conns, const uid_t *allowed, size_t nallowed,
     const struct pp_ipc_server_ops *ops, void *ctx)
 {
-	struct ucred cred = { .pid = -1, .uid = (uid_t)-1, .gid = (gid_t)-1 };
-	socklen_t cl = sizeof(cred);
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	struct pp_ipc_peer peer;
+	for (;;) {
+		struct ucred cred = { .pid = -1, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+		socklen_t cl = sizeof(cred);
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), i;
+		struct pp_ipc_peer peer;
 
-	if (fd == -1)
-		return;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == -1 ||
-	    !pp_ipc_allowed(cred.uid, allowed, nallowed)) {
-		pp_warn_log("ipc: refused connection from uid %ld pid %ld",
-		    (long)cred.uid, (long)cred.pid);
-		close(fd);
-		peer = (struct pp_ipc_peer){ cred.pid, cred.uid, cred.gid };
-		pp_ipc_refused(ops, ctx, &peer, "peer not allowed");
-		return;
-	}
-	for (int i = 0; i < PP_IPC_MAX_CLIENTS; i++)
-		if (conns[i].fd < 0) {
-			conns[i].fd = fd;
-			conns[i].peer.pid = cred.pid;
-			conns[i].peer.uid = cred.uid;
-			conns[i].peer.gid = cred.gid;
-			conns[i].last = pp_ipc_now_ms();
+		if (fd == -1)
+			return;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == -1 ||
+		    !pp_ipc_allowed(cred.uid, allowed, nallowed)) {
+			pp_warn_log("ipc: refused connection from uid %ld pid %ld",
+			    (long)cred.uid, (long)cred.pid);
+			close(fd);
+			peer = (struct pp_ipc_peer){ cred.pid, cred.uid, cred.gid };
+			pp_ipc_refused(ops, ctx, &peer, "peer not allowed");
+			continue;
+		}
+		for (i = 0; i < PP_IPC_MAX_CLIENTS; i++)
+			if (conns[i].fd < 0) {
+				conns[i].fd = fd;
+				conns[i].peer.pid = cred.pid;
+				conns[i].peer.uid = cred.uid;
+				conns[i].peer.gid = cred.gid;
+				conns[i].last = pp_ipc_now_ms();
+				conns[i].fresh = 1;
+				break;
+			}
+		if (i == PP_IPC_MAX_CLIENTS) {
+			/* Full: the rest stay in the listen queue until a slot frees. */
+			pp_warn_log("ipc: %d connections open; pid %ld waits", PP_IPC_MAX_CLIENTS, (long)cred.pid);
+			close(fd);
 			return;
 		}
-	pp_warn_log("ipc: too many connections, refusing pid %ld", (long)cred.pid);
-	close(fd);
+	}
 }
 
 /* Reads what is available; handles a complete frame, keeping the answer
@@ -294,6 +304,10 @@ pp_ipc_serve_ex(int lfd, const uid_t *allowed, size_t nallowed, const struct pp_
 		memset(&conns[i], 0, sizeof(conns[i]));
 		conns[i].fd = -1;
 	}
+	if (fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK) == -1) {
+		pp_err_log("ipc: listen socket: %s", strerror(errno));
+		return PP_ERR_IO;
+	}
 	while (!pp_proc_stop) {
 		nfds_t n = 0;
 		pfd[n].fd = lfd;
@@ -319,6 +333,8 @@ pp_ipc_serve_ex(int lfd, const uid_t *allowed, size_t nallowed, const struct pp_
 		}
 		int64_t now = pp_ipc_now_ms();
 		int answers = 0;
+		if (pfd[0].revents & POLLIN)
+			pp_ipc_accept(lfd, conns, allowed, nallowed, ops, ctx);
 		for (nfds_t k = 1; k < n; k++) {
 			struct pp_ipc_conn *c = &conns[map[k]];
 			if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -328,6 +344,18 @@ pp_ipc_serve_ex(int lfd, const uid_t *allowed, size_t nallowed, const struct pp_
 					answers++;
 			} else if (now - c->last > PP_IPC_IDLE_MS)
 				pp_ipc_conn_close(c);
+		}
+		/* A client usually sends its request right after connecting:
+		 * read the new connections now rather than one round later. */
+		for (int i = 0; i < PP_IPC_MAX_CLIENTS; i++) {
+			struct pp_ipc_conn *c = &conns[i];
+			if (c->fd < 0 || !c->fresh)
+				continue;
+			c->fresh = 0;
+			if (pp_ipc_conn_read(c, ops, ctx) < 0)
+				pp_ipc_conn_close(c);
+			else if (c->answer)
+				answers++;
 		}
 		if (answers) {
 			/* Group commit: one flush for every request of the round. */
@@ -345,8 +373,6 @@ pp_ipc_serve_ex(int lfd, const uid_t *allowed, size_t nallowed, const struct pp_
 				c->answer = NULL;
 			}
 		}
-		if (pfd[0].revents & POLLIN)
-			pp_ipc_accept(lfd, conns, allowed, nallowed, ops, ctx);
 		if (ops->tick)
 			ops->tick(ctx);
 	}

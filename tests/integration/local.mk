@@ -6,7 +6,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t_hardening.sh \
 	tests/integration/t_conformance.sh \
 	tests/integration/t_browser.sh \
-	tests/integration/t_audit.sh
+	tests/integration/t_audit.sh \
+	tests/integration/t_bench.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
