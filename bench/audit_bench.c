@@ -182,7 +182,9 @@ bench_archive(const char *dir, long records, long segments)
 			json_object *o = json_object_new_object(), *a = json_object_new_object(), *d = json_object_new_object();
 			char t[PP_AUDIT_TIME_LEN];
 			seq++;
-			snprintf(t, sizeof(t), "2026-11-21T06:%02ld:%02ld.%06ldZ", (seq / 60000000) % 60, (seq / 1000000) % 60, seq % 1000000);
+			unsigned long u = (unsigned long)seq;
+			snprintf(t, sizeof(t), "2026-11-21T06:%02lu:%02lu.%06luZ", (u / 60000000) % 60,
+			    (u / 1000000) % 60, u % 1000000);
 			json_object_object_add(o, "actor", a);
 			json_object_object_add(o, "details", d);
 			if (pp_json_add_str(a, "kind", "sca") != PP_OK || pp_json_add_str(a, "id", "CN=sca-demo,O=Paraphe demo") != PP_OK ||

@@ -92,6 +92,15 @@ pp_start() {
 pp_down() {
 	[ -n "$STATE" ] && [ -d "$STATE" ] || return 0
 	"$top_srcdir/scripts/paraphe-supervise" stop "$STATE" >/dev/null 2>&1 || true
+	# Under ASan/UBSan a report (a leak at exit included) lands in a
+	# process's log, not in the exit status the test sees: look for it.
+	local san
+	san=$(grep -hE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+		"$STATE"/log/*.log "$PP_TMP"/*.log 2>/dev/null | head -n 5)
+	if [ -n "$san" ]; then
+		not_ok "no sanitizer report in the logs of the instance" "$san"
+		echo "$PP_PASS passed, $PP_FAIL failed"
+	fi
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "# kept $PP_TMP"
 	elif [ $PP_FAIL -gt 0 ]; then
@@ -102,6 +111,7 @@ pp_down() {
 		rm -rf "$PP_TMP"
 	fi
 	STATE=""
+	[ -z "$san" ] || exit 1
 }
 
 pp_finish() {
