@@ -493,7 +493,14 @@ audit_params_diff(const char *old, const char *new, json_object *d, int *changed
 		if (o && strcmp(was, nv) == 0)
 			continue;
 		char buf[PP_AUDIT_MAX_STRING + 1];
+		size_t bl;
 		snprintf(buf, sizeof(buf), "%s -> %s", o ? was : "(new log)", nv);
+		/* A long value is cut to the detail limit: never inside a UTF-8
+		 * sequence, or the record would be refused. */
+		bl = strlen(buf);
+		if (bl == PP_AUDIT_MAX_STRING && !pp_utf8_valid(buf, bl, 0))
+			while (bl > 0 && !pp_utf8_valid(buf, bl, 0))
+				buf[--bl] = '\0';
 		if (pp_json_add_str(d, k, buf) != PP_OK) {
 			rc = PP_ERR_NOMEM;
 			break;

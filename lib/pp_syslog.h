@@ -12,7 +12,8 @@
  *
  * pp_syslog_send reports failure (never drops silently): the caller keeps
  * its cursor and retries.  A failed stream connection is reopened on the
- * next send.
+ * next send.  UDP cannot report a lost datagram (only a local error or an
+ * ICMP refusal): prefer tcp: or a local unix: relay for the audit log.
  */
 #ifndef PP_SYSLOG_H
 #define PP_SYSLOG_H
