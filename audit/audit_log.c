@@ -224,54 +224,10 @@ audit_check_since_cp(struct audit *a)
 	return PP_OK;
 }
 
-enum pp_err
-audit_checkpoint(struct audit *a, const char *reason)
-{
-	struct pp_checkpoint c;
-	char text[PP_NOTE_MAX], note[PP_NOTE_MAX], now[PP_AUDIT_TIME_LEN];
-	size_t tlen, nlen;
-	enum pp_err rc;
-
-	if (a->broken)
-		return PP_ERR_INTERNAL;
-	if ((rc = audit_check_since_cp(a)) != PP_OK)
-		return rc;
-	memset(&c, 0, sizeof(c));
-	snprintf(c.origin, sizeof(c.origin), "%s", a->origin);
-	c.size = a->size;
-	pp_merkle_frontier_root(&a->frontier, c.root);
-	if ((rc = pp_checkpoint_format(&c, text, sizeof(text), &tlen)) != PP_OK ||
-	    (rc = pp_note_sign(text, tlen, a->origin, a->key_id, audit_sign, a, note, sizeof(note), &nlen)) != PP_OK) {
-		pp_err_log("audit: checkpoint at %llu could not be signed (%s)",
-		    (unsigned long long)c.size, pp_err_name(rc));
-		return rc;
-	}
-	pp_audit_now(now);
-	struct pp_val b[6] = {
-		PP_VAL_I((int64_t)c.size),
-		{ .type = PP_VAL_BLOB, .p = c.root, .len = PP_HASH_LEN },
-		{ .type = PP_VAL_BLOB, .p = a->frontier.h, .len = (size_t)a->frontier.n * PP_HASH_LEN },
-		{ .type = PP_VAL_TEXT, .p = note, .len = nlen },
-		PP_VAL_S(now), PP_VAL_S(reason),
-	};
-	if ((rc = pp_store_exec(a->ctx->store, "INSERT INTO checkpoints (tree_size, root, frontier, note,"
-	    " time, reason) VALUES (?, ?, ?, ?, ?, ?)", b, 6, NULL, NULL, NULL)) != PP_OK)
-		return rc;
-	if ((rc = audit_write_file(a->cp_file, note, nlen, 0644)) != PP_OK)
-		return rc;
-	a->cp.size = c.size;
-	memcpy(a->cp.root, c.root, PP_HASH_LEN);
-	a->cp.frontier = a->frontier;
-	a->cp.mono_ms = audit_mono_ms();
-	pp_dbg_log("audit: checkpoint %s at %llu", reason, (unsigned long long)c.size);
-	return PP_OK;
-}
-
-/* Records a checkpoint signed elsewhere (the segment's) as the latest. */
-enum pp_err audit_adopt_checkpoint(struct audit *a, const char *note, size_t nlen, const char *reason);
-
-enum pp_err
-audit_adopt_checkpoint(struct audit *a, const char *note, size_t nlen, const char *reason)
+/* Stores a signed checkpoint of the committed tree (database and the file
+ * outside it) and makes it the latest. */
+static enum pp_err
+audit_keep_checkpoint(struct audit *a, const char *note, size_t nlen, const char *reason)
 {
 	char now[PP_AUDIT_TIME_LEN];
 	pp_hash root;
@@ -295,7 +251,41 @@ audit_adopt_checkpoint(struct audit *a, const char *note, size_t nlen, const cha
 	memcpy(a->cp.root, root, PP_HASH_LEN);
 	a->cp.frontier = a->frontier;
 	a->cp.mono_ms = audit_mono_ms();
+	pp_dbg_log("audit: checkpoint %s at %llu", reason, (unsigned long long)a->size);
 	return PP_OK;
+}
+
+enum pp_err
+audit_checkpoint(struct audit *a, const char *reason)
+{
+	struct pp_checkpoint c;
+	char text[PP_NOTE_MAX], note[PP_NOTE_MAX];
+	size_t tlen, nlen;
+	enum pp_err rc;
+
+	if (a->broken)
+		return PP_ERR_INTERNAL;
+	if ((rc = audit_check_since_cp(a)) != PP_OK)
+		return rc;
+	memset(&c, 0, sizeof(c));
+	snprintf(c.origin, sizeof(c.origin), "%s", a->origin);
+	c.size = a->size;
+	pp_merkle_frontier_root(&a->frontier, c.root);
+	if ((rc = pp_checkpoint_format(&c, text, sizeof(text), &tlen)) != PP_OK ||
+	    (rc = pp_note_sign(text, tlen, a->origin, a->key_id, audit_sign, a, note, sizeof(note), &nlen)) != PP_OK) {
+		pp_err_log("audit: checkpoint at %llu could not be signed (%s)",
+		    (unsigned long long)c.size, pp_err_name(rc));
+		return rc;
+	}
+	return audit_keep_checkpoint(a, note, nlen, reason);
+}
+
+/* Records a checkpoint signed elsewhere (the segment's, by the archive
+ * writer through audit_sign) as the latest. */
+enum pp_err
+audit_adopt_checkpoint(struct audit *a, const char *note, size_t nlen, const char *reason)
+{
+	return audit_keep_checkpoint(a, note, nlen, reason);
 }
 
 /* ---- append and group commit --------------------------------------------- */

@@ -21,8 +21,6 @@
 #define AUDIT_CUT_RETRY_MS 60000
 #define AUDIT_PRUNE_INTERVAL_MS (3600 * 1000)
 
-enum pp_err audit_adopt_checkpoint(struct audit *a, const char *note, size_t nlen, const char *reason);
-
 enum pp_err
 audit_tasks_open(struct audit *a)
 {

@@ -102,9 +102,11 @@ enum pp_err audit_append(struct audit *a, json_object *record, const struct pp_i
 enum pp_err audit_own(struct audit *a, enum pp_audit_type type, enum pp_audit_outcome outcome,
     const char *cause, json_object *details);
 enum pp_err audit_flush(struct audit *a);
-/* Signs a checkpoint of the committed tree (after replaying the records
- * since the last one).  ext: extension lines or "".  OUT note (may be NULL). */
+/* Signs a checkpoint of the committed tree, after replaying the records
+ * since the last one from the database; reason is kept with it. */
 enum pp_err audit_checkpoint(struct audit *a, const char *reason);
+/* The segment's checkpoint (signed by the archive writer) becomes the latest. */
+enum pp_err audit_adopt_checkpoint(struct audit *a, const char *note, size_t nlen, const char *reason) PP_WUR;
 int64_t audit_mono_ms(void);
 /* TIME-1: adjtimex status into details. */
 enum pp_err audit_clock(json_object *details, int *synced);
