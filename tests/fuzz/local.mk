@@ -2,12 +2,12 @@
 # with replay.c (always; `make check` replays the corpora, under ASan/UBSan
 # in the sanitizer build) and, with --enable-fuzzing (clang), as a libFuzzer
 # binary that `make fuzz` runs for FUZZ_SECONDS each.
-FUZZ_TARGETS = json http conf ipc cert canon note audit
+FUZZ_TARGETS = json http conf ipc cert canon note audit archive tsa
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS)
 
 check_PROGRAMS += tests/fuzz/replay_json tests/fuzz/replay_http tests/fuzz/replay_conf \
 	tests/fuzz/replay_ipc tests/fuzz/replay_cert tests/fuzz/replay_canon tests/fuzz/replay_note \
-	tests/fuzz/replay_audit
+	tests/fuzz/replay_audit tests/fuzz/replay_archive tests/fuzz/replay_tsa
 tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz_json.c tests/fuzz/replay.c
 tests_fuzz_replay_json_LDADD = $(CORE_LIBS)
 tests_fuzz_replay_http_SOURCES = tests/fuzz/fuzz_http.c tests/fuzz/replay.c
@@ -24,13 +24,18 @@ tests_fuzz_replay_note_SOURCES = tests/fuzz/fuzz_note.c tests/fuzz/replay.c
 tests_fuzz_replay_note_LDADD = $(CORE_LIBS)
 tests_fuzz_replay_audit_SOURCES = tests/fuzz/fuzz_audit.c tests/fuzz/replay.c
 tests_fuzz_replay_audit_LDADD = $(CORE_LIBS)
+tests_fuzz_replay_archive_SOURCES = tests/fuzz/fuzz_archive.c tests/fuzz/replay.c
+tests_fuzz_replay_archive_LDADD = $(CORE_LIBS)
+tests_fuzz_replay_tsa_SOURCES = tests/fuzz/fuzz_tsa.c tests/fuzz/replay.c
+tests_fuzz_replay_tsa_LDADD = $(CORE_LIBS)
 
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus
 
 if FUZZING
 FUZZ_BINS = tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_conf \
-	tests/fuzz/fuzz_ipc tests/fuzz/fuzz_cert tests/fuzz/fuzz_canon tests/fuzz/fuzz_note tests/fuzz/fuzz_audit
+	tests/fuzz/fuzz_ipc tests/fuzz/fuzz_cert tests/fuzz/fuzz_canon tests/fuzz/fuzz_note tests/fuzz/fuzz_audit \
+	tests/fuzz/fuzz_archive tests/fuzz/fuzz_tsa
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_json_SOURCES = tests/fuzz/fuzz_json.c
 tests_fuzz_fuzz_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
@@ -64,6 +69,14 @@ tests_fuzz_fuzz_audit_SOURCES = tests/fuzz/fuzz_audit.c
 tests_fuzz_fuzz_audit_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_audit_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_audit_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_archive_SOURCES = tests/fuzz/fuzz_archive.c
+tests_fuzz_fuzz_archive_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_archive_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_archive_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_tsa_SOURCES = tests/fuzz/fuzz_tsa.c
+tests_fuzz_fuzz_tsa_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_tsa_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_tsa_LDADD = $(CORE_LIBS)
 
 FUZZ_SECONDS ?= 60
 noinst_PROGRAMS += $(FUZZ_BINS)
