@@ -1621,7 +1621,8 @@ archive_segment_strays(struct archive_ctx *c, int dfd, uint64_t seg)
 
 /* The checkpoint's extension line must be exactly the one the writer
  * makes for this segment and this manifest. */
-static void
+/* 1 when the checkpoint's extension line names this segment and manifest. */
+static int
 archive_check_ext(struct archive_ctx *c, uint64_t seg, const struct pp_checkpoint *cp,
     const uint8_t mhash[PP_HASH_LEN])
 {
@@ -1632,13 +1633,13 @@ archive_check_ext(struct archive_ctx *c, uint64_t seg, const struct pp_checkpoin
 	pp_hex(mhash, PP_HASH_LEN, hex);
 	snprintf(want, sizeof(want), ARCHIVE_EXT_PREFIX "%" PRIu64 " %s\n", seg, hex);
 	if (strcmp(e, want) == 0)
-		return;
+		return 1;
 	if (strncmp(e, ARCHIVE_EXT_PREFIX, plen) != 0 || (sp = strchr(e + plen, ' ')) == NULL ||
 	    strlen(sp + 1) != ARCHIVE_HEX_LEN + 1 || sp[1 + ARCHIVE_HEX_LEN] != '\n' ||
 	    !archive_hex_valid(sp + 1, ARCHIVE_HEX_LEN)) {
 		archive_problem(c, seg, "checkpoint_invalid", PP_VERIFY_INTEGRITY,
 		    "the checkpoint has no \"" ARCHIVE_EXT_PREFIX "N SHA256\" line");
-		return;
+		return 0;
 	}
 	int64_t n;
 	if (pp_strtonum(e + plen, (size_t)(sp - e - (ptrdiff_t)plen), 1, (int64_t)ARCHIVE_MAX_NUMBER,
@@ -1650,6 +1651,7 @@ archive_check_ext(struct archive_ctx *c, uint64_t seg, const struct pp_checkpoin
 	if (memcmp(sp + 1, hex, ARCHIVE_HEX_LEN) != 0)
 		archive_problem(c, seg, "manifest_modified", PP_VERIFY_INTEGRITY,
 		    "manifest.json is not the manifest the checkpoint signs (SHA-256 %s)", hex);
+	return 0;
 }
 
 /* Links a segment to the one before it in the archive.  prev is valid. */
@@ -1749,7 +1751,7 @@ archive_verify_segment(struct archive_ctx *c, uint64_t seg)
 	struct archive_scan *s = NULL;
 	struct pp_checkpoint cp;
 	uint8_t mhash[PP_HASH_LEN];
-	int dfd = -1, have_m = 0, have_cp = 0, cp_ok = 0, chain_ok = 0;
+	int dfd = -1, have_m = 0, have_cp = 0, cp_ok = 0, chain_ok = 0, vouched = 0;
 	const char *tsstate = "absent";
 	enum archive_read r;
 
@@ -1827,7 +1829,7 @@ archive_verify_segment(struct archive_ctx *c, uint64_t seg)
 		}
 		have_cp = parsed;
 		if (have_cp) {
-			archive_check_ext(c, seg, &cp, mhash);
+			vouched = archive_check_ext(c, seg, &cp, mhash) && cp_ok;
 			if (strcmp(cp.origin, c->origin) != 0)
 				archive_problem(c, seg, "origin_mismatch", PP_VERIFY_INTEGRITY,
 				    "the checkpoint is for origin \"%s\", not \"%s\"", cp.origin,
@@ -1884,7 +1886,15 @@ archive_verify_segment(struct archive_ctx *c, uint64_t seg)
 	pp_merkle_frontier_init(&s->seg);
 	s->expect = m->first_seq;
 	s->limit = m->count;
-	if (archive_scan(c, dfd, seg, m, s)) {
+	if (!vouched) {
+		/* The manifest's count and sizes bound the decompression only
+		 * once a valid checkpoint vouches for them; otherwise a few
+		 * edited bytes could make the verifier inflate gigabytes.  The
+		 * segment has already failed. */
+		archive_warning(c, seg, "records_not_examined", "the records were not read: no valid"
+		    " checkpoint vouches for manifest.json");
+		c->leaves_ok = 0;
+	} else if (archive_scan(c, dfd, seg, m, s)) {
 		pp_hash r1;
 		for (int i = 0; i < ISSUE__MAX; i++)
 			if (s->issue_n[i] > 0)

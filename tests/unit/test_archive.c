@@ -855,6 +855,39 @@ test_manifest_modified(void **state)
 	json_object_put(rep);
 }
 
+/* A manifest edited to claim a huge count, over a small gzip that inflates
+ * to a billion blank lines: the verifier must not read what no checkpoint
+ * vouches for (it would inflate for minutes). */
+static void
+test_bomb_not_inflated(void **state)
+{
+	char path[PATH_MAX], *zeros = calloc(1, 1 << 20);
+	struct timespec a, b;
+	gzFile g;
+	(void)state;
+
+	assert_non_null(zeros);
+	memset(zeros, '\n', 1 << 20);
+	seg_path(path, arch, 2, "records.jsonl.gz");
+	g = gzopen(path, "wb9");
+	assert_non_null(g);
+	for (int i = 0; i < 1024; i++)	/* 1 GiB of newlines, about 1 MB compressed */
+		assert_int_equal(gzwrite(g, zeros, 1 << 20), 1 << 20);
+	assert_int_equal(gzclose(g), Z_OK);
+	free(zeros);
+	/* A consistent-looking manifest: count, last_seq and tree_size agree. */
+	edit_manifest(2, "count", json_object_new_int64(INT64_C(1000000000)), 0);
+	edit_manifest(2, "last_seq", json_object_new_int64(INT64_C(1000000005)), 0);
+	edit_manifest(2, "tree_size", json_object_new_int64(INT64_C(1000000005)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	json_object *rep = expect_verify(NULL, 0, PP_VERIFY_INTEGRITY, "manifest_modified");
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_true(has_entry(rep, "warnings", "records_not_examined"));
+	/* Generous bound: inflating 1 GiB alone takes several seconds. */
+	assert_true(b.tv_sec - a.tv_sec < 3);
+	json_object_put(rep);
+}
+
 static void
 test_manifest_hostile(void **state)
 {
@@ -1415,6 +1448,7 @@ main(void)
 		T(test_middle_segment_deleted),
 		T(test_manifest_modified),
 		T(test_manifest_hostile),
+		T(test_bomb_not_inflated),
 		T(test_unknown_format),
 		T(test_checkpoint_other_key),
 		T(test_older_copy_replaces_archive),
