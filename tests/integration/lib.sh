@@ -170,9 +170,12 @@ pp_instance_pids() {
 
 # None of the given PIDs is alive.
 pp_none_alive() {
-	local pid
+	local pid st
 	for pid in "$@"; do
-		kill -0 "$pid" 2>/dev/null && return 1
+		kill -0 "$pid" 2>/dev/null || continue
+		# A zombie has finished; only its parent has not reaped it yet.
+		st=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)
+		[ -n "$st" ] && [ "$st" != Z ] && return 1
 	done
 	return 0
 }
