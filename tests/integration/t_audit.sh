@@ -26,6 +26,7 @@ pp_init
 "$BIN/tests/tools/pp-test-tsa" --cert "$PKI/tsa/tsa.crt" --key "$PKI/tsa/tsa.key" \
 	--port-file "$PP_TMP/tsa.port" >"$PP_TMP/tsa.log" 2>&1 &
 TSA_PID=$!
+trap 'kill $TSA_PID 2>/dev/null; pp_down' EXIT
 wait_for 10 test -s "$PP_TMP/tsa.port" || { echo "Bail out! the stand-in TSA did not start"; exit 99; }
 pp_conf_set audit tsa_url "http://127.0.0.1:$(cat "$PP_TMP/tsa.port")/"
 pp_conf_set audit tsa_ca "$PKI/tsa-ca.crt"
@@ -33,7 +34,6 @@ pp_conf_set audit heartbeat_s 2
 pp_conf_set audit segment_max_records 40
 pp_conf_set audit syslog_retry_s 1
 pp_start
-trap 'kill $TSA_PID 2>/dev/null; pp_down' EXIT
 KEY=$STATE/audit/audit-key.pem
 ARCH=$STATE/archive
 VERIFY=("$BIN/tools/paraphe-audit-verify" --key "$KEY")
