@@ -20,6 +20,8 @@ wait_for() {
 }
 
 forwarded() { grep -q -- "$1" "$STATE/log/collector.log" 2>/dev/null; }
+# sqlite3 beside the running daemon: wait for its write lock, never fail on it.
+SQL() { sqlite3 -cmd ".timeout 5000" "$@"; }
 
 pp_init
 # The stand-in TSA, with the demo PKI's time-stamping certificate.
@@ -33,6 +35,7 @@ pp_conf_set audit tsa_ca "$PKI/tsa-ca.crt"
 pp_conf_set audit heartbeat_s 2
 pp_conf_set audit segment_max_records 40
 pp_conf_set audit syslog_retry_s 1
+pp_conf_set database busy_timeout_ms 300
 pp_start
 KEY=$STATE/audit/audit-key.pem
 ARCH=$STATE/archive
@@ -113,7 +116,7 @@ else
 fi
 check "refusals are recorded as audit.message_refused" wait_for 10 forwarded '"type":"audit.message_refused"'
 check "the refusal names the reason" forwarded 'a key naming a secret'
-check "the secret itself never reaches the log" bash -c '! grep -q S3CR3T-OTP-77 "$1/log/collector.log" && ! sqlite3 "$1/db/audit.db" "SELECT record FROM records" | grep -q S3CR3T-OTP-77' _ "$STATE"
+check "the secret itself never reaches the log" bash -c '! grep -q S3CR3T-OTP-77 "$1/log/collector.log" && ! sqlite3 -cmd ".timeout 5000" "$1/db/audit.db" "SELECT record FROM records" | grep -q S3CR3T-OTP-77' _ "$STATE"
 check "the daemon still answers" AUDIT health
 
 # --- records, segments, time-stamps.
@@ -206,17 +209,34 @@ echo $! >"$STATE/run/collector.pid"
 check "the failure is recorded and delivered once the collector is back" wait_for 20 forwarded '"type":"audit.forward_failure"'
 check "so is the recovery" wait_for 20 forwarded '"type":"audit.forward_restored"'
 check "the records written meanwhile reach the collector" forwarded 'while the collector is down'
-last=$(sqlite3 "$STATE/db/audit.db" "SELECT max(seq) FROM records")
+last=$(SQL "$STATE/db/audit.db" "SELECT max(seq) FROM records")
 missing=$(for s in $(seq 1 $((last - 5))); do grep -q "\"seq\":$s," "$STATE/log/collector.log" || echo "$s"; done | head -n 5)
 check "no sequence number is missing at the collector" test -z "$missing"
 
+# --- the store cannot be written: nothing is acknowledged, the failure and
+# the action taken are recorded once writing works again.
+DB=$STATE/db/audit.db
+(printf 'BEGIN EXCLUSIVE;\n'; sleep 3; printf 'COMMIT;\n') | sqlite3 "$DB" &
+LOCK_PID=$!
+sleep 0.5
+if AUDIT append '{"type":"manual.maintenance","outcome":"success","actor":{"kind":"staff","id":"CN=tester"},"cause":"while locked"}' >/dev/null 2>&1; then
+	not_ok "a record that cannot be committed is not acknowledged"
+else
+	ok "a record that cannot be committed is not acknowledged"
+fi
+http GET "$CON/" "${STAFF_CERT[@]}"
+expect "the console fails closed while the store cannot be written" 503
+wait $LOCK_PID
+check "appends work again once the store is writable" AUDIT append '{"type":"manual.maintenance","outcome":"success","actor":{"kind":"staff","id":"CN=tester"},"cause":"after the lock"}'
+check "the failed commits and the action taken are recorded (audit.failure)" wait_for 10 forwarded '"failed_commits":'
+check "the refused record was never stored" bash -c '! sqlite3 -cmd ".timeout 5000" "$1" "SELECT record FROM records" | grep -q "while locked"' _ "$DB"
+
 # --- a record changed under the running daemon: no checkpoint is signed
 # over it, the daemon halts and every component fails closed.
-DB=$STATE/db/audit.db
 AUDIT checkpoint >/dev/null
 seq=$(AUDIT append '{"type":"manual.config_change","outcome":"success","actor":{"kind":"staff","id":"CN=tester"},"cause":"original text"}')
-orig=$(sqlite3 "$DB" "SELECT hex(record) FROM records WHERE seq = $seq")
-sqlite3 "$DB" "UPDATE records SET record = CAST(replace(CAST(record AS TEXT), 'original text', 'altered text') AS BLOB) WHERE seq = $seq"
+orig=$(SQL "$DB" "SELECT hex(record) FROM records WHERE seq = $seq")
+SQL "$DB" "UPDATE records SET record = CAST(replace(CAST(record AS TEXT), 'original text', 'altered text') AS BLOB) WHERE seq = $seq"
 halted() { AUDIT health 2>/dev/null | grep -qE '"integrity": ?false'; }
 check "the daemon refuses to sign over a changed record and reports it" wait_for 10 halted
 check "the refusal is an INTEGRITY alarm in its log" grep -q 'INTEGRITY: refusing to sign a checkpoint' "$STATE/log/auditd.log"
@@ -227,7 +247,7 @@ else
 fi
 http GET "$CON/" "${STAFF_CERT[@]}"
 expect "the console fails closed while the log is halted" 503
-sqlite3 "$DB" "UPDATE records SET record = X'$orig' WHERE seq = $seq"
+SQL "$DB" "UPDATE records SET record = X'$orig' WHERE seq = $seq"
 
 # --- the daemon checks its own store at start: tampering and rollback.
 stop_auditd() { local p; p=$(cat "$STATE/run/auditd.pid"); kill -TERM "$p"; wait_for 10 pp_none_alive "$p"; }
@@ -237,8 +257,8 @@ healthy() { AUDIT health 2>/dev/null | grep -qE '"integrity": ?true'; }
 check "with the record restored, the daemon starts again" wait_for 10 healthy
 stop_auditd
 cp "$DB" "$PP_TMP/audit-old.db"
-last=$(sqlite3 "$DB" "SELECT max(seq) FROM records")
-sqlite3 "$DB" "UPDATE records SET record = CAST(replace(CAST(record AS TEXT), 'success', 'failure') AS BLOB) WHERE seq = $last"
+last=$(SQL "$DB" "SELECT max(seq) FROM records")
+SQL "$DB" "UPDATE records SET record = CAST(replace(CAST(record AS TEXT), 'success', 'failure') AS BLOB) WHERE seq = $last"
 "$BIN/audit/paraphe-auditd" -c "$STATE/paraphe.conf" >"$PP_TMP/tamper.log" 2>&1
 check "a record changed in the database stops the daemon at start" grep -q INTEGRITY "$PP_TMP/tamper.log"
 cp "$PP_TMP/audit-old.db" "$DB"
