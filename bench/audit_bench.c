@@ -36,6 +36,7 @@
 #include "pp_json.h"
 #include "pp_mem.h"
 #include "pp_note.h"
+#include "pp_util.h"
 
 static double
 now_s(void)
@@ -224,15 +225,25 @@ bench_archive(const char *dir, long records, long segments)
 	return 0;
 }
 
+/* A whole decimal argument in [1, max], or -1. */
+static long
+arg(const char *s, long max)
+{
+	int64_t v;
+
+	return pp_strtonum(s, strlen(s), 1, max, &v) == PP_OK ? (long)v : -1;
+}
+
 int
 main(int argc, char **argv)
 {
-	if (argc == 5 && strcmp(argv[1], "append") == 0)
-		return bench_append(argv[2], atoi(argv[3]), atoi(argv[4]));
-	if (argc == 4 && strcmp(argv[1], "sqlite") == 0)
-		return bench_sqlite(argv[2], atoi(argv[3]));
-	if (argc == 5 && strcmp(argv[1], "archive") == 0)
-		return bench_archive(argv[2], atol(argv[3]), atol(argv[4]));
+	if (argc == 5 && strcmp(argv[1], "append") == 0 && arg(argv[3], 64) > 0 && arg(argv[4], 1000000) > 0)
+		return bench_append(argv[2], (int)arg(argv[3], 64), (int)arg(argv[4], 1000000));
+	if (argc == 4 && strcmp(argv[1], "sqlite") == 0 && arg(argv[3], 10000000) > 0)
+		return bench_sqlite(argv[2], (int)arg(argv[3], 10000000));
+	if (argc == 5 && strcmp(argv[1], "archive") == 0 && arg(argv[3], 100000000) > 0 &&
+	    arg(argv[4], 10000) > 0 && arg(argv[4], 10000) <= arg(argv[3], 100000000))
+		return bench_archive(argv[2], arg(argv[3], 100000000), arg(argv[4], 10000));
 	fprintf(stderr, "usage: paraphe-bench-audit append SOCKET CLIENTS PER_CLIENT | sqlite DIR COMMITS |"
 	    " archive DIR RECORDS SEGMENTS\n");
 	return 2;

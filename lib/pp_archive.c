@@ -338,7 +338,7 @@ archive_hash_file(const char *path, uint8_t *buf, char hex[ARCHIVE_HEX_LEN + 1])
 	uint8_t h[PP_HASH_LEN];
 	int fd;
 
-	strcpy(hex, "unreadable");
+	snprintf(hex, ARCHIVE_HEX_LEN + 1, "%s", "unreadable");
 	/* O_NONBLOCK: a FIFO named by mistake must not hang the daemon. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd == -1)
