@@ -122,7 +122,7 @@ audit_forward(struct audit *a)
 	 * once a second (a write of its own is an fsync the appends would wait
 	 * for).  After a crash, at most that much is forwarded twice. */
 	if (a->forwarded != a->forwarded_saved && a->npending == 0 &&
-	    now - a->last_record_ms >= 1000) {
+	    (now - a->last_record_ms >= 1000 || a->stopping)) {
 		struct pp_val b[1] = { PP_VAL_I(a->forwarded) };
 		if (pp_store_exec(a->ctx->store, "UPDATE log_state SET forwarded = ? WHERE id = 1",
 		    b, 1, NULL, NULL, NULL) == PP_OK)
