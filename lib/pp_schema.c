@@ -16,6 +16,28 @@ static const struct pp_migration pp_schema_sam[] = {
 	{1, "node identity of the SAM",
 	 "CREATE TABLE node_info (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	 "INSERT INTO node_info VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%fZ','now'));"},
+	/* SAD ledger (sam/sam_ledger.c): one row per SAD, one per authorised
+	 * hash; a hash row only ever moves AUTHORIZED -> RESERVED -> CONSUMED,
+	 * or to BURNED (expired unused, or an ambiguous HSM outcome). */
+	{2, "SAD ledger",
+	 "CREATE TABLE sads (id TEXT PRIMARY KEY, signatory TEXT NOT NULL, credential TEXT NOT NULL,"
+	 " sca TEXT NOT NULL, session TEXT NOT NULL, hash_algo TEXT NOT NULL,"
+	 " num_signatures INTEGER NOT NULL CHECK (num_signatures > 0),"
+	 " expires_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL);"
+	 "CREATE TABLE sad_hashes (sad TEXT NOT NULL REFERENCES sads (id), hash BLOB NOT NULL,"
+	 " position INTEGER NOT NULL,"
+	 " state TEXT NOT NULL CHECK (state IN ('AUTHORIZED', 'RESERVED', 'CONSUMED', 'BURNED')),"
+	 " batch TEXT, updated_ms INTEGER NOT NULL, PRIMARY KEY (sad, hash));"
+	 "CREATE INDEX sad_hashes_batch ON sad_hashes (batch);"},
+	/* SMS one-time passwords (sam/sam_otp.c): only an HMAC of the code is
+	 * stored; attempts and resends are counted per signatory and session. */
+	{3, "SMS OTP",
+	 "CREATE TABLE otps (id TEXT PRIMARY KEY, signatory TEXT NOT NULL, session TEXT NOT NULL,"
+	 " mac BLOB NOT NULL, expires_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+	 " state TEXT NOT NULL CHECK (state IN ('PENDING', 'VERIFIED', 'FAILED', 'EXPIRED')),"
+	 " created_ms INTEGER NOT NULL);"
+	 "CREATE INDEX otps_signatory ON otps (signatory, created_ms);"
+	 "CREATE INDEX otps_session ON otps (session, created_ms);"},
 };
 
 static const struct pp_migration pp_schema_audit[] = {

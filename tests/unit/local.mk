@@ -16,7 +16,9 @@ PP_UNIT_TESTS = \
 	tests/unit/test_tsa \
 	tests/unit/test_syslog \
 	tests/unit/test_audit \
-	tests/unit/test_archive
+	tests/unit/test_archive \
+	tests/unit/test_sam_ledger \
+	tests/unit/test_sam_otp
 
 check_PROGRAMS += $(PP_UNIT_TESTS)
 TESTS += $(PP_UNIT_TESTS)
@@ -88,3 +90,14 @@ tests_unit_test_audit_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_archive_SOURCES = tests/unit/test_archive.c tests/unit/pp_test.h
 tests_unit_test_archive_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_archive_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+# The SAM's modules are linked from sam/ (they are not part of the core library).
+tests_unit_test_sam_ledger_SOURCES = tests/unit/test_sam_ledger.c tests/unit/pp_test.h sam/sam_ledger.h sam/sam_ledger.c
+tests_unit_test_sam_ledger_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
+tests_unit_test_sam_ledger_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sam_ledger_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_sam_otp_SOURCES = tests/unit/test_sam_otp.c tests/unit/pp_test.h sam/sam_otp.h sam/sam_otp.c
+tests_unit_test_sam_otp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
+tests_unit_test_sam_otp_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sam_otp_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
