@@ -7,3 +7,7 @@ EXTRA_DIST += bench/run-audit
 bench: all
 	$(srcdir)/bench/run-audit $(abs_top_builddir)
 .PHONY: bench
+noinst_PROGRAMS += bench/paraphe-loadgen
+bench_paraphe_loadgen_SOURCES = bench/loadgen.c
+bench_paraphe_loadgen_CFLAGS = $(AM_CFLAGS) -pthread
+bench_paraphe_loadgen_LDADD = $(CORE_LIBS) -lpthread
