@@ -1,4 +1,4 @@
 sbin_PROGRAMS += sam/paraphe-samd
-SAM_MODULES = sam/sam_ledger.h sam/sam_ledger.c sam/sam_otp.h sam/sam_otp.c
+SAM_MODULES = sam/sam_ledger.h sam/sam_ledger.c sam/sam_otp.h sam/sam_otp.c sam/sam_ca.h sam/sam_ca.c
 sam_paraphe_samd_SOURCES = sam/samd.c $(SAM_MODULES)
 sam_paraphe_samd_LDADD = $(CORE_LIBS)

@@ -18,7 +18,9 @@ PP_UNIT_TESTS = \
 	tests/unit/test_audit \
 	tests/unit/test_archive \
 	tests/unit/test_sam_ledger \
-	tests/unit/test_sam_otp
+	tests/unit/test_sam_otp \
+	tests/unit/test_sam_ca \
+	tests/unit/test_p11
 
 check_PROGRAMS += $(PP_UNIT_TESTS)
 TESTS += $(PP_UNIT_TESTS)
@@ -101,3 +103,13 @@ tests_unit_test_sam_otp_SOURCES = tests/unit/test_sam_otp.c tests/unit/pp_test.h
 tests_unit_test_sam_otp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
 tests_unit_test_sam_otp_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_sam_otp_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_sam_ca_SOURCES = tests/unit/test_sam_ca.c tests/unit/pp_test.h sam/sam_ca.h sam/sam_ca.c
+tests_unit_test_sam_ca_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
+tests_unit_test_sam_ca_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sam_ca_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+# Needs softhsm2-util: makes a throwaway token of its own.
+tests_unit_test_p11_SOURCES = tests/unit/test_p11.c tests/unit/pp_test.h
+tests_unit_test_p11_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_p11_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)

@@ -1,0 +1,2 @@
+/* placeholder until the module lands: reported as skipped */
+int main(void) { return 77; }
