@@ -30,14 +30,20 @@ static const struct pp_migration pp_schema_sam[] = {
 	 " batch TEXT, updated_ms INTEGER NOT NULL, PRIMARY KEY (sad, hash));"
 	 "CREATE INDEX sad_hashes_batch ON sad_hashes (batch);"},
 	/* SMS one-time passwords (sam/sam_otp.c): only an HMAC of the code is
-	 * stored; attempts and resends are counted per signatory and session. */
+	 * stored; attempts and resends are counted per signatory and session.
+	 * A row only ever moves from PENDING to VERIFIED, FAILED (attempts
+	 * exhausted), EXPIRED or SUPERSEDED (a newer OTP for the session); the
+	 * partial index keeps at most one PENDING OTP per session. */
 	{3, "SMS OTP",
 	 "CREATE TABLE otps (id TEXT PRIMARY KEY, signatory TEXT NOT NULL, session TEXT NOT NULL,"
-	 " mac BLOB NOT NULL, expires_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
-	 " state TEXT NOT NULL CHECK (state IN ('PENDING', 'VERIFIED', 'FAILED', 'EXPIRED')),"
-	 " created_ms INTEGER NOT NULL);"
+	 " mac BLOB NOT NULL CHECK (length(mac) = 32), expires_ms INTEGER NOT NULL,"
+	 " attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+	 " state TEXT NOT NULL"
+	 " CHECK (state IN ('PENDING', 'VERIFIED', 'FAILED', 'EXPIRED', 'SUPERSEDED')),"
+	 " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
 	 "CREATE INDEX otps_signatory ON otps (signatory, created_ms);"
-	 "CREATE INDEX otps_session ON otps (session, created_ms);"},
+	 "CREATE INDEX otps_session ON otps (session, created_ms);"
+	 "CREATE UNIQUE INDEX otps_one_pending ON otps (session) WHERE state = 'PENDING';"},
 };
 
 static const struct pp_migration pp_schema_audit[] = {
