@@ -18,17 +18,39 @@ static const struct pp_migration pp_schema_sam[] = {
 	 "INSERT INTO node_info VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%fZ','now'));"},
 	/* SAD ledger (sam/sam_ledger.c): one row per SAD, one per authorised
 	 * hash; a hash row only ever moves AUTHORIZED -> RESERVED -> CONSUMED,
-	 * or to BURNED (expired unused, or an ambiguous HSM outcome). */
+	 * RESERVED -> AUTHORIZED (the HSM was never asked), or to BURNED
+	 * (expired unused, an ambiguous HSM outcome, a crash mid-batch).
+	 * batch_pos is the hash's place in its signHash batch (settle order).
+	 * The triggers make the state machine hold even against a bug in the
+	 * code: SADs are immutable, CONSUMED and BURNED are final, and a row
+	 * never changes SAD, hash or position. */
 	{2, "SAD ledger",
 	 "CREATE TABLE sads (id TEXT PRIMARY KEY, signatory TEXT NOT NULL, credential TEXT NOT NULL,"
 	 " sca TEXT NOT NULL, session TEXT NOT NULL, hash_algo TEXT NOT NULL,"
 	 " num_signatures INTEGER NOT NULL CHECK (num_signatures > 0),"
 	 " expires_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL);"
-	 "CREATE TABLE sad_hashes (sad TEXT NOT NULL REFERENCES sads (id), hash BLOB NOT NULL,"
+	 "CREATE TABLE sad_hashes (sad TEXT NOT NULL REFERENCES sads (id), hash BLOB NOT NULL"
+	 " CHECK (length(hash) IN (32, 48, 64)),"
 	 " position INTEGER NOT NULL,"
 	 " state TEXT NOT NULL CHECK (state IN ('AUTHORIZED', 'RESERVED', 'CONSUMED', 'BURNED')),"
-	 " batch TEXT, updated_ms INTEGER NOT NULL, PRIMARY KEY (sad, hash));"
-	 "CREATE INDEX sad_hashes_batch ON sad_hashes (batch);"},
+	 " batch TEXT, batch_pos INTEGER,"
+	 " burned_why TEXT CHECK (burned_why IN ('EXPIRED', 'INTERRUPTED', 'AMBIGUOUS')),"
+	 " updated_ms INTEGER NOT NULL, PRIMARY KEY (sad, hash), UNIQUE (sad, position),"
+	 " CHECK ((state = 'AUTHORIZED') = (batch IS NULL AND batch_pos IS NULL) OR state = 'BURNED'),"
+	 " CHECK (state <> 'RESERVED' OR (batch IS NOT NULL AND batch_pos IS NOT NULL)),"
+	 " CHECK ((state = 'BURNED') = (burned_why IS NOT NULL)));"
+	 "CREATE INDEX sad_hashes_batch ON sad_hashes (batch, batch_pos);"
+	 "CREATE INDEX sad_hashes_state ON sad_hashes (state);"
+	 "CREATE TRIGGER sads_immutable BEFORE UPDATE ON sads"
+	 " BEGIN SELECT RAISE(ABORT, 'a SAD is immutable'); END;"
+	 "CREATE TRIGGER sad_hashes_transition BEFORE UPDATE ON sad_hashes"
+	 " WHEN NEW.sad IS NOT OLD.sad OR NEW.hash IS NOT OLD.hash OR NEW.position IS NOT OLD.position"
+	 " OR NOT ((OLD.state = 'AUTHORIZED' AND NEW.state IN ('RESERVED', 'BURNED'))"
+	 " OR (OLD.state = 'RESERVED' AND NEW.state IN ('CONSUMED', 'AUTHORIZED', 'BURNED')))"
+	 " BEGIN SELECT RAISE(ABORT, 'illegal SAD hash transition'); END;"
+	 "CREATE TRIGGER sad_hashes_insert BEFORE INSERT ON sad_hashes"
+	 " WHEN NEW.state <> 'AUTHORIZED'"
+	 " BEGIN SELECT RAISE(ABORT, 'a SAD hash starts AUTHORIZED'); END;"},
 	/* SMS one-time passwords (sam/sam_otp.c): only an HMAC of the code is
 	 * stored; attempts and resends are counted per signatory and session.
 	 * A row only ever moves from PENDING to VERIFIED, FAILED (attempts
