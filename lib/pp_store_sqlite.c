@@ -18,6 +18,7 @@ struct pp_sqlite {
 		const char *sql;
 		sqlite3_stmt *stmt;
 	} cache[PP_SQLITE_CACHE];
+	int rollback_failed;	/* a ROLLBACK failed: the connection is still in a transaction */
 };
 
 static enum pp_err
@@ -257,7 +258,17 @@ pp_sqlite_exec(struct pp_store *base, const char *sql, const struct pp_val *bind
 static enum pp_err
 pp_sqlite_begin(struct pp_store *base)
 {
-	return pp_sqlite_simple((struct pp_sqlite *)base, "BEGIN IMMEDIATE");
+	struct pp_sqlite *s = (struct pp_sqlite *)base;
+
+	/* A ROLLBACK that failed (out of memory) left the connection inside
+	 * the abandoned transaction: finish it now, or every later BEGIN
+	 * would fail.  Only then: a nested BEGIN by mistake stays an error. */
+	if (s->rollback_failed && !sqlite3_get_autocommit(s->db)) {
+		if (pp_sqlite_simple(s, "ROLLBACK") != PP_OK)
+			return PP_ERR_DB;
+	}
+	s->rollback_failed = 0;
+	return pp_sqlite_simple(s, "BEGIN IMMEDIATE");
 }
 
 static enum pp_err
@@ -273,7 +284,11 @@ pp_sqlite_rollback(struct pp_store *base)
 
 	if (sqlite3_get_autocommit(s->db))
 		return PP_OK;
-	return pp_sqlite_simple(s, "ROLLBACK");
+	if (pp_sqlite_simple(s, "ROLLBACK") != PP_OK) {
+		s->rollback_failed = 1;
+		return PP_ERR_DB;
+	}
+	return PP_OK;
 }
 
 static enum pp_err
