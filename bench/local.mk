@@ -6,8 +6,14 @@ bench_paraphe_bench_audit_LDADD = $(CORE_LIBS)
 EXTRA_DIST += bench/run-audit
 bench: all
 	$(srcdir)/bench/run-audit $(abs_top_builddir)
+	$(srcdir)/bench/run-sign $(abs_top_builddir)
 .PHONY: bench
 noinst_PROGRAMS += bench/paraphe-loadgen
 bench_paraphe_loadgen_SOURCES = bench/loadgen.c
 bench_paraphe_loadgen_CFLAGS = $(AM_CFLAGS) -pthread
 bench_paraphe_loadgen_LDADD = $(CORE_LIBS) -lpthread
+noinst_PROGRAMS += bench/paraphe-bench-p11
+bench_paraphe_bench_p11_SOURCES = bench/p11_bench.c
+bench_paraphe_bench_p11_CFLAGS = $(AM_CFLAGS) -pthread
+bench_paraphe_bench_p11_LDADD = $(CORE_LIBS) -lpthread
+EXTRA_DIST += bench/run-sign

@@ -18,5 +18,8 @@ check "bench/run-audit --quick runs" test $rc -eq 0
 check "it reports append throughput and latency" grep -qE 'durable appends, 16 clients: +[0-9]+ records/s, p99 [0-9.]+ ms' "$PP_TMP/out"
 check "it reports the raw SQLite baseline" grep -qE "raw SQLite fsync'd commits: +[0-9]+ commits/s" "$PP_TMP/out"
 check "it reports verification against raw SHA-256" grep -qE 'ratio verify throughput / raw SHA-256: [0-9.]+' "$PP_TMP/out"
+"$top_srcdir/bench/run-sign" "$top_builddir" --quick >"$PP_TMP/sign" 2>&1
+check "bench/run-sign --quick measures the raw PKCS#11 rate for both key types" \
+	bash -c 'grep -qE "\"key\":\"ec-p256\",\"threads\":1,.*\"errors\":0" "$1" && grep -qE "\"key\":\"rsa3072\",\"threads\":1,.*\"errors\":0" "$1"' _ "$PP_TMP/sign"
 [ $PP_FAIL -gt 0 ] && sed 's/^/# /' "$PP_TMP/out"; true
 pp_finish
