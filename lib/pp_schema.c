@@ -65,7 +65,37 @@ static const struct pp_migration pp_schema_sam[] = {
 	 " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
 	 "CREATE INDEX otps_signatory ON otps (signatory, created_ms);"
 	 "CREATE INDEX otps_session ON otps (session, created_ms);"
-	 "CREATE UNIQUE INDEX otps_one_pending ON otps (session) WHERE state = 'PENDING';"},
+	 "CREATE UNIQUE INDEX otps_one_pending ON otps (session) WHERE state = 'PENDING';"},	/* Enrolment and long-term credentials (sam/sam_enrol.c, sam/sam_cred.c).
+	 * A signatory belongs to the SCA/PKI client that enrolled it (sca);
+	 * deleting one really deletes the row (GDPR) and is refused while a
+	 * credential of it is PENDING or ACTIVE.  Credentials keep their sca and
+	 * signatory after the signatory is gone: a revoked certificate stays on
+	 * record (no foreign key on purpose).  A credential only moves
+	 * PENDING -> ACTIVE | DESTROYED, ACTIVE -> REVOKED | EXPIRED, and
+	 * REVOKED | EXPIRED -> DESTROYED; an ACTIVE row always has its
+	 * certificate.  ca holds the built-in CA (one row). */
+	{4, "signatories, credentials and the built-in CA",
+	 "CREATE TABLE signatories (id TEXT PRIMARY KEY, sca TEXT NOT NULL, given_name TEXT NOT NULL,"
+	 " surname TEXT NOT NULL, country TEXT NOT NULL CHECK (length(country) = 2),"
+	 " serial_number TEXT NOT NULL, mobile TEXT NOT NULL, idp_subject TEXT, evidence TEXT NOT NULL,"
+	 " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+	 "CREATE INDEX signatories_sca ON signatories (sca);"
+	 "CREATE TABLE credentials (id TEXT PRIMARY KEY, signatory TEXT NOT NULL, sca TEXT NOT NULL,"
+	 " key_type TEXT NOT NULL CHECK (key_type IN ('rsa3072', 'rsa4096', 'ec-p256', 'ec-p384', 'ec-p521')),"
+	 " key_id TEXT NOT NULL UNIQUE CHECK (length(key_id) = 32),"
+	 " state TEXT NOT NULL CHECK (state IN ('PENDING', 'ACTIVE', 'REVOKED', 'EXPIRED', 'DESTROYED')),"
+	 " certificate BLOB, serial TEXT, not_before INTEGER, not_after INTEGER,"
+	 " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+	 " CHECK (state <> 'ACTIVE' OR (certificate IS NOT NULL AND serial IS NOT NULL)));"
+	 "CREATE INDEX credentials_signatory ON credentials (signatory, sca);"
+	 "CREATE TRIGGER credentials_transition BEFORE UPDATE OF state ON credentials"
+	 " WHEN NEW.state IS NOT OLD.state AND NOT ("
+	 " (OLD.state = 'PENDING' AND NEW.state IN ('ACTIVE', 'DESTROYED'))"
+	 " OR (OLD.state = 'ACTIVE' AND NEW.state IN ('REVOKED', 'EXPIRED'))"
+	 " OR (OLD.state IN ('REVOKED', 'EXPIRED') AND NEW.state = 'DESTROYED'))"
+	 " BEGIN SELECT RAISE(ABORT, 'illegal credential transition'); END;"
+	 "CREATE TABLE ca (id INTEGER PRIMARY KEY CHECK (id = 1), key_id TEXT NOT NULL,"
+	 " key_type TEXT NOT NULL, certificate BLOB NOT NULL, created_ms INTEGER NOT NULL);"},
 };
 
 static const struct pp_migration pp_schema_audit[] = {

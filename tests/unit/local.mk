@@ -20,6 +20,8 @@ PP_UNIT_TESTS = \
 	tests/unit/test_sam_ledger \
 	tests/unit/test_sam_otp \
 	tests/unit/test_sam_ca \
+	tests/unit/test_sam_enrol \
+	tests/unit/test_sam_cred \
 	tests/unit/test_p11
 
 check_PROGRAMS += $(PP_UNIT_TESTS)
@@ -108,6 +110,16 @@ tests_unit_test_sam_ca_SOURCES = tests/unit/test_sam_ca.c tests/unit/pp_test.h s
 tests_unit_test_sam_ca_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
 tests_unit_test_sam_ca_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_sam_ca_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_sam_enrol_SOURCES = tests/unit/test_sam_enrol.c tests/unit/pp_test.h sam/sam_enrol.h sam/sam_enrol.c
+tests_unit_test_sam_enrol_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
+tests_unit_test_sam_enrol_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sam_enrol_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_sam_cred_SOURCES = tests/unit/test_sam_cred.c tests/unit/pp_test.h sam/sam_cred.h sam/sam_cred.c sam/sam_enrol.h sam/sam_enrol.c sam/sam_ca.h sam/sam_ca.c
+tests_unit_test_sam_cred_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
+tests_unit_test_sam_cred_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sam_cred_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 
 # Needs softhsm2-util: makes a throwaway token of its own.
 tests_unit_test_p11_SOURCES = tests/unit/test_p11.c tests/unit/pp_test.h

@@ -1,0 +1,947 @@
+/*
+ * sam_cred: credentials and the built-in CA (see sam_cred.h).
+ */
+#include "config.h"
+#include <stdio.h>
+#include <string.h>
+#include <openssl/bn.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include "pp_audit.h"
+#include "pp_conf.h"
+#include "pp_daemon.h"
+#include "pp_json.h"
+#include "pp_log.h"
+#include "pp_mem.h"
+#include "pp_p11.h"
+#include "pp_store.h"
+#include "pp_util.h"
+#include "sam_ca.h"
+#include "sam_cred.h"
+#include "sam_enrol.h"
+
+#define SAM_N(a) (sizeof(a) / sizeof((a)[0]))
+#define SAM_CRED_SERIAL_MAX 64		/* hex of a serial (ours are 16 bytes) */
+#define SAM_CRED_CA_YEARS 10
+#define SAM_CRED_PROG "paraphe-samd"
+
+static const char *const sam_cred_types[PP_P11_KEYTYPE__MAX] = {
+	[PP_P11_RSA3072] = "rsa3072",
+	[PP_P11_RSA4096] = "rsa4096",
+	[PP_P11_EC_P256] = "ec-p256",
+	[PP_P11_EC_P384] = "ec-p384",
+	[PP_P11_EC_P521] = "ec-p521",
+};
+
+/* The SAM's credential state, ctx->data. */
+struct sam_cred {
+	struct sam_ca *ca;
+	EVP_PKEY *ca_pub;
+	unsigned char *ca_der;
+	size_t ca_len;
+	unsigned char ca_id[SAM_CRED_KEY_ID_BYTES];
+	struct pp_p11 *p11;
+	unsigned allowed;
+	int64_t validity_s;
+};
+
+/* What sam_ca's callback signs with: a key of the token, by CKA_ID. */
+struct sam_cred_signer {
+	struct pp_p11 *p11;
+	const unsigned char *id;
+	EVP_PKEY *pub;
+};
+
+static enum pp_err sam_cred_text(const struct pp_val *c, char *dst, size_t cap);
+static enum pp_err sam_cred_set_state(struct pp_store *st, const char *id, const char *state);
+static int sam_cred_unhex(const char *hex, unsigned char out[SAM_CRED_KEY_ID_BYTES]);
+
+enum pp_err
+sam_cred_key_type(const char *name, enum pp_p11_keytype *t)
+{
+	for (int i = 0; name != NULL && i < PP_P11_KEYTYPE__MAX; i++)
+		if (strcmp(name, sam_cred_types[i]) == 0) {
+			*t = (enum pp_p11_keytype)i;
+			return PP_OK;
+		}
+	return PP_ERR_FIELD_INVALID;
+}
+
+const char *
+sam_cred_key_type_name(enum pp_p11_keytype t)
+{
+	return (unsigned)t < PP_P11_KEYTYPE__MAX ? sam_cred_types[t] : "?";
+}
+
+enum pp_err
+sam_cred_key_types_parse(const char *list, unsigned *mask)
+{
+	char name[16];
+	size_t n;
+	enum pp_p11_keytype t;
+
+	*mask = 0;
+	while (list != NULL && *list) {
+		while (*list == ' ' || *list == '\t')
+			list++;
+		if (!*list)
+			break;
+		n = strcspn(list, " \t");
+		if (n >= sizeof(name))
+			goto bad;
+		memcpy(name, list, n);
+		name[n] = '\0';
+		if (sam_cred_key_type(name, &t) != PP_OK)
+			goto bad;
+		*mask |= 1u << t;
+		list += n;
+	}
+	if (*mask == 0)
+		goto bad;
+	return PP_OK;
+bad:
+	pp_err_log("sam: sam.key_types: give one or more of rsa3072 rsa4096 ec-p256 ec-p384 ec-p521");
+	*mask = 0;
+	return PP_ERR_CONFIG;
+}
+
+int
+sam_cred_id_ok(const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < SAM_CRED_ID_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}
+
+/* ------------------------------------------------------------------ signing through the token */
+
+/* sam_ca_sign_fn: hashes tbs as the key's certificates require and signs
+ * the digest in the token; ECDSA's raw r||s becomes DER (X.509 form). */
+static enum pp_err
+sam_cred_sign(void *arg, const unsigned char *tbs, size_t len, unsigned char *sig, size_t *siglen)
+{
+	struct sam_cred_signer *s = arg;
+	unsigned char dg[EVP_MAX_MD_SIZE], raw[PP_P11_SIG_MAX];
+	unsigned int dlen = 0;
+	size_t rawlen = sizeof(raw);
+	const EVP_MD *md;
+	enum pp_p11_hash h;
+	enum pp_err rc;
+	int ec = EVP_PKEY_get_base_id(s->pub) == EVP_PKEY_EC;
+
+	if ((rc = sam_ca_sig_md(s->pub, &md)) != PP_OK)
+		return rc;
+	switch (EVP_MD_get_type(md)) {
+	case NID_sha256: h = PP_P11_SHA256; break;
+	case NID_sha384: h = PP_P11_SHA384; break;
+	case NID_sha512: h = PP_P11_SHA512; break;
+	default: return PP_ERR_INTERNAL;
+	}
+	if (EVP_Digest(tbs, len, dg, &dlen, md, NULL) != 1)
+		return PP_ERR_INTERNAL;
+	if ((rc = pp_p11_sign(s->p11, s->id, SAM_CRED_KEY_ID_BYTES, ec ? PP_P11_ECDSA : PP_P11_RSA_PKCS1,
+	    h, NULL, dg, dlen, ec ? raw : sig, ec ? &rawlen : siglen)) != PP_OK)
+		return rc;
+	if (ec)
+		rc = pp_p11_ecdsa_der(raw, rawlen, sig, siglen);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ audit */
+
+struct sam_cred_rec {
+	enum pp_audit_type type;
+	int failure;
+	const char *actor_kind_system;	/* non-NULL: a system record (the CA) */
+	const char *sca, *signatory, *credential, *key_type, *serial, *cause, *error, *op;
+};
+
+static enum pp_err
+sam_cred_audit(struct pp_daemon_ctx *ctx, const struct sam_cred_rec *r)
+{
+	struct pp_audit_event ev;
+	enum pp_err rc = PP_ERR_NOMEM;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = r->type;
+	ev.outcome = r->failure ? PP_AUDIT_FAILURE : PP_AUDIT_SUCCESS;
+	if (r->actor_kind_system) {
+		ev.actor_kind = PP_AUDIT_ACTOR_SYSTEM;
+		ev.actor_id = r->actor_kind_system;
+	} else {
+		ev.actor_kind = PP_AUDIT_ACTOR_SCA;
+		ev.actor_id = sam_enrol_sca_ok(r->sca) ? r->sca : "unknown";
+		ev.requester = ev.actor_id;
+	}
+	ev.recipient = sam_enrol_id_ok(r->signatory) ? r->signatory : NULL;
+	ev.cause = r->cause;
+	if ((ev.details = json_object_new_object()) == NULL ||
+	    (sam_cred_id_ok(r->credential) && pp_json_add_str(ev.details, "credential", r->credential) != PP_OK) ||
+	    (r->key_type && pp_json_add_str(ev.details, "key_type", r->key_type) != PP_OK) ||
+	    (r->serial && *r->serial && pp_json_add_str(ev.details, "serial", r->serial) != PP_OK) ||
+	    (r->error && pp_json_add_str(ev.details, "error", r->error) != PP_OK) ||
+	    (r->op && pp_json_add_str(ev.details, "op", r->op) != PP_OK))
+		goto out;
+	if ((rc = pp_audit_emit(ctx->conf, &ev, NULL)) != PP_OK)
+		pp_err_log("sam: the audit record %s was not acknowledged", pp_audit_type_name(r->type));
+out:
+	json_object_put(ev.details);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ built-in CA */
+
+static enum pp_err
+sam_cred_ca_row(void *arg, const struct pp_val *c, size_t n)
+{
+	struct sam_cred *cr = arg;
+
+	if (n != 2 || c[0].type != PP_VAL_TEXT || c[0].len != 2 * SAM_CRED_KEY_ID_BYTES ||
+	    c[1].type != PP_VAL_BLOB || c[1].len == 0 || c[1].len > SAM_CA_DER_MAX)
+		return PP_ERR_DB;
+	for (size_t i = 0; i < SAM_CRED_KEY_ID_BYTES; i++) {
+		unsigned v;
+		if (sscanf((const char *)c[0].p + 2 * i, "%2x", &v) != 1)
+			return PP_ERR_DB;
+		cr->ca_id[i] = (unsigned char)v;
+	}
+	if ((cr->ca_der = pp_malloc(c[1].len)) == NULL)
+		return PP_ERR_NOMEM;
+	memcpy(cr->ca_der, c[1].p, c[1].len);
+	cr->ca_len = c[1].len;
+	return PP_OK;
+}
+
+/* First start: the CA key in the token, its certificate, the row. */
+static enum pp_err
+sam_cred_ca_create(struct pp_daemon_ctx *ctx, struct sam_cred *cr)
+{
+	const struct pp_conf *conf = ctx->conf;
+	struct sam_ca_ca_name name = {
+		.country = pp_conf_str(conf, "sam", "ca_country"),
+		.organization = pp_conf_str(conf, "sam", "ca_organization"),
+		.common_name = pp_conf_str(conf, "sam", "ca_common_name"),
+	};
+	struct sam_cred_signer sg = { ctx->p11, cr->ca_id, NULL };
+	struct sam_ca_signer signer;
+	struct sam_cred_rec rec = { .type = PP_AUDIT_KEY_GENERATE, .actor_kind_system = SAM_CRED_PROG,
+		.key_type = "ec-p384", .cause = "built-in CA key" };
+	struct pp_p11_objs objs;
+	char hex[2 * SAM_CRED_KEY_ID_BYTES + 1];
+	struct pp_val b[3];
+	int64_t now = sam_now_ms() / 1000;
+	size_t count;
+	enum pp_err rc;
+
+	if (RAND_bytes(cr->ca_id, sizeof(cr->ca_id)) != 1)
+		return PP_ERR_INTERNAL;
+	pp_hex(cr->ca_id, sizeof(cr->ca_id), hex);
+	if ((rc = pp_p11_key_generate(ctx->p11, PP_P11_EC_P384, cr->ca_id, sizeof(cr->ca_id),
+	    "paraphe-builtin-ca", &objs)) != PP_OK) {
+		pp_err_log("sam: the built-in CA key could not be generated");
+		return rc;
+	}
+	if ((rc = sam_cred_audit(ctx, &rec)) != PP_OK ||
+	    (rc = pp_p11_key_public(ctx->p11, cr->ca_id, sizeof(cr->ca_id), &cr->ca_pub)) != PP_OK)
+		goto fail;
+	sg.pub = cr->ca_pub;
+	signer = (struct sam_ca_signer){ .pub = cr->ca_pub, .fn = sam_cred_sign, .ctx = &sg };
+	if ((rc = sam_ca_root_make(&signer, &name, now - 60, now + SAM_CRED_CA_YEARS * 366 * 86400LL,
+	    &cr->ca_der, &cr->ca_len)) != PP_OK ||
+	    (rc = pp_p11_cert_store(ctx->p11, cr->ca_id, sizeof(cr->ca_id), cr->ca_der, cr->ca_len)) != PP_OK)
+		goto fail;
+	b[0] = PP_VAL_S(hex);
+	b[1] = (struct pp_val){ .type = PP_VAL_BLOB, .p = cr->ca_der, .len = cr->ca_len };
+	b[2] = PP_VAL_I(now * 1000);
+	if ((rc = pp_store_exec(ctx->store, "INSERT INTO ca (id, key_id, key_type, certificate, created_ms)"
+	    " VALUES (1, ?, 'ec-p384', ?, ?)", b, 3, NULL, NULL, NULL)) != PP_OK)
+		goto fail;
+	pp_info_log("sam: built-in CA created (EC P-384, key id %s)", hex);
+	return PP_OK;
+fail:
+	pp_err_log("sam: the built-in CA could not be created: %s", pp_err_name(rc));
+	if (pp_p11_destroy(ctx->p11, cr->ca_id, sizeof(cr->ca_id), &count) == PP_OK) {
+		rec.type = PP_AUDIT_KEY_DESTROY;
+		(void)sam_cred_audit(ctx, &rec);
+	}
+	EVP_PKEY_free(cr->ca_pub);
+	cr->ca_pub = NULL;
+	pp_free(cr->ca_der);
+	cr->ca_der = NULL;
+	return rc;
+}
+
+static void
+sam_cred_free(struct sam_cred *cr)
+{
+	if (cr == NULL)
+		return;
+	sam_ca_free(cr->ca);
+	EVP_PKEY_free(cr->ca_pub);
+	pp_free(cr->ca_der);
+	pp_free(cr);
+}
+
+struct sam_cred_pending {
+	char id[SAM_CRED_ID_LEN + 1];
+	char key_id[2 * SAM_CRED_KEY_ID_BYTES + 1];
+	char signatory[SAM_ENROL_ID_MAX + 1];
+	char sca[SAM_ENROL_SCA_MAX + 1];
+	char key_type[8];
+	int found;
+};
+
+static enum pp_err
+sam_cred_pending_row(void *arg, const struct pp_val *c, size_t n)
+{
+	struct sam_cred_pending *p = arg;
+
+	if (n != 5 || sam_cred_text(&c[0], p->id, sizeof(p->id)) != PP_OK ||
+	    sam_cred_text(&c[1], p->key_id, sizeof(p->key_id)) != PP_OK ||
+	    sam_cred_text(&c[2], p->signatory, sizeof(p->signatory)) != PP_OK ||
+	    sam_cred_text(&c[3], p->sca, sizeof(p->sca)) != PP_OK ||
+	    sam_cred_text(&c[4], p->key_type, sizeof(p->key_type)) != PP_OK)
+		return PP_ERR_DB;
+	p->found = 1;
+	return PP_OK;
+}
+
+/*
+ * KEY-6 after a crash: a PENDING row is a creation that never finished.
+ * Whatever the token holds under its CKA_ID (a key pair, maybe a
+ * certificate) is destroyed and the row becomes DESTROYED, one row at a
+ * time, before the SAM serves.
+ */
+static enum pp_err
+sam_cred_recover(struct pp_daemon_ctx *ctx)
+{
+	struct sam_cred_pending p;
+	unsigned char kid[SAM_CRED_KEY_ID_BYTES];
+	size_t count;
+	enum pp_err rc, drc;
+
+	for (;;) {
+		memset(&p, 0, sizeof(p));
+		if ((rc = pp_store_exec(ctx->store, "SELECT id, key_id, signatory, sca, key_type FROM credentials"
+		    " WHERE state = 'PENDING' ORDER BY created_ms LIMIT 1", NULL, 0, sam_cred_pending_row, &p,
+		    NULL)) != PP_OK)
+			return rc;
+		if (!p.found)
+			return PP_OK;
+		if (!sam_cred_unhex(p.key_id, kid))
+			return PP_ERR_DB;
+		count = 0;
+		drc = pp_p11_destroy(ctx->p11, kid, sizeof(kid), &count);
+		if (drc != PP_OK && drc != PP_ERR_NOT_FOUND) {
+			pp_err_log("sam: credential %s left PENDING: its objects could not be destroyed", p.id);
+			return drc;
+		}
+		if (count > 0) {
+			struct sam_cred_rec rec = { .type = PP_AUDIT_KEY_DESTROY, .sca = p.sca,
+				.signatory = p.signatory, .credential = p.id, .key_type = p.key_type,
+				.cause = "creation interrupted (found PENDING at start)" };
+			if ((rc = sam_cred_audit(ctx, &rec)) != PP_OK)
+				return rc;
+		}
+		if ((rc = sam_cred_set_state(ctx->store, p.id, "DESTROYED")) != PP_OK)
+			return rc;
+		pp_info_log("sam: credential %s found PENDING: %zu object(s) destroyed", p.id, count);
+	}
+}
+
+/* The signer context of the CA outlives sam_ca (it is borrowed). */
+static struct sam_cred_signer sam_cred_ca_signer;
+
+enum pp_err
+sam_cred_init(struct pp_daemon_ctx *ctx)
+{
+	const struct pp_conf *conf = ctx->conf;
+	struct sam_ca_profile prof = { .policy_oid = pp_conf_str(conf, "sam", "policy_oid") };
+	struct sam_ca_signer signer;
+	struct sam_cred *cr;
+	enum pp_err rc;
+
+	if ((cr = pp_malloc(sizeof(*cr))) == NULL)
+		return PP_ERR_NOMEM;
+	memset(cr, 0, sizeof(*cr));
+	cr->p11 = ctx->p11;
+	cr->validity_s = pp_conf_int(conf, "sam", "cert_validity_days") * 86400;
+	if ((rc = sam_cred_key_types_parse(pp_conf_str(conf, "sam", "key_types"), &cr->allowed)) != PP_OK)
+		goto fail;
+	if ((rc = pp_store_exec(ctx->store, "SELECT key_id, certificate FROM ca WHERE id = 1", NULL, 0,
+	    sam_cred_ca_row, cr, NULL)) != PP_OK)
+		goto fail;
+	if (cr->ca_der == NULL)
+		rc = sam_cred_ca_create(ctx, cr);
+	else
+		rc = pp_p11_key_public(ctx->p11, cr->ca_id, sizeof(cr->ca_id), &cr->ca_pub);
+	if (rc != PP_OK) {
+		pp_err_log("sam: no usable built-in CA key in the token");
+		goto fail;
+	}
+	sam_cred_ca_signer = (struct sam_cred_signer){ ctx->p11, cr->ca_id, cr->ca_pub };
+	signer = (struct sam_ca_signer){ .pub = cr->ca_pub, .fn = sam_cred_sign, .ctx = &sam_cred_ca_signer };
+	if ((rc = sam_ca_new(cr->ca_der, cr->ca_len, &signer, &prof, &cr->ca)) != PP_OK) {
+		pp_err_log("sam: the built-in CA certificate or profile (sam.policy_oid) is refused");
+		goto fail;
+	}
+	if ((rc = sam_cred_recover(ctx)) != PP_OK) {
+		pp_err_log("sam: unfinished credentials could not be cleaned up");
+		goto fail;
+	}
+	ctx->data = cr;
+	return PP_OK;
+fail:
+	sam_cred_free(cr);
+	return rc;
+}
+
+void
+sam_cred_fini(struct pp_daemon_ctx *ctx)
+{
+	sam_cred_free(ctx->data);
+	ctx->data = NULL;
+}
+
+/* ------------------------------------------------------------------ rows */
+
+struct sam_credential {
+	char id[SAM_CRED_ID_LEN + 1];
+	char signatory[SAM_ENROL_ID_MAX + 1];
+	char sca[SAM_ENROL_SCA_MAX + 1];
+	char key_type[8];
+	char key_id[2 * SAM_CRED_KEY_ID_BYTES + 1];
+	char state[10];
+	char serial[SAM_CRED_SERIAL_MAX + 1];
+	unsigned char cert[SAM_CA_DER_MAX];
+	size_t cert_len;
+	int64_t not_before, not_after, created_ms, updated_ms;
+	int found;
+};
+
+#define SAM_CRED_COLS "id, signatory, sca, key_type, key_id, state, serial, certificate," \
+	" not_before, not_after, created_ms, updated_ms"
+
+static enum pp_err
+sam_cred_text(const struct pp_val *c, char *dst, size_t cap)
+{
+	if (c->type == PP_VAL_NULL) {
+		dst[0] = '\0';
+		return PP_OK;
+	}
+	if (c->type != PP_VAL_TEXT || c->len >= cap)
+		return PP_ERR_DB;
+	memcpy(dst, c->p, c->len);
+	dst[c->len] = '\0';
+	return PP_OK;
+}
+
+static enum pp_err
+sam_cred_row(void *arg, const struct pp_val *c, size_t n)
+{
+	struct sam_credential *k = arg;
+
+	if (n != 12 || sam_cred_text(&c[0], k->id, sizeof(k->id)) != PP_OK ||
+	    sam_cred_text(&c[1], k->signatory, sizeof(k->signatory)) != PP_OK ||
+	    sam_cred_text(&c[2], k->sca, sizeof(k->sca)) != PP_OK ||
+	    sam_cred_text(&c[3], k->key_type, sizeof(k->key_type)) != PP_OK ||
+	    sam_cred_text(&c[4], k->key_id, sizeof(k->key_id)) != PP_OK ||
+	    sam_cred_text(&c[5], k->state, sizeof(k->state)) != PP_OK ||
+	    sam_cred_text(&c[6], k->serial, sizeof(k->serial)) != PP_OK)
+		return PP_ERR_DB;
+	k->cert_len = 0;
+	if (c[7].type == PP_VAL_BLOB) {
+		if (c[7].len > sizeof(k->cert))
+			return PP_ERR_DB;
+		memcpy(k->cert, c[7].p, c[7].len);
+		k->cert_len = c[7].len;
+	}
+	k->not_before = c[8].type == PP_VAL_INT ? c[8].i : 0;
+	k->not_after = c[9].type == PP_VAL_INT ? c[9].i : 0;
+	k->created_ms = c[10].i;
+	k->updated_ms = c[11].i;
+	k->found = 1;
+	return PP_OK;
+}
+
+static enum pp_err
+sam_cred_set_state(struct pp_store *st, const char *id, const char *state)
+{
+	struct pp_val b[3] = { PP_VAL_S(state), PP_VAL_I(sam_now_ms()), PP_VAL_S(id) };
+
+	return pp_store_exec(st, "UPDATE credentials SET state = ?, updated_ms = ? WHERE id = ?", b, 3,
+	    NULL, NULL, NULL);
+}
+
+/* Base64 of der into obj[key]. */
+static enum pp_err
+sam_cred_add_b64(json_object *obj, const char *key, const unsigned char *der, size_t len)
+{
+	char *b64 = pp_malloc(4 * ((len + 2) / 3) + 1);
+	enum pp_err rc;
+
+	if (b64 == NULL)
+		return PP_ERR_NOMEM;
+	pp_b64_encode(der, len, b64);
+	rc = pp_json_add_str(obj, key, b64);
+	pp_free(b64);
+	return rc;
+}
+
+/* "credential": {...}; with_cert adds the certificate and the chain. */
+static enum pp_err
+sam_cred_json(const struct sam_cred *cr, const struct sam_credential *k, int with_cert, json_object *into,
+    const char *key)
+{
+	json_object *o = json_object_new_object(), *chain;
+
+	if (o == NULL)
+		return PP_ERR_NOMEM;
+	if (key)
+		json_object_object_add(into, key, o);
+	else if (json_object_array_add(into, o) != 0) {
+		json_object_put(o);
+		return PP_ERR_NOMEM;
+	}
+	if (pp_json_add_str(o, "id", k->id) != PP_OK ||
+	    pp_json_add_str(o, "signatory", k->signatory) != PP_OK ||
+	    pp_json_add_str(o, "key_type", k->key_type) != PP_OK ||
+	    pp_json_add_str(o, "key_id", k->key_id) != PP_OK ||
+	    pp_json_add_str(o, "state", k->state) != PP_OK ||
+	    (*k->serial && pp_json_add_str(o, "serial", k->serial) != PP_OK) ||
+	    (k->not_after && (pp_json_add_int(o, "not_before", k->not_before) != PP_OK ||
+	    pp_json_add_int(o, "not_after", k->not_after) != PP_OK)) ||
+	    pp_json_add_int(o, "created_ms", k->created_ms) != PP_OK ||
+	    pp_json_add_int(o, "updated_ms", k->updated_ms) != PP_OK)
+		return PP_ERR_NOMEM;
+	if (!with_cert || k->cert_len == 0)
+		return PP_OK;
+	if (sam_cred_add_b64(o, "certificate", k->cert, k->cert_len) != PP_OK ||
+	    (chain = json_object_new_array()) == NULL)
+		return PP_ERR_NOMEM;
+	json_object_object_add(o, "chain", chain);
+	/* The signer first, then the built-in CA (CSC credentials/info order). */
+	char *b64 = pp_malloc(4 * ((SAM_CA_DER_MAX + 2) / 3) + 1);
+	if (b64 == NULL)
+		return PP_ERR_NOMEM;
+	pp_b64_encode(k->cert, k->cert_len, b64);
+	json_object_array_add(chain, json_object_new_string(b64));
+	pp_b64_encode(cr->ca_der, cr->ca_len, b64);
+	json_object_array_add(chain, json_object_new_string(b64));
+	pp_free(b64);
+	return json_object_array_length(chain) == 2 ? PP_OK : PP_ERR_NOMEM;
+}
+
+/* Loads credential id for sca.  Refusals: not_found, access_denied. */
+static enum pp_err
+sam_cred_load(struct pp_store *st, const char *sca, const char *id, struct sam_credential *k,
+    struct sam_refuse *ref)
+{
+	struct pp_val b[1] = { PP_VAL_S(id) };
+	enum pp_err rc;
+
+	k->found = 0;
+	ref->why = SAM_REFUSAL_NONE;
+	ref->text = NULL;
+	if ((rc = pp_store_exec(st, "SELECT " SAM_CRED_COLS " FROM credentials WHERE id = ?", b, 1,
+	    sam_cred_row, k, NULL)) != PP_OK)
+		return rc;
+	if (!k->found) {
+		ref->why = SAM_REFUSAL_NOT_FOUND;
+		ref->text = "no credential with this id";
+	} else if (strcmp(k->sca, sca) != 0) {
+		ref->why = SAM_REFUSAL_DENIED;
+		ref->text = "the credential belongs to another SCA";
+	}
+	return PP_OK;
+}
+
+/* Hex text of a key id back to bytes. */
+static int
+sam_cred_unhex(const char *hex, unsigned char out[SAM_CRED_KEY_ID_BYTES])
+{
+	for (size_t i = 0; i < SAM_CRED_KEY_ID_BYTES; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return 0;
+		out[i] = (unsigned char)v;
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------------ ops */
+
+static const struct sam_field sam_cred_create_fields[] = { {"sca", 1}, {"signatory", 1}, {"key_type", 1} };
+static const struct sam_field sam_cred_list_fields[] = { {"sca", 1}, {"signatory", 1} };
+static const struct sam_field sam_cred_one_fields[] = { {"sca", 1}, {"credential", 1} };
+
+enum pp_err
+sam_cred_op_ca(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	const struct sam_cred *cr = ctx->data;
+	struct sam_refuse ref;
+	enum pp_err rc;
+
+	(void)peer;
+	if ((rc = sam_req_shape(req, NULL, 0, &ref)) != PP_OK)
+		return rc;
+	return sam_cred_add_b64(ans, "certificate", cr->ca_der, cr->ca_len);
+}
+
+/* Answers a refusal after recording it. */
+static enum pp_err
+sam_cred_refuse(struct pp_daemon_ctx *ctx, enum pp_audit_type type, json_object *req,
+    const char *signatory, const char *credential, const struct sam_refuse *ref, json_object *ans)
+{
+	struct sam_cred_rec rec = { .type = type, .failure = 1, .sca = pp_json_get_str(req, "sca"),
+		.signatory = signatory, .credential = credential, .cause = ref->text,
+		.error = sam_refusal_code(ref->why), .op = pp_json_get_str(req, "op") };
+	enum pp_err rc;
+
+	if ((rc = sam_cred_audit(ctx, &rec)) != PP_OK)
+		return rc;
+	return sam_refuse_json(ref, ans);
+}
+
+/* The serial of a DER certificate as lower-case hex.  OUT serial. */
+static enum pp_err
+sam_cred_serial(const unsigned char *der, size_t len, char serial[SAM_CRED_SERIAL_MAX + 1])
+{
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	BIGNUM *bn = NULL;
+	char *hex = NULL;
+	enum pp_err rc = PP_ERR_INTERNAL;
+
+	if (x != NULL && (bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) != NULL &&
+	    (hex = BN_bn2hex(bn)) != NULL && strlen(hex) <= SAM_CRED_SERIAL_MAX) {
+		for (size_t i = 0; hex[i]; i++)
+			serial[i] = (char)((hex[i] >= 'A' && hex[i] <= 'F') ? hex[i] - 'A' + 'a' : hex[i]);
+		serial[strlen(hex)] = '\0';
+		rc = PP_OK;
+	}
+	OPENSSL_free(hex);
+	BN_free(bn);
+	X509_free(x);
+	return rc;
+}
+
+/* Undoes a credential that did not become ACTIVE: every object of its
+ * CKA_ID destroyed, the row DESTROYED, key.destroy recorded (best effort:
+ * the operation is failing anyway). */
+static void
+sam_cred_undo(struct pp_daemon_ctx *ctx, const struct sam_credential *k, const unsigned char *kid,
+    const char *sca, const char *why)
+{
+	struct sam_cred_rec rec = { .type = PP_AUDIT_KEY_DESTROY, .sca = sca, .signatory = k->signatory,
+		.credential = k->id, .key_type = k->key_type, .cause = why };
+	size_t count = 0;
+	enum pp_err rc = pp_p11_destroy(ctx->p11, kid, SAM_CRED_KEY_ID_BYTES, &count);
+
+	if (rc != PP_OK && rc != PP_ERR_NOT_FOUND) {
+		pp_err_log("sam: credential %s: the objects of a failed creation could not be destroyed", k->id);
+		rec.failure = 1;
+	}
+	if (sam_cred_set_state(ctx->store, k->id, "DESTROYED") != PP_OK)
+		pp_err_log("sam: credential %s: could not be marked DESTROYED", k->id);
+	if (count > 0 || rec.failure)
+		(void)sam_cred_audit(ctx, &rec);
+}
+
+enum pp_err
+sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	struct sam_cred *cr = ctx->data;
+	const char *sca = pp_json_get_str(req, "sca"), *sig = pp_json_get_str(req, "signatory");
+	const char *kt = pp_json_get_str(req, "key_type");
+	struct sam_signatory s;
+	struct sam_credential *k = NULL;
+	struct sam_refuse ref;
+	struct pp_p11_objs objs;
+	struct sam_ca_subject subj;
+	struct sam_cred_rec rec;
+	unsigned char kid[SAM_CRED_KEY_ID_BYTES], rnd[SAM_CRED_ID_LEN / 2];
+	char cn[2 * SAM_ENROL_NAME_MAX + 2];	/* fits SAM_ENROL_NAME_MAX: checked at enrolment */
+	unsigned char *der = NULL;
+	size_t dlen = 0;
+	EVP_PKEY *pub = NULL;
+	enum pp_p11_keytype type;
+	int64_t now;
+	struct pp_val b[8];
+	enum pp_err rc;
+
+	(void)peer;
+	if ((rc = sam_req_shape(req, sam_cred_create_fields, SAM_N(sam_cred_create_fields), &ref)) != PP_OK)
+		return rc;
+	if (ref.why != SAM_REFUSAL_NONE)
+		goto refuse;
+	ref.why = SAM_REFUSAL_INVALID;
+	if (!sam_enrol_sca_ok(sca)) {
+		ref.text = "sca: 1 to 256 bytes of UTF-8 without control characters";
+		goto refuse;
+	}
+	if (!sam_enrol_id_ok(sig)) {
+		ref.text = "signatory: 1 to 64 printable ASCII characters, no space";
+		goto refuse;
+	}
+	if (sam_cred_key_type(kt, &type) != PP_OK) {
+		ref.text = "key_type: one of rsa3072, rsa4096, ec-p256, ec-p384, ec-p521";
+		goto refuse;
+	}
+	if (!(cr->allowed & (1u << type))) {
+		ref.text = "key_type: this algorithm is withdrawn by the service (sam.key_types)";
+		goto refuse;
+	}
+	if ((rc = sam_enrol_get(ctx->store, sca, sig, &s, &ref)) != PP_OK)
+		return rc;
+	if (ref.why != SAM_REFUSAL_NONE)
+		goto refuse;
+
+	if ((k = pp_malloc(sizeof(*k))) == NULL)
+		return PP_ERR_NOMEM;
+	memset(k, 0, sizeof(*k));
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1 || RAND_bytes(kid, sizeof(kid)) != 1) {
+		rc = PP_ERR_INTERNAL;
+		goto out;
+	}
+	pp_hex(rnd, sizeof(rnd), k->id);
+	pp_hex(kid, sizeof(kid), k->key_id);
+	snprintf(k->signatory, sizeof(k->signatory), "%s", sig);
+	snprintf(k->sca, sizeof(k->sca), "%s", sca);
+	snprintf(k->key_type, sizeof(k->key_type), "%s", kt);
+	snprintf(k->state, sizeof(k->state), "PENDING");
+	now = sam_now_ms();
+	k->created_ms = k->updated_ms = now;
+	/* The row first: after a crash a PENDING row names the CKA_ID whose
+	 * objects (if any) must be destroyed. */
+	b[0] = PP_VAL_S(k->id);
+	b[1] = PP_VAL_S(k->signatory);
+	b[2] = PP_VAL_S(k->sca);
+	b[3] = PP_VAL_S(k->key_type);
+	b[4] = PP_VAL_S(k->key_id);
+	b[5] = PP_VAL_I(now);
+	b[6] = PP_VAL_I(now);
+	if ((rc = pp_store_exec(ctx->store, "INSERT INTO credentials (id, signatory, sca, key_type, key_id,"
+	    " state, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?)", b, 7, NULL, NULL,
+	    NULL)) != PP_OK)
+		goto out;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = PP_AUDIT_KEY_GENERATE;
+	rec.sca = sca;
+	rec.signatory = sig;
+	rec.credential = k->id;
+	rec.key_type = kt;
+	if ((rc = pp_p11_key_generate(ctx->p11, type, kid, sizeof(kid), k->id, &objs)) != PP_OK) {
+		rec.failure = 1;
+		rec.cause = "key generation failed in the HSM";
+		(void)sam_cred_audit(ctx, &rec);
+		sam_cred_undo(ctx, k, kid, sca, "key generation failed");
+		goto out;
+	}
+	if ((rc = sam_cred_audit(ctx, &rec)) != PP_OK) {
+		sam_cred_undo(ctx, k, kid, sca, "key generation could not be recorded");
+		goto out;
+	}
+
+	/* The certificate, by the CA key in the token, for exactly this key. */
+	snprintf(cn, sizeof(cn), "%s %s", s.given_name, s.surname);
+	subj = (struct sam_ca_subject){ .country = s.country, .given_name = s.given_name,
+		.surname = s.surname, .common_name = cn, .serial_number = s.serial_number };
+	k->not_before = now / 1000;
+	k->not_after = k->not_before + cr->validity_s;
+	if ((rc = pp_p11_key_public(ctx->p11, kid, sizeof(kid), &pub)) != PP_OK ||
+	    (rc = sam_ca_issue(cr->ca, pub, &subj, k->not_before, k->not_after, &der, &dlen)) != PP_OK ||
+	    (rc = sam_ca_cert_matches_key(der, dlen, pub)) != PP_OK ||
+	    (rc = sam_cred_serial(der, dlen, k->serial)) != PP_OK ||
+	    (rc = pp_p11_cert_store(ctx->p11, kid, sizeof(kid), der, dlen)) != PP_OK) {
+		pp_err_log("sam: credential %s: certificate not issued or not bound: %s", k->id, pp_err_name(rc));
+		sam_cred_undo(ctx, k, kid, sca, "certificate not issued or not bound");
+		goto out;
+	}
+	rec.type = PP_AUDIT_CREDENTIAL_CHANGE;
+	rec.serial = k->serial;
+	rec.cause = "certificate bound to the key";
+	if ((rc = sam_cred_audit(ctx, &rec)) != PP_OK) {
+		sam_cred_undo(ctx, k, kid, sca, "certificate binding could not be recorded");
+		goto out;
+	}
+	memcpy(k->cert, der, dlen);
+	k->cert_len = dlen;
+	snprintf(k->state, sizeof(k->state), "ACTIVE");
+	k->updated_ms = sam_now_ms();
+	b[0] = (struct pp_val){ .type = PP_VAL_BLOB, .p = der, .len = dlen };
+	b[1] = PP_VAL_S(k->serial);
+	b[2] = PP_VAL_I(k->not_before);
+	b[3] = PP_VAL_I(k->not_after);
+	b[4] = PP_VAL_I(k->updated_ms);
+	b[5] = PP_VAL_S(k->id);
+	if ((rc = pp_store_exec(ctx->store, "UPDATE credentials SET state = 'ACTIVE', certificate = ?,"
+	    " serial = ?, not_before = ?, not_after = ?, updated_ms = ? WHERE id = ?", b, 6, NULL, NULL,
+	    NULL)) != PP_OK) {
+		sam_cred_undo(ctx, k, kid, sca, "the active credential could not be stored");
+		goto out;
+	}
+	rc = sam_cred_json(cr, k, 1, ans, "credential");
+out:
+	EVP_PKEY_free(pub);
+	pp_free(der);
+	pp_free(k);
+	return rc;
+refuse:
+	return sam_cred_refuse(ctx, PP_AUDIT_KEY_GENERATE, req, sam_enrol_id_ok(sig) ? sig : NULL, NULL,
+	    &ref, ans);
+}
+
+struct sam_cred_list {
+	const struct sam_cred *cr;
+	json_object *arr;
+	struct sam_credential *k;
+};
+
+static enum pp_err
+sam_cred_list_row(void *arg, const struct pp_val *c, size_t n)
+{
+	struct sam_cred_list *l = arg;
+	enum pp_err rc;
+
+	if ((rc = sam_cred_row(l->k, c, n)) != PP_OK)
+		return rc;
+	return sam_cred_json(l->cr, l->k, 0, l->arr, NULL);
+}
+
+enum pp_err
+sam_cred_op_list(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	const char *sca = pp_json_get_str(req, "sca"), *sig = pp_json_get_str(req, "signatory");
+	struct sam_signatory s;
+	struct sam_refuse ref;
+	struct sam_cred_list l = { ctx->data, NULL, NULL };
+	struct pp_val b[2];
+	enum pp_err rc;
+
+	(void)peer;
+	if ((rc = sam_req_shape(req, sam_cred_list_fields, SAM_N(sam_cred_list_fields), &ref)) != PP_OK)
+		return rc;
+	if (ref.why == SAM_REFUSAL_NONE && (!sam_enrol_sca_ok(sca) || !sam_enrol_id_ok(sig))) {
+		ref.why = SAM_REFUSAL_INVALID;
+		ref.text = "sca and signatory: the SCA identity and a signatory id";
+	}
+	if (ref.why == SAM_REFUSAL_NONE && (rc = sam_enrol_get(ctx->store, sca, sig, &s, &ref)) != PP_OK)
+		return rc;
+	if (ref.why != SAM_REFUSAL_NONE)
+		return sam_cred_refuse(ctx, PP_AUDIT_CREDENTIAL_CHANGE, req, sig, NULL, &ref, ans);
+	if ((l.arr = json_object_new_array()) == NULL || (l.k = pp_malloc(sizeof(*l.k))) == NULL) {
+		json_object_put(l.arr);
+		return PP_ERR_NOMEM;
+	}
+	json_object_object_add(ans, "credentials", l.arr);
+	b[0] = PP_VAL_S(sig);
+	b[1] = PP_VAL_S(sca);
+	rc = pp_store_exec(ctx->store, "SELECT " SAM_CRED_COLS " FROM credentials WHERE signatory = ?"
+	    " AND sca = ? ORDER BY created_ms, id", b, 2, sam_cred_list_row, &l, NULL);
+	pp_free(l.k);
+	return rc;
+}
+
+enum pp_err
+sam_cred_op_info(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	const char *sca = pp_json_get_str(req, "sca"), *id = pp_json_get_str(req, "credential");
+	struct sam_credential *k;
+	struct sam_refuse ref;
+	enum pp_err rc;
+
+	(void)peer;
+	if ((rc = sam_req_shape(req, sam_cred_one_fields, SAM_N(sam_cred_one_fields), &ref)) != PP_OK)
+		return rc;
+	if (ref.why == SAM_REFUSAL_NONE && (!sam_enrol_sca_ok(sca) || !sam_cred_id_ok(id))) {
+		ref.why = SAM_REFUSAL_INVALID;
+		ref.text = "sca and credential: the SCA identity and a credential id (32 hex digits)";
+	}
+	if ((k = pp_malloc(sizeof(*k))) == NULL)
+		return PP_ERR_NOMEM;
+	if (ref.why == SAM_REFUSAL_NONE && (rc = sam_cred_load(ctx->store, sca, id, k, &ref)) != PP_OK)
+		goto out;
+	if (ref.why != SAM_REFUSAL_NONE)
+		rc = sam_cred_refuse(ctx, PP_AUDIT_CREDENTIAL_CHANGE, req, NULL, id, &ref, ans);
+	else
+		rc = sam_cred_json(ctx->data, k, 1, ans, "credential");
+out:
+	pp_free(k);
+	return rc;
+}
+
+enum pp_err
+sam_cred_op_revoke(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	const char *sca = pp_json_get_str(req, "sca"), *id = pp_json_get_str(req, "credential");
+	struct sam_credential *k;
+	struct sam_refuse ref;
+	struct sam_cred_rec rec;
+	unsigned char kid[SAM_CRED_KEY_ID_BYTES];
+	size_t count = 0;
+	enum pp_err rc, drc;
+
+	(void)peer;
+	if ((rc = sam_req_shape(req, sam_cred_one_fields, SAM_N(sam_cred_one_fields), &ref)) != PP_OK)
+		return rc;
+	if (ref.why == SAM_REFUSAL_NONE && (!sam_enrol_sca_ok(sca) || !sam_cred_id_ok(id))) {
+		ref.why = SAM_REFUSAL_INVALID;
+		ref.text = "sca and credential: the SCA identity and a credential id (32 hex digits)";
+	}
+	if ((k = pp_malloc(sizeof(*k))) == NULL)
+		return PP_ERR_NOMEM;
+	if (ref.why == SAM_REFUSAL_NONE && (rc = sam_cred_load(ctx->store, sca, id, k, &ref)) != PP_OK)
+		goto out;
+	if (ref.why == SAM_REFUSAL_NONE && strcmp(k->state, "ACTIVE") != 0) {
+		ref.why = SAM_REFUSAL_CONFLICT;
+		ref.text = "the credential is not active";
+	}
+	if (ref.why != SAM_REFUSAL_NONE) {
+		rc = sam_cred_refuse(ctx, PP_AUDIT_KEY_DESTROY, req, k->found ? k->signatory : NULL, id, &ref, ans);
+		goto out;
+	}
+	if (!sam_cred_unhex(k->key_id, kid)) {
+		rc = PP_ERR_DB;
+		goto out;
+	}
+	/* Unusable first, then destroyed. */
+	if ((rc = sam_cred_set_state(ctx->store, k->id, "REVOKED")) != PP_OK)
+		goto out;
+	snprintf(k->state, sizeof(k->state), "REVOKED");
+	k->updated_ms = sam_now_ms();
+	drc = pp_p11_destroy(ctx->p11, kid, sizeof(kid), &count);
+	memset(&rec, 0, sizeof(rec));
+	rec.type = PP_AUDIT_KEY_DESTROY;
+	rec.sca = sca;
+	rec.signatory = k->signatory;
+	rec.credential = k->id;
+	rec.key_type = k->key_type;
+	rec.serial = k->serial;
+	rec.cause = "credential revoked";
+	if (drc != PP_OK && drc != PP_ERR_NOT_FOUND) {
+		rec.failure = 1;
+		rec.cause = "credential revoked; the key could not be destroyed";
+	}
+	if ((rc = sam_cred_audit(ctx, &rec)) != PP_OK)
+		goto out;
+	if (drc != PP_OK && drc != PP_ERR_NOT_FOUND) {
+		rc = drc;
+		goto out;
+	}
+	rc = sam_cred_json(ctx->data, k, 1, ans, "credential");
+out:
+	pp_free(k);
+	return rc;
+}
