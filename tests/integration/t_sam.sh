@@ -210,4 +210,25 @@ if [ ${#P11[@]} -gt 0 ]; then
 	check "... and the destruction is recorded" wait_for 10 forwarded "\"credential\":\"$CID\".*\"type\":\"key.destroy\""
 fi
 
+# --- fail closed: no audit record, no credential (and nothing left in the token).
+sam "{\"v\":1,\"op\":\"signatory.create\",$A,\"id\":\"sig-003\",\"given_name\":\"Jean\",\"surname\":\"Dupont\",\"country\":\"BE\",\"serial_number\":\"PASBE-EH123456\",\"mobile\":\"32470123456\",\"evidence\":\"KYC-3\"}"
+has "a second signatory is enrolled" '"id":"sig-003"'
+AUDITD_PID=$(cat "$STATE/run/auditd.pid")
+kill -TERM "$AUDITD_PID"
+wait_for 10 pp_none_alive "$AUDITD_PID"
+sam "{\"v\":1,\"op\":\"credential.create\",$A,\"signatory\":\"sig-003\",\"key_type\":\"ec-p256\"}"
+check "without the audit daemon credential.create fails" test "$ANS" = closed
+rm -f "$STATE/run/audit.sock"
+"$BIN/audit/paraphe-auditd" -c "$STATE/paraphe.conf" >>"$STATE/log/auditd.log" 2>&1 </dev/null &
+echo $! >"$STATE/run/auditd.pid"
+wait_for 10 test -S "$STATE/run/audit.sock"
+check "... and leaves no usable credential (DESTROYED)" \
+	test "$(sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "SELECT group_concat(state) FROM credentials WHERE signatory = 'sig-003'")" = DESTROYED
+if [ ${#P11[@]} -gt 0 ]; then
+	check "... and no key in the token but the CA's" \
+		test "$(objects | grep -c '^Private Key Object')" -eq 1
+fi
+sam '{"v":1,"op":"health"}'
+has "the SAM is still up" '"ok":true'
+
 pp_finish

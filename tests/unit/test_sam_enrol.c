@@ -310,6 +310,37 @@ test_credential_states(void **state)
 }
 
 static void
+test_shape(void **state)
+{
+	static const struct sam_field f[] = { {"sca", 1}, {"credential", 1}, {"note", 0} };
+	struct sam_refuse ref;
+	json_object *o;
+
+	(void)state;
+	o = J("{\"v\":1,\"op\":\"x\",\"sca\":\"a\",\"credential\":\"b\"}");
+	assert_int_equal(sam_req_shape(o, f, 3, &ref), PP_OK);
+	assert_int_equal(ref.why, SAM_REFUSAL_NONE);
+	json_object_put(o);
+	o = J("{\"v\":1,\"op\":\"x\",\"sca\":\"a\"}");
+	assert_int_equal(sam_req_shape(o, f, 3, &ref), PP_OK);
+	assert_int_equal(ref.why, SAM_REFUSAL_INVALID);
+	json_object_put(o);
+	o = J("{\"v\":1,\"op\":\"x\",\"sca\":\"a\",\"credential\":\"b\",\"note\":{}}");
+	assert_int_equal(sam_req_shape(o, f, 3, &ref), PP_ERR_BAD_REQUEST);
+	json_object_put(o);
+	o = J("{\"v\":1,\"op\":\"x\",\"sca\":\"a\",\"credential\":\"b\",\"Note\":\"c\"}");
+	assert_int_equal(sam_req_shape(o, f, 3, &ref), PP_ERR_BAD_REQUEST);
+	json_object_put(o);
+	o = J("{\"v\":1,\"op\":\"x\"}");
+	assert_int_equal(sam_req_shape(o, NULL, 0, &ref), PP_OK);
+	assert_int_equal(ref.why, SAM_REFUSAL_NONE);
+	json_object_put(o);
+	o = J("{\"v\":1,\"op\":\"x\",\"sca\":\"a\"}");
+	assert_int_equal(sam_req_shape(o, NULL, 0, &ref), PP_ERR_BAD_REQUEST);
+	json_object_put(o);
+}
+
+static void
 test_answers(void **state)
 {
 	struct sam_signatory s;
@@ -337,6 +368,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_shape),
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test_setup_teardown(test_store, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_credential_states, fx_setup, fx_teardown),
