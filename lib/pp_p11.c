@@ -767,10 +767,15 @@ pp_p11_ec_generate_op(struct pp_p11 *p, CK_SESSION_HANDLE s, void *arg, enum pp_
 		{ CKA_EXTRACTABLE, &no, sizeof(no) },
 		{ CKA_SIGN, &yes, sizeof(yes) },
 		{ CKA_LABEL, (void *)(uintptr_t)a->label, llen },
+		/* Signs checkpoints and nothing else. */
+		{ CKA_DECRYPT, &no, sizeof(no) },
+		{ CKA_UNWRAP, &no, sizeof(no) },
+		{ CKA_DERIVE, &no, sizeof(no) },
 	};
 
 	(void)err;
-	return p->fn->C_GenerateKeyPair(s, &mech, pubt, 4, privt, 6, a->pub, a->priv);
+	return p->fn->C_GenerateKeyPair(s, &mech, pubt, sizeof(pubt) / sizeof(pubt[0]), privt,
+	    sizeof(privt) / sizeof(privt[0]), a->pub, a->priv);
 }
 
 enum pp_err
@@ -934,14 +939,15 @@ pp_p11_gen_op(struct pp_p11 *p, CK_SESSION_HANDLE s, void *arg, enum pp_err *err
 	if (rsa) {
 		PP_P11_A(pubt, npub, CKA_MODULUS_BITS, &bits, sizeof(bits));
 		PP_P11_A(pubt, npub, CKA_PUBLIC_EXPONENT, e, sizeof(e));
-		PP_P11_A(pubt, npub, CKA_ENCRYPT, &no, sizeof(no));
-		PP_P11_A(pubt, npub, CKA_WRAP, &no, sizeof(no));
-		PP_P11_A(privt, npriv, CKA_DECRYPT, &no, sizeof(no));
-		PP_P11_A(privt, npriv, CKA_UNWRAP, &no, sizeof(no));
 	} else {
 		PP_P11_A(pubt, npub, CKA_EC_PARAMS, c->oid, c->oidlen);
 		PP_P11_A(privt, npriv, CKA_DERIVE, &no, sizeof(no));
 	}
+	/* For both key types: a module's default may allow these for EC keys too. */
+	PP_P11_A(pubt, npub, CKA_ENCRYPT, &no, sizeof(no));
+	PP_P11_A(pubt, npub, CKA_WRAP, &no, sizeof(no));
+	PP_P11_A(privt, npriv, CKA_DECRYPT, &no, sizeof(no));
+	PP_P11_A(privt, npriv, CKA_UNWRAP, &no, sizeof(no));
 #undef PP_P11_A
 	a->objs->cert = CK_INVALID_HANDLE;
 	return p->fn->C_GenerateKeyPair(s, &mech, pubt, npub, privt, npriv, &a->objs->pub, &a->objs->priv);

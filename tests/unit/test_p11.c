@@ -277,6 +277,11 @@ test_generate(void **state)
 		assert_int_equal(attr_bool(s, o.priv, CKA_TOKEN), CK_TRUE);
 		assert_int_equal(attr_bool(s, o.priv, CKA_PRIVATE), CK_TRUE);
 		assert_int_equal(attr_bool(s, o.priv, CKA_SIGN), CK_TRUE);
+		/* Sign only, whatever the module's defaults for the key type. */
+		assert_int_equal(attr_bool(s, o.priv, CKA_DECRYPT), CK_FALSE);
+		assert_int_equal(attr_bool(s, o.priv, CKA_UNWRAP), CK_FALSE);
+		if (!keys[i].rsa)
+			assert_int_equal(attr_bool(s, o.priv, CKA_DERIVE), CK_FALSE);
 		assert_int_equal(attr_bool(s, o.pub, CKA_TOKEN), CK_TRUE);
 		assert_attr_id(s, o.priv, keys[i].id);
 		assert_attr_id(s, o.pub, keys[i].id);
