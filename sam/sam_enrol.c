@@ -402,8 +402,27 @@ sam_enrol_opt(const char *s)
 	return *s ? PP_VAL_S(s) : (struct pp_val){ .type = PP_VAL_NULL };
 }
 
+/* The record, then the commit; see struct sam_enrol_record. */
+static enum pp_err
+sam_enrol_commit(struct pp_store *st, struct sam_enrol_record *rec)
+{
+	enum pp_err rc;
+
+	if (rec && rec->fn) {
+		if ((rc = rec->fn(rec->arg)) != PP_OK) {
+			pp_store_rollback(st);
+			return rc;
+		}
+		rec->done = 1;
+	}
+	if ((rc = pp_store_commit(st)) != PP_OK)
+		pp_store_rollback(st);
+	return rc;
+}
+
 enum pp_err
-sam_enrol_create(struct pp_store *st, struct sam_signatory *s, int64_t now_ms, struct sam_refuse *ref)
+sam_enrol_create(struct pp_store *st, struct sam_signatory *s, int64_t now_ms, struct sam_refuse *ref,
+    struct sam_enrol_record *rec)
 {
 	struct sam_signatory old;
 	struct pp_val b[11];
@@ -435,7 +454,7 @@ sam_enrol_create(struct pp_store *st, struct sam_signatory *s, int64_t now_ms, s
 	if ((rc = pp_store_exec(st, "INSERT INTO signatories (" SAM_ENROL_COLS ")"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", b, 11, NULL, NULL, NULL)) != PP_OK)
 		goto fail;
-	return pp_store_commit(st);
+	return sam_enrol_commit(st, rec);
 fail:
 	pp_store_rollback(st);
 	return rc;
@@ -443,7 +462,7 @@ fail:
 
 enum pp_err
 sam_enrol_update(struct pp_store *st, const struct sam_signatory *upd, unsigned mask, int64_t now_ms,
-    struct sam_signatory *s, struct sam_refuse *ref)
+    struct sam_signatory *s, struct sam_refuse *ref, struct sam_enrol_record *rec)
 {
 	struct pp_val b[9];
 	enum pp_err rc;
@@ -489,7 +508,7 @@ sam_enrol_update(struct pp_store *st, const struct sam_signatory *upd, unsigned 
 	    " serial_number = ?, mobile = ?, idp_subject = ?, evidence = ?, updated_ms = ? WHERE id = ?",
 	    b, 9, NULL, NULL, NULL)) != PP_OK)
 		goto fail;
-	return pp_store_commit(st);
+	return sam_enrol_commit(st, rec);
 fail:
 	pp_store_rollback(st);
 	return rc;
@@ -505,7 +524,8 @@ sam_enrol_count_fn(void *ctx, const struct pp_val *c, size_t n)
 }
 
 enum pp_err
-sam_enrol_delete(struct pp_store *st, const char *sca, const char *id, struct sam_refuse *ref)
+sam_enrol_delete(struct pp_store *st, const char *sca, const char *id, struct sam_refuse *ref,
+    struct sam_enrol_record *rec)
 {
 	struct sam_signatory s;
 	struct pp_val b[1] = { PP_VAL_S(id) };
@@ -530,7 +550,7 @@ sam_enrol_delete(struct pp_store *st, const char *sca, const char *id, struct sa
 	}
 	if ((rc = pp_store_exec(st, "DELETE FROM signatories WHERE id = ?", b, 1, NULL, NULL, NULL)) != PP_OK)
 		goto fail;
-	return pp_store_commit(st);
+	return sam_enrol_commit(st, rec);
 fail:
 	pp_store_rollback(st);
 	return rc;
@@ -619,10 +639,52 @@ sam_enrol_finish(struct pp_daemon_ctx *ctx, enum pp_audit_type type, json_object
 	return with_body ? sam_enrol_json(s, ans) : PP_OK;
 }
 
+/* The success record of a change, written inside its transaction. */
+struct sam_enrol_rec_arg {
+	struct pp_daemon_ctx *ctx;
+	enum pp_audit_type type;
+	json_object *req;
+};
+
+static enum pp_err
+sam_enrol_rec_fn(void *arg)
+{
+	struct sam_enrol_rec_arg *a = arg;
+	struct sam_refuse ok = { .why = SAM_REFUSAL_NONE };
+
+	return sam_enrol_audit(a->ctx, a->type, pp_json_get_str(a->req, "op"), pp_json_get_str(a->req, "sca"),
+	    pp_json_get_str(a->req, "id"), &ok);
+}
+
+/*
+ * After a change: a refusal is recorded now (nothing changed); a success
+ * was recorded before the commit.  A commit that failed after its record
+ * gets a second record saying so, then the request fails.
+ */
+static enum pp_err
+sam_enrol_after(struct pp_daemon_ctx *ctx, enum pp_audit_type type, json_object *req,
+    const struct sam_signatory *s, struct sam_refuse *ref, const struct sam_enrol_record *rec,
+    enum pp_err rc, json_object *ans, int with_body)
+{
+	if (rc != PP_OK) {
+		if (rec->done) {
+			sam_refuse_set(ref, SAM_REFUSAL_INVALID, "recorded but not committed: the store failed");
+			(void)sam_enrol_audit(ctx, type, pp_json_get_str(req, "op"), pp_json_get_str(req, "sca"),
+			    pp_json_get_str(req, "id"), ref);
+		}
+		return rc;
+	}
+	if (ref->why != SAM_REFUSAL_NONE)
+		return sam_enrol_finish(ctx, type, req, s, ref, ans, with_body);
+	return with_body ? sam_enrol_json(s, ans) : PP_OK;
+}
+
 enum pp_err
 sam_enrol_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
     json_object *ans)
 {
+	struct sam_enrol_rec_arg arg = { ctx, PP_AUDIT_ACCOUNT_CREATE, req };
+	struct sam_enrol_record rec = { sam_enrol_rec_fn, &arg, 0 };
 	struct sam_signatory s;
 	struct sam_refuse ref;
 	unsigned mask;
@@ -631,16 +693,9 @@ sam_enrol_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 	(void)peer;
 	if ((rc = sam_enrol_parse(req, 0, &s, &mask, &ref)) != PP_OK)
 		return rc;
-	if (ref.why == SAM_REFUSAL_NONE &&
-	    (rc = sam_enrol_create(ctx->store, &s, sam_now_ms(), &ref)) != PP_OK)
-		return rc;
-	if ((rc = sam_enrol_finish(ctx, PP_AUDIT_ACCOUNT_CREATE, req, &s, &ref, ans, 1)) != PP_OK &&
-	    ref.why == SAM_REFUSAL_NONE) {
-		/* Not recorded, so not done: take the new row back. */
-		if (sam_enrol_delete(ctx->store, s.sca, s.id, &ref) != PP_OK)
-			pp_err_log("sam: signatory %s created but neither recorded nor removed", s.id);
-	}
-	return rc;
+	if (ref.why == SAM_REFUSAL_NONE)
+		rc = sam_enrol_create(ctx->store, &s, sam_now_ms(), &ref, &rec);
+	return sam_enrol_after(ctx, PP_AUDIT_ACCOUNT_CREATE, req, &s, &ref, &rec, rc, ans, 1);
 }
 
 enum pp_err
@@ -672,6 +727,8 @@ enum pp_err
 sam_enrol_op_update(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
     json_object *ans)
 {
+	struct sam_enrol_rec_arg arg = { ctx, PP_AUDIT_ACCOUNT_UPDATE, req };
+	struct sam_enrol_record rec = { sam_enrol_rec_fn, &arg, 0 };
 	struct sam_signatory upd, s;
 	struct sam_refuse ref;
 	unsigned mask;
@@ -681,18 +738,17 @@ sam_enrol_op_update(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 	memset(&s, 0, sizeof(s));
 	if ((rc = sam_enrol_parse(req, 1, &upd, &mask, &ref)) != PP_OK)
 		return rc;
-	if (ref.why == SAM_REFUSAL_NONE &&
-	    (rc = sam_enrol_update(ctx->store, &upd, mask, sam_now_ms(), &s, &ref)) != PP_OK)
-		return rc;
-	/* The change is committed before it is recorded: if the record fails
-	 * the client gets no answer and retries the same (idempotent) update. */
-	return sam_enrol_finish(ctx, PP_AUDIT_ACCOUNT_UPDATE, req, &s, &ref, ans, 1);
+	if (ref.why == SAM_REFUSAL_NONE)
+		rc = sam_enrol_update(ctx->store, &upd, mask, sam_now_ms(), &s, &ref, &rec);
+	return sam_enrol_after(ctx, PP_AUDIT_ACCOUNT_UPDATE, req, &s, &ref, &rec, rc, ans, 1);
 }
 
 enum pp_err
 sam_enrol_op_delete(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
     json_object *ans)
 {
+	struct sam_enrol_rec_arg arg = { ctx, PP_AUDIT_ACCOUNT_DELETE, req };
+	struct sam_enrol_record rec = { sam_enrol_rec_fn, &arg, 0 };
 	struct sam_signatory s;
 	struct sam_refuse ref;
 	enum pp_err rc;
@@ -701,10 +757,9 @@ sam_enrol_op_delete(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 	memset(&s, 0, sizeof(s));
 	if ((rc = sam_req_shape(req, sam_enrol_id_fields, SAM_N(sam_enrol_id_fields), &ref)) != PP_OK)
 		return rc;
-	if (ref.why == SAM_REFUSAL_NONE && sam_enrol_parse_ids(req, &s, &ref) &&
-	    (rc = sam_enrol_delete(ctx->store, s.sca, s.id, &ref)) != PP_OK)
-		return rc;
-	if ((rc = sam_enrol_finish(ctx, PP_AUDIT_ACCOUNT_DELETE, req, &s, &ref, ans, 0)) != PP_OK)
+	if (ref.why == SAM_REFUSAL_NONE && sam_enrol_parse_ids(req, &s, &ref))
+		rc = sam_enrol_delete(ctx->store, s.sca, s.id, &ref, &rec);
+	if ((rc = sam_enrol_after(ctx, PP_AUDIT_ACCOUNT_DELETE, req, &s, &ref, &rec, rc, ans, 0)) != PP_OK)
 		return rc;
 	return ref.why == SAM_REFUSAL_NONE ? pp_json_add_bool(ans, "deleted", 1) : PP_OK;
 }

@@ -111,20 +111,32 @@ enum {
 enum pp_err sam_enrol_parse(json_object *req, int update, struct sam_signatory *s,
     unsigned *mask, struct sam_refuse *ref) PP_WUR;
 
+/*
+ * Called once a change is made and before it is committed, with the
+ * transaction still open: the audit record (AUD-3: written during the
+ * operation).  A failure rolls the change back and is returned, so no
+ * change happens unrecorded.  NULL: no record (unit tests).
+ */
+struct sam_enrol_record {
+	enum pp_err (*fn)(void *arg);
+	void *arg;
+	int done;		/* OUT: 1 once fn succeeded (a later COMMIT failure needs a second record) */
+};
+
 /* Store operations.  A refusal is PP_OK with ref->why set; errors are
  * database failures and change nothing. */
 enum pp_err sam_enrol_create(struct pp_store *st, struct sam_signatory *s, int64_t now_ms,
-    struct sam_refuse *ref) PP_WUR;
+    struct sam_refuse *ref, struct sam_enrol_record *rec) PP_WUR;
 /* OUT *s: the signatory id of sca.  Refusals: not_found, access_denied. */
 enum pp_err sam_enrol_get(struct pp_store *st, const char *sca, const char *id,
     struct sam_signatory *s, struct sam_refuse *ref) PP_WUR;
 /* Changes the members in mask of signatory upd->id (owned by upd->sca).
  * OUT *s: the signatory after the change. */
 enum pp_err sam_enrol_update(struct pp_store *st, const struct sam_signatory *upd, unsigned mask,
-    int64_t now_ms, struct sam_signatory *s, struct sam_refuse *ref) PP_WUR;
+    int64_t now_ms, struct sam_signatory *s, struct sam_refuse *ref, struct sam_enrol_record *rec) PP_WUR;
 /* Deletes the row; conflict while a credential is PENDING or ACTIVE. */
 enum pp_err sam_enrol_delete(struct pp_store *st, const char *sca, const char *id,
-    struct sam_refuse *ref) PP_WUR;
+    struct sam_refuse *ref, struct sam_enrol_record *rec) PP_WUR;
 
 /* The answer members of a signatory ("signatory": {...}). */
 enum pp_err sam_enrol_json(const struct sam_signatory *s, json_object *answer) PP_WUR;

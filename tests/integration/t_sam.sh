@@ -218,6 +218,13 @@ kill -TERM "$AUDITD_PID"
 wait_for 10 pp_none_alive "$AUDITD_PID"
 sam "{\"v\":1,\"op\":\"credential.create\",$A,\"signatory\":\"sig-003\",\"key_type\":\"ec-p256\"}"
 check "without the audit daemon credential.create fails" test "$ANS" = closed
+sam "{\"v\":1,\"op\":\"signatory.update\",$A,\"id\":\"sig-003\",\"mobile\":\"32470999999\"}"
+check "without the audit daemon signatory.update fails" test "$ANS" = closed
+check "... and the change was rolled back, not committed unrecorded" \
+	test "$(sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "SELECT mobile FROM signatories WHERE id = 'sig-003'")" = 32470123456
+sam "{\"v\":1,\"op\":\"signatory.delete\",$A,\"id\":\"sig-003\"}"
+check "without the audit daemon signatory.delete fails and the signatory stays" \
+	test "$(sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "SELECT count(*) FROM signatories WHERE id = 'sig-003'")" = 1
 rm -f "$STATE/run/audit.sock"
 "$BIN/audit/paraphe-auditd" -c "$STATE/paraphe.conf" >>"$STATE/log/auditd.log" 2>&1 </dev/null &
 echo $! >"$STATE/run/auditd.pid"

@@ -230,13 +230,13 @@ test_store(void **state)
 	struct sam_refuse ref;
 
 	make(&s, "CN=A", "sig-1");
-	assert_int_equal(sam_enrol_create(f->st, &s, NOW, &ref), PP_OK);
+	assert_int_equal(sam_enrol_create(f->st, &s, NOW, &ref, NULL), PP_OK);
 	assert_int_equal(ref.why, SAM_REFUSAL_NONE);
 	/* Ids are unique whoever asks. */
-	assert_int_equal(sam_enrol_create(f->st, &s, NOW, &ref), PP_OK);
+	assert_int_equal(sam_enrol_create(f->st, &s, NOW, &ref, NULL), PP_OK);
 	assert_int_equal(ref.why, SAM_REFUSAL_CONFLICT);
 	make(&s, "CN=B", "sig-1");
-	assert_int_equal(sam_enrol_create(f->st, &s, NOW, &ref), PP_OK);
+	assert_int_equal(sam_enrol_create(f->st, &s, NOW, &ref, NULL), PP_OK);
 	assert_int_equal(ref.why, SAM_REFUSAL_CONFLICT);
 
 	assert_int_equal(sam_enrol_get(f->st, "CN=A", "sig-1", &got, &ref), PP_OK);
@@ -254,30 +254,30 @@ test_store(void **state)
 	make(&upd, "CN=A", "sig-1");
 	strcpy(upd.mobile, "4915112345678");
 	strcpy(upd.idp_subject, "oidc|1234");
-	assert_int_equal(sam_enrol_update(f->st, &upd, SAM_ENROL_F_MOBILE | SAM_ENROL_F_IDP, NOW + 5, &got, &ref), PP_OK);
+	assert_int_equal(sam_enrol_update(f->st, &upd, SAM_ENROL_F_MOBILE | SAM_ENROL_F_IDP, NOW + 5, &got, &ref, NULL), PP_OK);
 	assert_int_equal(ref.why, SAM_REFUSAL_NONE);
 	assert_string_equal(got.mobile, "4915112345678");
 	assert_string_equal(got.surname, "Dupont");
 	assert_int_equal(got.updated_ms, NOW + 5);
 	make(&upd, "CN=B", "sig-1");
-	assert_int_equal(sam_enrol_update(f->st, &upd, SAM_ENROL_F_MOBILE, NOW + 6, &got, &ref), PP_OK);
+	assert_int_equal(sam_enrol_update(f->st, &upd, SAM_ENROL_F_MOBILE, NOW + 6, &got, &ref, NULL), PP_OK);
 	assert_int_equal(ref.why, SAM_REFUSAL_DENIED);
 	assert_int_equal(sam_enrol_get(f->st, "CN=A", "sig-1", &got, &ref), PP_OK);
 	assert_string_equal(got.mobile, "4915112345678");
 	assert_string_equal(got.idp_subject, "oidc|1234");
 
 	/* Deletion: another SCA cannot; an active credential blocks it. */
-	assert_int_equal(sam_enrol_delete(f->st, "CN=B", "sig-1", &ref), PP_OK);
+	assert_int_equal(sam_enrol_delete(f->st, "CN=B", "sig-1", &ref, NULL), PP_OK);
 	assert_int_equal(ref.why, SAM_REFUSAL_DENIED);
 	credential_row(f->st, "c1", "sig-1", "ACTIVE");
-	assert_int_equal(sam_enrol_delete(f->st, "CN=A", "sig-1", &ref), PP_OK);
+	assert_int_equal(sam_enrol_delete(f->st, "CN=A", "sig-1", &ref, NULL), PP_OK);
 	assert_int_equal(ref.why, SAM_REFUSAL_CONFLICT);
 	assert_int_equal(pp_store_exec(f->st, "UPDATE credentials SET state = 'REVOKED'", NULL, 0, NULL, NULL, NULL), PP_OK);
-	assert_int_equal(sam_enrol_delete(f->st, "CN=A", "sig-1", &ref), PP_OK);
+	assert_int_equal(sam_enrol_delete(f->st, "CN=A", "sig-1", &ref, NULL), PP_OK);
 	assert_int_equal(ref.why, SAM_REFUSAL_NONE);
 	assert_int_equal(sam_enrol_get(f->st, "CN=A", "sig-1", &got, &ref), PP_OK);
 	assert_int_equal(ref.why, SAM_REFUSAL_NOT_FOUND);
-	assert_int_equal(sam_enrol_delete(f->st, "CN=A", "sig-1", &ref), PP_OK);
+	assert_int_equal(sam_enrol_delete(f->st, "CN=A", "sig-1", &ref, NULL), PP_OK);
 	assert_int_equal(ref.why, SAM_REFUSAL_NOT_FOUND);
 }
 
