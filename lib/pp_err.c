@@ -24,6 +24,7 @@ static const struct {
 	[PP_ERR_FORBIDDEN] = {403, "access_denied", "You are not allowed to do this.", "PP_ERR_FORBIDDEN"},
 	[PP_ERR_NOT_FOUND] = {404, "not_found", "There is nothing at this address.", "PP_ERR_NOT_FOUND"},
 	[PP_ERR_METHOD] = {405, "method_not_allowed", "This method is not allowed at this address.", "PP_ERR_METHOD"},
+	[PP_ERR_CONFLICT] = {409, "conflict", "The request conflicts with the current state of the object.", "PP_ERR_CONFLICT"},
 	[PP_ERR_BODY_TOO_LARGE] = {413, "request_too_large", "The request body is larger than allowed.", "PP_ERR_BODY_TOO_LARGE"},
 	[PP_ERR_UNSUPPORTED_MEDIA] = {415, "invalid_request", "The Content-Type of the body is not accepted here.", "PP_ERR_UNSUPPORTED_MEDIA"},
 	[PP_ERR_HEADERS_TOO_LARGE] = {431, "invalid_request", "The request headers are larger than allowed.", "PP_ERR_HEADERS_TOO_LARGE"},

@@ -26,6 +26,7 @@ enum pp_err {
 	PP_ERR_FORBIDDEN,          /* 403 authenticated but not allowed */
 	PP_ERR_NOT_FOUND,          /* 404 no such route or object */
 	PP_ERR_METHOD,             /* 405 route exists, method does not */
+	PP_ERR_CONFLICT,           /* 409 the object's state forbids the change */
 	PP_ERR_BODY_TOO_LARGE,     /* 413 body over the limit */
 	PP_ERR_UNSUPPORTED_MEDIA,  /* 415 wrong Content-Type */
 	PP_ERR_HEADERS_TOO_LARGE,  /* 431 request parameters over the limit */

@@ -89,6 +89,16 @@ pp_reply_json(struct pp_req *req, int status, json_object *obj)
 }
 
 enum pp_err
+pp_reply_empty(struct pp_req *req, int status)
+{
+	req->body = "";
+	req->body_len = 0;
+	req->status = status;
+	req->content_type = "application/json";
+	return PP_OK;
+}
+
+enum pp_err
 pp_reply_html(struct pp_req *req, int status, const char *tmpl)
 {
 	char *page = NULL;
@@ -167,26 +177,101 @@ pp_http_error(struct pp_req *req, enum pp_err e)
 
 /* ------------------------------------------------------------------ routing */
 
+const char *
+pp_http_method_name(enum pp_method m)
+{
+	switch (m) {
+	case PP_GET: return "GET";
+	case PP_POST: return "POST";
+	case PP_HEAD: return "HEAD";
+	case PP_PATCH: return "PATCH";
+	case PP_DELETE: return "DELETE";
+	}
+	return "?";
+}
+
+static int
+pp_http_token_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '.' || c == '_' || c == '~' || c == '-';
+}
+
+int
+pp_http_path_match(const char *pattern, const char *path, const char **param, size_t *len)
+{
+	static const char mark[] = "{id}";
+	const char *at = strstr(pattern, mark);
+	size_t plen = strlen(path), pre, suf, n;
+
+	*param = NULL;
+	*len = 0;
+	if (at == NULL)
+		return strcmp(pattern, path) == 0;
+	/* "{id}" is one whole segment: after a '/', before '/' or the end. */
+	pre = (size_t)(at - pattern);
+	suf = strlen(at + sizeof(mark) - 1);
+	if (pre == 0 || pattern[pre - 1] != '/' || (suf && at[sizeof(mark) - 1] != '/'))
+		return 0;
+	if (plen < pre + suf + 1 || memcmp(pattern, path, pre) != 0 ||
+	    memcmp(at + sizeof(mark) - 1, path + plen - suf, suf) != 0)
+		return 0;
+	n = plen - pre - suf;
+	if (n > PP_PATH_PARAM_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!pp_http_token_char(path[pre + i]))
+			return 0;
+	if ((n == 1 && path[pre] == '.') || (n == 2 && path[pre] == '.' && path[pre + 1] == '.'))
+		return 0;
+	*param = path + pre;
+	*len = n;
+	return 1;
+}
+
+/* The Allow header for a set of methods (HEAD follows GET).  Static strings,
+ * built once per set: the plugins are single-threaded. */
+static const char *
+pp_http_allow(unsigned methods)
+{
+	static char tab[32][40];
+	static const struct { unsigned m; const char *name; } order[] = {
+		{PP_GET, "GET"}, {PP_GET, "HEAD"}, {PP_POST, "POST"}, {PP_PATCH, "PATCH"},
+		{PP_DELETE, "DELETE"},
+	};
+	char *t = tab[methods & 31];
+
+	if (*t == '\0')
+		for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+			if (methods & order[i].m)
+				snprintf(t + strlen(t), sizeof(tab[0]) - strlen(t), "%s%s", *t ? ", " : "",
+				    order[i].name);
+	return t;
+}
+
 enum pp_err
 pp_http_route(const struct pp_app *app, const char *path, enum pp_method m,
     const struct pp_route **route, const char **allow)
 {
-	int found = 0;
+	unsigned want = m == PP_HEAD ? PP_GET : (unsigned)m, found = 0;
+	const char *param;
+	size_t len;
 
-	for (size_t i = 0; i < app->nroutes; i++) {
-		const struct pp_route *r = &app->routes[i];
-		if (strcmp(r->path, path) != 0)
-			continue;
-		found = 1;
-		unsigned want = m == PP_HEAD ? PP_GET : (unsigned)m;
-		if (r->methods & want) {
-			*route = r;
-			return PP_OK;
+	/* Exact paths first: a pattern never shadows a fixed route. */
+	for (int pass = 0; pass < 2 && found == 0; pass++)
+		for (size_t i = 0; i < app->nroutes; i++) {
+			const struct pp_route *r = &app->routes[i];
+			int pattern = strstr(r->path, "{id}") != NULL;
+			if (pattern != pass || !pp_http_path_match(r->path, path, &param, &len))
+				continue;
+			found |= r->methods;
+			if (r->methods & want) {
+				*route = r;
+				return PP_OK;
+			}
 		}
-		if (allow)
-			*allow = (r->methods & PP_GET) && (r->methods & PP_POST) ? "GET, HEAD, POST"
-			    : (r->methods & PP_POST) ? "POST" : "GET, HEAD";
-	}
+	if (found && allow)
+		*allow = pp_http_allow(found);
 	return found ? PP_ERR_METHOD : PP_ERR_NOT_FOUND;
 }
 
@@ -206,12 +291,9 @@ pp_http_is_token(const char *s, size_t len)
 {
 	if (len == 0)
 		return 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '_' || c == '~' || c == '-'))
+	for (size_t i = 0; i < len; i++)
+		if (!pp_http_token_char(s[i]))
 			return 0;
-	}
 	return 1;
 }
 
@@ -595,6 +677,7 @@ pp_http_process(struct pp_req *req, const struct pp_http_in *in)
 	const char *method, *path, *clen, *ctype, *lang_field = NULL;
 	const char *allow = NULL;
 	int64_t len = 0;
+	int has_body;
 	char *body = NULL;
 	enum pp_err rc;
 
@@ -616,8 +699,19 @@ pp_http_process(struct pp_req *req, const struct pp_http_in *in)
 		req->method = PP_POST;
 	else if (method && strcmp(method, "HEAD") == 0)
 		req->method = PP_HEAD;
+	else if (method && strcmp(method, "PATCH") == 0)
+		req->method = PP_PATCH;
+	else if (method && strcmp(method, "DELETE") == 0)
+		req->method = PP_DELETE;
 	else {
+		/* Allow: the methods of the path when it has a route. */
+		const struct pp_route *r;
+		path = pp_req_param(req, "DOCUMENT_URI");
 		req->allow = "GET, HEAD, POST";
+		if (path && strcmp(path, pp_http_health_route.path) == 0)
+			req->allow = "GET, HEAD";
+		else if (path && pp_http_route(req->ctx->app, path, (enum pp_method)0, &r, &allow) == PP_ERR_METHOD)
+			req->allow = allow;
 		return PP_ERR_METHOD;
 	}
 	path = pp_req_param(req, "DOCUMENT_URI");
@@ -626,7 +720,7 @@ pp_http_process(struct pp_req *req, const struct pp_http_in *in)
 	req->path = path;
 	req->query = pp_req_param(req, "QUERY_STRING");
 	if (strcmp(path, pp_http_health_route.path) == 0) {
-		if (req->method == PP_POST) {
+		if (req->method != PP_GET && req->method != PP_HEAD) {
 			req->allow = "GET, HEAD";
 			return PP_ERR_METHOD;
 		}
@@ -635,6 +729,17 @@ pp_http_process(struct pp_req *req, const struct pp_http_in *in)
 		req->allow = allow;
 		return rc;
 	}
+	{
+		const char *param;
+		size_t plen;
+		if (pp_http_path_match(req->route->path, path, &param, &plen) && param) {
+			if ((req->param.s = pp_pool_strndup(req->pool, param, plen)) == NULL)
+				return PP_ERR_NOMEM;
+			req->param.len = plen;
+			req->param.set = 1;
+		}
+	}
+	has_body = req->method == PP_POST || req->method == PP_PATCH;
 
 	/* Body limits before reading a byte. */
 	clen = pp_req_param(req, "CONTENT_LENGTH");
@@ -642,12 +747,13 @@ pp_http_process(struct pp_req *req, const struct pp_http_in *in)
 		return pp_fail(req, PP_ERR_BAD_REQUEST, "Invalid Content-Length.");
 	if ((uint64_t)len > req->ctx->limits.max_body)
 		return pp_fail(req, PP_ERR_BODY_TOO_LARGE, "The limit is %zu bytes.", req->ctx->limits.max_body);
-	if (req->method != PP_POST && len > 0)
+	if (!has_body && len > 0)
 		return pp_fail(req, PP_ERR_BAD_REQUEST, "A %s request has no body.", method);
-	if (req->method == PP_POST && req->query && *req->query)
-		return pp_fail(req, PP_ERR_BAD_REQUEST, "A POST request takes its fields in the body, not the URL.");
+	if (has_body && req->query && *req->query)
+		return pp_fail(req, PP_ERR_BAD_REQUEST, "A %s request takes its fields in the body, not the URL.",
+		    method);
 	ctype = pp_req_param(req, "CONTENT_TYPE");
-	if (req->method == PP_POST && len > 0) {
+	if (has_body && len > 0) {
 		if (req->route->body == PP_BODY_JSON && !pp_http_media_is(ctype, "application/json"))
 			return pp_fail(req, PP_ERR_UNSUPPORTED_MEDIA, "Send application/json.");
 		if (req->route->body == PP_BODY_FORM &&
@@ -660,7 +766,7 @@ pp_http_process(struct pp_req *req, const struct pp_http_in *in)
 		return rc;
 
 	/* Fields. */
-	if (req->method == PP_POST && req->route->body == PP_BODY_JSON && len > 0) {
+	if (has_body && req->route->body == PP_BODY_JSON && len > 0) {
 		char field[65];
 		rc = pp_json_parse_ex(body, (size_t)len, req->ctx->limits.max_json_depth,
 		    req->ctx->limits.max_fields, &req->json, field, sizeof(field));
@@ -674,7 +780,7 @@ pp_http_process(struct pp_req *req, const struct pp_http_in *in)
 			return rc;
 		}
 		rc = pp_http_parse_json(req, req->json);
-	} else if (req->method == PP_POST)
+	} else if (has_body)
 		rc = pp_http_parse_form(req, body, (size_t)len);
 	else
 		rc = pp_http_parse_form(req, req->query ? req->query : "",
@@ -728,13 +834,16 @@ pp_http_reason(int status)
 {
 	switch (status) {
 	case 200: return "OK";
+	case 201: return "Created";
 	case 202: return "Accepted";
+	case 204: return "No Content";
 	case 302: return "Found";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
 	case 431: return "Request Header Fields Too Large";
@@ -747,10 +856,17 @@ pp_http_reason(int status)
 enum pp_err
 pp_http_format(struct pp_req *req, const char **bytes, size_t *len)
 {
-	char *head = pp_pool_printf(req->pool,
-	    "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n%s%s%s\r\n",
-	    req->status, pp_http_reason(req->status), req->content_type, req->body_len,
-	    req->allow ? "Allow: " : "", req->allow ? req->allow : "", req->allow ? "\r\n" : "");
+	char *head;
+
+	/* RFC 9110 section 8.6: no Content-Length (nor a body) in a 204. */
+	if (req->status == 204)
+		head = pp_pool_printf(req->pool, "Status: 204 %s\r\nCache-Control: no-store\r\n\r\n",
+		    pp_http_reason(204));
+	else
+		head = pp_pool_printf(req->pool,
+		    "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n%s%s%s\r\n",
+		    req->status, pp_http_reason(req->status), req->content_type, req->body_len,
+		    req->allow ? "Allow: " : "", req->allow ? req->allow : "", req->allow ? "\r\n" : "");
 	if (head == NULL)
 		return PP_ERR_NOMEM;
 	size_t hl = strlen(head);
@@ -790,8 +906,8 @@ pp_http_serve_one(struct pp_ctx *ctx, FCGX_Request *fr)
 		FCGX_PutStr(oom, (int)sizeof(oom) - 1, fr->out);
 	} else {
 		FCGX_PutStr(bytes, (int)len, fr->out);
-		pp_info_log("%s %s %d", req->method == PP_POST ? "POST" : req->method == PP_HEAD ? "HEAD" : "GET",
-		    req->path ? req->path : "-", req->status);
+		pp_info_log("%s %s %d", pp_http_method_name(req->method), req->path ? req->path : "-",
+		    req->status);
 	}
 	pp_pool_free(pool);
 }

@@ -8,7 +8,8 @@
  * privilege drop, and for each request, in this order:
  *   1. limits on the FastCGI parameters (count, total bytes)   -> 431
  *   2. client certificate re-checked (pp_cert)                 -> 401
- *   3. route lookup by exact path, then method                 -> 404 / 405
+ *   3. route lookup by path (exact, else a "{id}" pattern), then method
+ *                                                               -> 404 / 405
  *   4. Content-Length strictly parsed and bounded, before any read -> 413
  *   5. Content-Type matched to the route's body kind           -> 415
  *   6. body read exactly; short or trailing bytes refused      -> 400
@@ -33,7 +34,11 @@ struct pp_store;
 struct pp_html;
 struct pp_req;
 
-enum pp_method { PP_GET = 1 << 0, PP_POST = 1 << 1, PP_HEAD = 1 << 2 };
+/* POST and PATCH carry a body (of the route's kind); GET, HEAD and DELETE
+ * take their fields from the query string. */
+enum pp_method {
+	PP_GET = 1 << 0, PP_POST = 1 << 1, PP_HEAD = 1 << 2, PP_PATCH = 1 << 3, PP_DELETE = 1 << 4
+};
 
 enum pp_field_type {
 	PP_FIELD_STRING,	/* UTF-8 text without control characters */
@@ -69,12 +74,18 @@ typedef enum pp_err (*pp_handler)(struct pp_req *req);
 
 struct pp_route {
 	unsigned methods;	/* PP_GET | PP_POST ...; HEAD follows GET */
-	const char *path;	/* exact match */
+	/* Exact match, or a pattern with one whole segment "{id}" (for
+	 * example "/things/{id}/revoke"): that segment matches 1 to
+	 * PP_PATH_PARAM_MAX bytes of [A-Za-z0-9._~-], not "." or "..", and
+	 * reaches the handler as req->param.  Exact routes win. */
+	const char *path;
 	pp_handler handler;
 	enum pp_body body;	/* what a POST body must be */
 	const struct pp_field *fields;
 	size_t nfields;
 };
+
+#define PP_PATH_PARAM_MAX 64
 
 enum pp_out { PP_OUT_JSON, PP_OUT_HTML };
 enum pp_cert_policy { PP_CERT_OPTIONAL, PP_CERT_REQUIRED };
@@ -119,6 +130,7 @@ struct pp_req {
 	const char *lang;		/* "en" or "fr" */
 	struct pp_client_cert client;
 	struct pp_value *val;		/* one per route field */
+	struct pp_value param;		/* the "{id}" path segment (pool), if any */
 	json_object *json;		/* JSON body, owned by the request */
 	HDF *hdf;			/* page data, owned by the request */
 	const char *detail;		/* extra error description (pool) */
@@ -151,6 +163,12 @@ enum pp_err pp_http_format(struct pp_req *req, const char **bytes, size_t *len) 
 /* Route lookup: PP_ERR_NOT_FOUND, PP_ERR_METHOD (with *allow set), PP_OK. */
 enum pp_err pp_http_route(const struct pp_app *app, const char *path, enum pp_method m,
     const struct pp_route **route, const char **allow) PP_WUR;
+/* Matches path against a route pattern.  Returns 1 on a match; when the
+ * pattern has a "{id}" segment, *param and *len point into path at it
+ * (else NULL, 0). */
+int pp_http_path_match(const char *pattern, const char *path, const char **param, size_t *len);
+/* "GET", "POST", ... for logs; "?" for anything else. */
+const char *pp_http_method_name(enum pp_method m);
 /* Parses application/x-www-form-urlencoded (query string or form body)
  * into values per the declared fields. */
 enum pp_err pp_http_parse_form(struct pp_req *req, const char *s, size_t len) PP_WUR;
@@ -161,6 +179,8 @@ const char *pp_http_lang(const char *explicit_lang, const char *accept_language,
 
 /* Handler helpers.  pp_reply_json takes ownership of obj. */
 enum pp_err pp_reply_json(struct pp_req *req, int status, json_object *obj) PP_WUR;
+/* An answer without a body, such as 204 No Content. */
+enum pp_err pp_reply_empty(struct pp_req *req, int status) PP_WUR;
 enum pp_err pp_reply_html(struct pp_req *req, int status, const char *tmpl) PP_WUR;
 /* Page data of the request, created on first use; NULL when out of memory. */
 HDF *pp_req_hdf(struct pp_req *req);

@@ -1,17 +1,25 @@
 /*
- * paraphe-sca: the SCA-facing API (CSC API v2) on the SCA listener, behind
- * mutual TLS with the SCA CA.  Here: info.
+ * paraphe-sca: the SCA-facing API on the SCA listener, behind mutual TLS
+ * with the SCA CA: CSC API v2 (info, credentials/list, credentials/info) and
+ * the PKI/RA enrolment API (/ra/v1/...).  Handlers are thin: the fields are
+ * validated by the route table, every other check (owner, values, state) is
+ * the SAM's, which is asked on behalf of the client certificate's subject.
  */
 #include "config.h"
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include "pp_core.h"
 #include "pp_http.h"
+#include "sca_cred.h"
+#include "sca_sam.h"
 
 /* CSC API version implemented, and the methods actually served.  Only what
  * works is advertised: an SCA must never discover a method by failure. */
 #define SCA_CSC_SPECS "2.0.0.2"
-static const char *const sca_methods[] = { "info", NULL };
+static const char *const sca_methods[] = { "info", "credentials/list", "credentials/info", NULL };
+/* Hashes one SAD may cover: the SAM's SAM_LEDGER_MAX_HASHES. */
+#define SCA_MULTISIGN 1000
 
 enum { SCA_INFO_LANG, SCA_INFO__MAX };
 static const struct pp_field sca_info_fields[SCA_INFO__MAX] = {
@@ -56,8 +64,335 @@ nomem:
 	return PP_ERR_NOMEM;
 }
 
+
+
+/* ------------------------------------------------------------------ helpers */
+
+/* A new object with every set field of the request as a string member of
+ * the same name: the RA fields are the SAM's member names. */
+static enum pp_err
+sca_args(struct pp_req *req, json_object **out)
+{
+	json_object *a = json_object_new_object();
+
+	if (a == NULL)
+		return PP_ERR_NOMEM;
+	for (size_t i = 0; i < req->route->nfields; i++)
+		if (req->val[i].set && pp_json_add_str(a, req->route->fields[i].name, req->val[i].s) != PP_OK) {
+			json_object_put(a);
+			return PP_ERR_NOMEM;
+		}
+	*out = a;
+	return PP_OK;
+}
+
+/* Replies with member key (an object) of the SAM's answer. */
+static enum pp_err
+sca_reply_member(struct pp_req *req, int status, json_object *ans, const char *key)
+{
+	json_object *o;
+
+	if (!json_object_object_get_ex(ans, key, &o) || !json_object_is_type(o, json_type_object))
+		return pp_fail(req, PP_ERR_PROTO, "the SAM's answer has no '%s'", key);
+	/* The token's CKA_ID is the SAM's business. */
+	json_object_object_del(o, "key_id");
+	return pp_reply_json(req, status, json_object_get(o));
+}
+
+/* One SAM op whose args are the request's fields plus, when the route has
+ * a path parameter, member pkey = that parameter. */
+static enum pp_err
+sca_forward(struct pp_req *req, const char *op, const char *pkey, int timeout_ms, json_object **ans)
+{
+	json_object *args;
+	enum pp_err rc;
+
+	if ((rc = sca_args(req, &args)) != PP_OK)
+		return rc;
+	if (pkey && pp_json_add_str(args, pkey, req->param.s) != PP_OK) {
+		json_object_put(args);
+		return PP_ERR_NOMEM;
+	}
+	return sca_sam_call(req, op, args, timeout_ms, ans);
+}
+
+/* ------------------------------------------------------------------ PKI/RA */
+
+enum {
+	SCA_SIG_ID, SCA_SIG_GIVEN_NAME, SCA_SIG_SURNAME, SCA_SIG_COUNTRY, SCA_SIG_SERIAL_NUMBER,
+	SCA_SIG_MOBILE, SCA_SIG_EVIDENCE, SCA_SIG_IDP_SUBJECT, SCA_SIG__MAX
+};
+/* Bounds as the SAM's (docs/ARCHITECTURE.md), which checks the values
+ * themselves; ids are tokens so that they can be addressed in a path. */
+static const struct pp_field sca_sig_create_fields[SCA_SIG__MAX] = {
+	[SCA_SIG_ID] = { "id", PP_FIELD_TOKEN, PP_PATH_PARAM_MAX, 1, 0, 0, NULL },
+	[SCA_SIG_GIVEN_NAME] = { "given_name", PP_FIELD_STRING, 64, 1, 0, 0, NULL },
+	[SCA_SIG_SURNAME] = { "surname", PP_FIELD_STRING, 64, 1, 0, 0, NULL },
+	[SCA_SIG_COUNTRY] = { "country", PP_FIELD_TOKEN, 2, 1, 0, 0, NULL },
+	[SCA_SIG_SERIAL_NUMBER] = { "serial_number", PP_FIELD_STRING, 64, 1, 0, 0, NULL },
+	[SCA_SIG_MOBILE] = { "mobile", PP_FIELD_STRING, 16, 1, 0, 0, NULL },
+	[SCA_SIG_EVIDENCE] = { "evidence", PP_FIELD_STRING, 128, 1, 0, 0, NULL },
+	[SCA_SIG_IDP_SUBJECT] = { "idp_subject", PP_FIELD_STRING, 256, 0, 0, 0, NULL },
+};
+/* The same without the id (it is in the path), none required. */
+static const struct pp_field sca_sig_update_fields[SCA_SIG__MAX - 1] = {
+	{ "given_name", PP_FIELD_STRING, 64, 0, 0, 0, NULL },
+	{ "surname", PP_FIELD_STRING, 64, 0, 0, 0, NULL },
+	{ "country", PP_FIELD_TOKEN, 2, 0, 0, 0, NULL },
+	{ "serial_number", PP_FIELD_STRING, 64, 0, 0, 0, NULL },
+	{ "mobile", PP_FIELD_STRING, 16, 0, 0, 0, NULL },
+	{ "evidence", PP_FIELD_STRING, 128, 0, 0, 0, NULL },
+	{ "idp_subject", PP_FIELD_STRING, 256, 0, 0, 0, NULL },
+};
+
+static enum pp_err
+sca_ra_signatory_create(struct pp_req *req)
+{
+	json_object *ans;
+	enum pp_err rc = sca_forward(req, "signatory.create", NULL, SCA_SAM_TIMEOUT_MS, &ans);
+
+	return rc != PP_OK ? rc : sca_reply_member(req, 201, ans, "signatory");
+}
+
+static enum pp_err
+sca_ra_signatory_get(struct pp_req *req)
+{
+	json_object *ans;
+	enum pp_err rc = sca_forward(req, "signatory.get", "id", SCA_SAM_TIMEOUT_MS, &ans);
+
+	return rc != PP_OK ? rc : sca_reply_member(req, 200, ans, "signatory");
+}
+
+static enum pp_err
+sca_ra_signatory_update(struct pp_req *req)
+{
+	json_object *ans;
+	enum pp_err rc = sca_forward(req, "signatory.update", "id", SCA_SAM_TIMEOUT_MS, &ans);
+
+	return rc != PP_OK ? rc : sca_reply_member(req, 200, ans, "signatory");
+}
+
+static enum pp_err
+sca_ra_signatory_delete(struct pp_req *req)
+{
+	json_object *ans, *d;
+	enum pp_err rc = sca_forward(req, "signatory.delete", "id", SCA_SAM_TIMEOUT_MS, &ans);
+
+	if (rc != PP_OK)
+		return rc;
+	if (!json_object_object_get_ex(ans, "deleted", &d) || !json_object_get_boolean(d))
+		return pp_fail(req, PP_ERR_PROTO, "the SAM did not confirm the deletion");
+	return pp_reply_empty(req, 204);
+}
+
+enum { SCA_CRED_SIGNATORY, SCA_CRED_KEY_TYPE, SCA_CRED__MAX };
+static const struct pp_field sca_cred_create_fields[SCA_CRED__MAX] = {
+	[SCA_CRED_SIGNATORY] = { "signatory", PP_FIELD_TOKEN, PP_PATH_PARAM_MAX, 1, 0, 0, NULL },
+	/* Which types exist and which are withdrawn is the SAM's to say. */
+	[SCA_CRED_KEY_TYPE] = { "key_type", PP_FIELD_TOKEN, 16, 1, 0, 0, NULL },
+};
+
+static enum pp_err
+sca_ra_credential_create(struct pp_req *req)
+{
+	json_object *ans;
+	enum pp_err rc = sca_forward(req, "credential.create", NULL, SCA_SAM_KEYGEN_TIMEOUT_MS, &ans);
+
+	return rc != PP_OK ? rc : sca_reply_member(req, 201, ans, "credential");
+}
+
+static enum pp_err
+sca_ra_credential_get(struct pp_req *req)
+{
+	json_object *ans;
+	enum pp_err rc = sca_forward(req, "credential.info", "credential", SCA_SAM_TIMEOUT_MS, &ans);
+
+	return rc != PP_OK ? rc : sca_reply_member(req, 200, ans, "credential");
+}
+
+static enum pp_err
+sca_ra_credential_revoke(struct pp_req *req)
+{
+	json_object *ans;
+	enum pp_err rc = sca_forward(req, "credential.revoke", "credential", SCA_SAM_TIMEOUT_MS, &ans);
+
+	return rc != PP_OK ? rc : sca_reply_member(req, 200, ans, "credential");
+}
+
+/* ------------------------------------------------------------------ CSC credentials */
+
+static const char *const sca_certs_choices[] = { "none", "single", "chain", NULL };
+
+/* One credential's CSC description, fetched with credential.info. */
+static enum pp_err
+sca_csc_describe(struct pp_req *req, const char *id, const struct sca_cred_opts *o, json_object **out)
+{
+	json_object *args = json_object_new_object(), *ans, *cred;
+	enum pp_err rc;
+
+	if (args == NULL || pp_json_add_str(args, "credential", id) != PP_OK) {
+		json_object_put(args);
+		return PP_ERR_NOMEM;
+	}
+	if ((rc = sca_sam_call(req, "credential.info", args, SCA_SAM_TIMEOUT_MS, &ans)) != PP_OK)
+		return rc;
+	if (!json_object_object_get_ex(ans, "credential", &cred) || !json_object_is_type(cred, json_type_object))
+		return pp_fail(req, PP_ERR_PROTO, "the SAM's answer has no credential");
+	/* A creation that failed half-way never existed for the SCA. */
+	if (!sca_cred_visible(cred))
+		return pp_fail(req, PP_ERR_NOT_FOUND, "No credential with this id.");
+	if ((rc = sca_cred_info(cred, o, (int64_t)time(NULL), out)) == PP_ERR_PROTO)
+		return pp_fail(req, rc, "the SAM's credential %s cannot be described", id);
+	return rc;
+}
+
+static enum sca_cred_certs
+sca_csc_certs(const struct pp_value *v)
+{
+	if (!v->set || strcmp(v->s, "single") == 0)
+		return SCA_CERTS_SINGLE;	/* the CSC default */
+	return strcmp(v->s, "none") == 0 ? SCA_CERTS_NONE : SCA_CERTS_CHAIN;
+}
+
+enum {
+	SCA_INFO_CREDENTIAL_ID, SCA_INFO_CERTIFICATES, SCA_INFO_CERT_INFO, SCA_INFO_AUTH_INFO,
+	SCA_INFO_LANG_, SCA_INFO_CLIENT_DATA, SCA_CINFO__MAX
+};
+static const struct pp_field sca_cinfo_fields[SCA_CINFO__MAX] = {
+	[SCA_INFO_CREDENTIAL_ID] = { "credentialID", PP_FIELD_TOKEN, PP_PATH_PARAM_MAX, 1, 0, 0, NULL },
+	[SCA_INFO_CERTIFICATES] = { "certificates", PP_FIELD_ENUM, 0, 0, 0, 0, sca_certs_choices },
+	[SCA_INFO_CERT_INFO] = { "certInfo", PP_FIELD_BOOL, 0, 0, 0, 0, NULL },
+	[SCA_INFO_AUTH_INFO] = { "authInfo", PP_FIELD_BOOL, 0, 0, 0, 0, NULL },
+	[SCA_INFO_LANG_] = { "lang", PP_FIELD_TOKEN, 35, 0, 0, 0, NULL },
+	/* Opaque to the service (CSC): accepted, not used. */
+	[SCA_INFO_CLIENT_DATA] = { "clientData", PP_FIELD_STRING, 255, 0, 0, 0, NULL },
+};
+
+static enum pp_err
+sca_csc_credentials_info(struct pp_req *req)
+{
+	struct sca_cred_opts o = {
+		.certs = sca_csc_certs(&req->val[SCA_INFO_CERTIFICATES]),
+		.cert_info = req->val[SCA_INFO_CERT_INFO].set && req->val[SCA_INFO_CERT_INFO].i,
+		.auth_info = req->val[SCA_INFO_AUTH_INFO].set && req->val[SCA_INFO_AUTH_INFO].i,
+		.multisign = SCA_MULTISIGN,
+	};
+	json_object *info;
+	enum pp_err rc = sca_csc_describe(req, req->val[SCA_INFO_CREDENTIAL_ID].s, &o, &info);
+
+	return rc != PP_OK ? rc : pp_reply_json(req, 200, info);
+}
+
+enum {
+	SCA_LIST_USER_ID, SCA_LIST_CREDENTIAL_INFO, SCA_LIST_CRED_INFO, SCA_LIST_CERTIFICATES,
+	SCA_LIST_CERT_INFO, SCA_LIST_AUTH_INFO, SCA_LIST_ONLY_VALID, SCA_LIST_MAX_RESULTS,
+	SCA_LIST_LANG, SCA_LIST_CLIENT_DATA, SCA_LIST__MAX
+};
+static const struct pp_field sca_list_fields[SCA_LIST__MAX] = {
+	/* The signatory's id: the SCA authenticates with its certificate, no
+	 * user-specific token, so the owner is always named. */
+	[SCA_LIST_USER_ID] = { "userID", PP_FIELD_TOKEN, PP_PATH_PARAM_MAX, 1, 0, 0, NULL },
+	[SCA_LIST_CREDENTIAL_INFO] = { "credentialInfo", PP_FIELD_BOOL, 0, 0, 0, 0, NULL },
+	[SCA_LIST_CRED_INFO] = { "credInfo", PP_FIELD_BOOL, 0, 0, 0, 0, NULL },
+	[SCA_LIST_CERTIFICATES] = { "certificates", PP_FIELD_ENUM, 0, 0, 0, 0, sca_certs_choices },
+	[SCA_LIST_CERT_INFO] = { "certInfo", PP_FIELD_BOOL, 0, 0, 0, 0, NULL },
+	[SCA_LIST_AUTH_INFO] = { "authInfo", PP_FIELD_BOOL, 0, 0, 0, 0, NULL },
+	[SCA_LIST_ONLY_VALID] = { "onlyValid", PP_FIELD_BOOL, 0, 0, 0, 0, NULL },
+	/* v1.0.4: a cap on the answer; there is no paging (no pageToken). */
+	[SCA_LIST_MAX_RESULTS] = { "maxResults", PP_FIELD_INT, 0, 0, 1, 1000, NULL },
+	[SCA_LIST_LANG] = { "lang", PP_FIELD_TOKEN, 35, 0, 0, 0, NULL },
+	[SCA_LIST_CLIENT_DATA] = { "clientData", PP_FIELD_STRING, 255, 0, 0, 0, NULL },
+};
+
+static int
+sca_flag(const struct pp_req *req, int i)
+{
+	return req->val[i].set && req->val[i].i;
+}
+
+static enum pp_err
+sca_csc_credentials_list(struct pp_req *req)
+{
+	const struct pp_value *ci = &req->val[SCA_LIST_CREDENTIAL_INFO], *alias = &req->val[SCA_LIST_CRED_INFO];
+	struct sca_cred_opts o = {
+		.certs = sca_csc_certs(&req->val[SCA_LIST_CERTIFICATES]),
+		.cert_info = sca_flag(req, SCA_LIST_CERT_INFO),
+		.auth_info = sca_flag(req, SCA_LIST_AUTH_INFO),
+		.multisign = SCA_MULTISIGN,
+	};
+	int with_info, only_valid = sca_flag(req, SCA_LIST_ONLY_VALID);
+	int64_t max = req->val[SCA_LIST_MAX_RESULTS].set ? req->val[SCA_LIST_MAX_RESULTS].i : 1000;
+	int64_t now = (int64_t)time(NULL);
+	json_object *args, *ans, *creds, *doc = NULL, *ids, *infos = NULL;
+	enum pp_err rc;
+
+	if (ci->set && alias->set && ci->i != alias->i)
+		return pp_fail(req, PP_ERR_FIELD_INVALID, "credentialInfo and its alias credInfo disagree.");
+	with_info = (ci->set && ci->i) || (alias->set && alias->i);
+	if ((args = json_object_new_object()) == NULL ||
+	    pp_json_add_str(args, "signatory", req->val[SCA_LIST_USER_ID].s) != PP_OK) {
+		json_object_put(args);
+		return PP_ERR_NOMEM;
+	}
+	if ((rc = sca_sam_call(req, "credential.list", args, SCA_SAM_TIMEOUT_MS, &ans)) != PP_OK)
+		return rc;
+	if (!json_object_object_get_ex(ans, "credentials", &creds) || !json_object_is_type(creds, json_type_array))
+		return pp_fail(req, PP_ERR_PROTO, "the SAM's answer has no credentials");
+	if ((doc = json_object_new_object()) == NULL || (ids = json_object_new_array()) == NULL)
+		goto nomem;
+	json_object_object_add(doc, "credentialIDs", ids);
+	if (with_info) {
+		if ((infos = json_object_new_array()) == NULL)
+			goto nomem;
+		json_object_object_add(doc, "credentialInfos", infos);
+	}
+	for (size_t i = 0; i < json_object_array_length(creds) && (int64_t)json_object_array_length(ids) < max; i++) {
+		json_object *c = json_object_array_get_idx(creds, i), *info;
+		const char *id = pp_json_get_str(c, "id");
+		if (id == NULL) {
+			rc = pp_fail(req, PP_ERR_PROTO, "a credential without id");
+			goto fail;
+		}
+		if (!sca_cred_visible(c) || (only_valid && !sca_cred_usable(c, now)))
+			continue;
+		if (json_object_array_add(ids, json_object_new_string(id)) != 0)
+			goto nomem;
+		if (!with_info)
+			continue;
+		if ((rc = sca_csc_describe(req, id, &o, &info)) != PP_OK)
+			goto fail;
+		if (pp_json_add_str(info, "credentialID", id) != PP_OK || json_object_array_add(infos, info) != 0) {
+			json_object_put(info);
+			goto nomem;
+		}
+	}
+	if (only_valid && pp_json_add_bool(doc, "onlyValid", 1) != PP_OK)
+		goto nomem;
+	return pp_reply_json(req, 200, doc);
+nomem:
+	rc = PP_ERR_NOMEM;
+fail:
+	json_object_put(doc);
+	return rc;
+}
+
 static const struct pp_route sca_routes[] = {
 	{ PP_GET | PP_POST, "/csc/v2/info", sca_info, PP_BODY_JSON, sca_info_fields, SCA_INFO__MAX },
+	{ PP_POST, "/csc/v2/credentials/list", sca_csc_credentials_list, PP_BODY_JSON, sca_list_fields,
+	    SCA_LIST__MAX },
+	{ PP_POST, "/csc/v2/credentials/info", sca_csc_credentials_info, PP_BODY_JSON, sca_cinfo_fields,
+	    SCA_CINFO__MAX },
+	{ PP_POST, "/ra/v1/signatories", sca_ra_signatory_create, PP_BODY_JSON, sca_sig_create_fields,
+	    SCA_SIG__MAX },
+	{ PP_GET, "/ra/v1/signatories/{id}", sca_ra_signatory_get, PP_BODY_NONE, NULL, 0 },
+	{ PP_PATCH, "/ra/v1/signatories/{id}", sca_ra_signatory_update, PP_BODY_JSON, sca_sig_update_fields,
+	    SCA_SIG__MAX - 1 },
+	{ PP_DELETE, "/ra/v1/signatories/{id}", sca_ra_signatory_delete, PP_BODY_NONE, NULL, 0 },
+	{ PP_POST, "/ra/v1/credentials", sca_ra_credential_create, PP_BODY_JSON, sca_cred_create_fields,
+	    SCA_CRED__MAX },
+	{ PP_GET, "/ra/v1/credentials/{id}", sca_ra_credential_get, PP_BODY_NONE, NULL, 0 },
+	/* No fields: an empty body or {}. */
+	{ PP_POST, "/ra/v1/credentials/{id}/revoke", sca_ra_credential_revoke, PP_BODY_JSON, NULL, 0 },
 };
 
 static const struct pp_app sca_app = {

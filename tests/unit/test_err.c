@@ -86,6 +86,7 @@ test_specific_mappings(void **state)
 		{PP_ERR_FORBIDDEN, 403, "access_denied"},
 		{PP_ERR_NOT_FOUND, 404, "not_found"},
 		{PP_ERR_METHOD, 405, "method_not_allowed"},
+		{PP_ERR_CONFLICT, 409, "conflict"},
 		{PP_ERR_BODY_TOO_LARGE, 413, "request_too_large"},
 		{PP_ERR_UNSUPPORTED_MEDIA, 415, "invalid_request"},
 		{PP_ERR_HEADERS_TOO_LARGE, 431, "invalid_request"},

@@ -129,6 +129,30 @@ h_silent(struct pp_req *req)
 
 #define NF(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Answers the path parameter and the method; 204 for DELETE. */
+static enum pp_err
+h_param(struct pp_req *req)
+{
+	json_object *o = json_object_new_object();
+
+	handler_calls++;
+	if (o == NULL)
+		return PP_ERR_NOMEM;
+	assert_true(req->param.set);
+	assert_int_equal(strlen(req->param.s), req->param.len);
+	if (req->method == PP_DELETE) {
+		json_object_put(o);
+		return pp_reply_empty(req, 204);
+	}
+	if (pp_json_add_str(o, "id", req->param.s) != PP_OK ||
+	    pp_json_add_str(o, "method", pp_http_method_name(req->method)) != PP_OK ||
+	    (req->val && req->val[0].set && pp_json_add_str(o, "name", req->val[0].s) != PP_OK)) {
+		json_object_put(o);
+		return PP_ERR_NOMEM;
+	}
+	return pp_reply_json(req, 200, o);
+}
+
 static const struct pp_route routes[] = {
 	{PP_POST, "/json", h_echo, PP_BODY_JSON, json_fields, NF(json_fields)},
 	{PP_POST, "/form", h_echo, PP_BODY_FORM, form_fields, NF(form_fields)},
@@ -138,6 +162,10 @@ static const struct pp_route routes[] = {
 	{PP_GET, "/forbidden", h_forbidden, PP_BODY_NONE, NULL, 0},
 	{PP_GET, "/silent", h_silent, PP_BODY_NONE, NULL, 0},
 	{PP_GET | PP_POST, "/many", h_echo, PP_BODY_FORM, many_fields, NF(many_fields)},
+	{PP_GET | PP_DELETE, "/things/{id}", h_param, PP_BODY_NONE, NULL, 0},
+	{PP_PATCH, "/things/{id}", h_param, PP_BODY_JSON, json_fields, NF(json_fields)},
+	{PP_POST, "/things/{id}/revoke", h_param, PP_BODY_JSON, NULL, 0},
+	{PP_GET, "/things/all", h_echo, PP_BODY_NONE, NULL, 0},
 };
 
 static const struct pp_app app_optional = {
@@ -603,15 +631,118 @@ test_method_not_allowed(void **state)
 	assert_string_equal(req->allow, "GET, HEAD");
 	assert_int_equal(src.calls, 0);
 
-	start("DELETE", "/json", NULL, NULL);
+	/* A method the framework does not know: the path's own methods, or
+	 * every method it knows where there is no route. */
+	start("PUT", "/json", NULL, NULL);
+	run(NULL, 0, "-");
+	expect_err(405, "method_not_allowed", NULL);
+	assert_string_equal(req->allow, "POST");
+	start("PUT", "/nope", NULL, NULL);
 	run(NULL, 0, "-");
 	expect_err(405, "method_not_allowed", NULL);
 	assert_string_equal(req->allow, "GET, HEAD, POST");
+	start("PUT", "/things/x", NULL, NULL);
+	run(NULL, 0, "-");
+	expect_err(405, "method_not_allowed", NULL);
+	assert_string_equal(req->allow, "GET, HEAD, PATCH, DELETE");
+	/* A known method the route does not take: its own methods. */
+	start("DELETE", "/json", NULL, NULL);
+	run(NULL, 0, "-");
+	expect_err(405, "method_not_allowed", NULL);
+	assert_string_equal(req->allow, "POST");
 	/* Method names are case-sensitive. */
 	start("get", "/get", NULL, NULL);
 	run(NULL, 0, "-");
 	expect_err(405, "method_not_allowed", NULL);
 	start(NULL, "/get", NULL, NULL);
+	run(NULL, 0, "-");
+	expect_err(405, "method_not_allowed", NULL);
+}
+
+/* "{id}" routes: one bounded segment of token characters, exact routes
+ * first, PATCH with a JSON body, DELETE without one, 204 without a body. */
+static void
+test_path_params(void **state)
+{
+	const char *p, *bytes;
+	size_t n, len;
+	char longid[80];
+	(void)state;
+
+	assert_true(pp_http_path_match("/a/{id}", "/a/x-1.Y_~", &p, &n));
+	assert_int_equal(n, 7);
+	assert_memory_equal(p, "x-1.Y_~", 7);
+	assert_true(pp_http_path_match("/a/{id}/b", "/a/42/b", &p, &n));
+	assert_int_equal(n, 2);
+	assert_true(pp_http_path_match("/a", "/a", &p, &n));
+	assert_null(p);
+	static const char *const no[] = {"/a/", "/a//b", "/a/x/y", "/a/x/", "/a/x%41", "/a/.", "/a/..",
+	    "/a/x y", "/a/x\x01", "/ab", "/b/x", "/a/{id}z"};
+	for (size_t i = 0; i < NF(no); i++)
+		if (pp_http_path_match("/a/{id}", no[i], &p, &n))
+			fail_msg("'%s' matched /a/{id}", no[i]);
+	assert_false(pp_http_path_match("/a/{id}/b", "/a/x/c", &p, &n));
+	assert_false(pp_http_path_match("/a/{id}/b", "/a//b", &p, &n));
+	/* A pattern whose "{id}" is not a whole segment never matches. */
+	assert_false(pp_http_path_match("/a{id}", "/ax", &p, &n));
+	assert_false(pp_http_path_match("/a/{id}b", "/a/xb", &p, &n));
+	memset(longid, 'a', 64);
+	longid[64] = '\0';
+	char path[96];
+	snprintf(path, sizeof(path), "/a/%s", longid);
+	assert_true(pp_http_path_match("/a/{id}", path, &p, &n));
+	snprintf(path, sizeof(path), "/a/%sa", longid);
+	assert_false(pp_http_path_match("/a/{id}", path, &p, &n));
+
+	get("/things/t-1", NULL);
+	expect_ok();
+	assert_string_equal(resp_str("id"), "t-1");
+	assert_string_equal(resp_str("method"), "GET");
+	get(path, NULL);	/* "/a/..." has no route */
+	expect_err(404, "not_found", NULL);
+	snprintf(path, sizeof(path), "/things/%sa", longid);
+	get(path, NULL);
+	expect_err(404, "not_found", NULL);
+	get("/things/a%2Fb", NULL);
+	expect_err(404, "not_found", NULL);
+	/* The exact route wins over the pattern. */
+	get("/things/all", NULL);
+	expect_ok();
+	assert_null(pp_json_get_str(resp, "id"));
+
+	start("PATCH", "/things/t-2", NULL, "application/json");
+	run("{\"name\":\"n\"}", 12, NULL);
+	expect_ok();
+	assert_string_equal(resp_str("method"), "PATCH");
+	assert_string_equal(resp_str("name"), "n");
+	start("PATCH", "/things/t-2", NULL, "application/json");
+	run("{\"nope\":1}", 10, NULL);
+	expect_err(400, "invalid_request", "Unknown field 'nope'");
+	start("PATCH", "/things/t-2", "name=n", "application/json");
+	run("{}", 2, NULL);
+	expect_err(400, "invalid_request", "PATCH request takes its fields in the body");
+
+	start("DELETE", "/things/t-3", NULL, NULL);
+	run(NULL, 0, "-");
+	assert_int_equal(req->status, 204);
+	assert_int_equal(handler_calls, 1);
+	assert_int_equal(pp_http_format(req, &bytes, &len), PP_OK);
+	assert_string_equal(bytes, "Status: 204 No Content\r\nCache-Control: no-store\r\n\r\n");
+	start("DELETE", "/things/t-3", NULL, "application/json");
+	run("{}", 2, NULL);
+	expect_err(400, "invalid_request", "A DELETE request has no body");
+
+	post_json("/things/t-4/revoke", "{}");
+	expect_ok();
+	assert_string_equal(resp_str("id"), "t-4");
+	start("POST", "/things/t-4/revoke", NULL, "application/json");
+	run(NULL, 0, NULL);
+	expect_ok();
+	/* Methods of every route of the path, in a fixed order. */
+	post_json("/things/t-5", "{}");
+	expect_err(405, "method_not_allowed", NULL);
+	assert_string_equal(req->allow, "GET, HEAD, PATCH, DELETE");
+	start("PATCH", "/healthz", NULL, NULL);
 	run(NULL, 0, "-");
 	expect_err(405, "method_not_allowed", NULL);
 }
@@ -1581,6 +1712,7 @@ main(void)
 		T(test_route_lookup),
 		T(test_not_found),
 		T(test_method_not_allowed),
+		T(test_path_params),
 		T(test_get_and_head),
 		T(test_healthz),
 		T(test_healthz_post),
