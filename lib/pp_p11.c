@@ -1424,3 +1424,121 @@ pp_p11_destroy(struct pp_p11 *p, const unsigned char *id, size_t idlen, size_t *
 	*count = a.count;
 	return rc;
 }
+
+/*
+ * Generic secret keys and HMAC-SHA-256 in the token.
+ */
+struct pp_p11_secret_arg {
+	const char *label;
+	size_t len;
+	CK_OBJECT_HANDLE *key;
+};
+
+static CK_RV
+pp_p11_secret_find_op(struct pp_p11 *p, CK_SESSION_HANDLE s, void *arg, enum pp_err *err)
+{
+	struct pp_p11_secret_arg *a = arg;
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_LABEL, (void *)(uintptr_t)a->label, strlen(a->label) },
+	};
+	CK_OBJECT_HANDLE h[2];
+	CK_ULONG n = 0;
+	CK_RV rv;
+
+	if ((rv = pp_p11_find_s(p, s, t, 3, h, 2, &n)) != CKR_OK)
+		return rv;
+	if (n == 0) {
+		*err = PP_ERR_NOT_FOUND;
+	} else if (n > 1) {
+		pp_err_log("pkcs11: more than one secret key labelled '%s'", a->label);
+		*err = PP_ERR_HSM;
+	} else {
+		*a->key = h[0];
+	}
+	return CKR_OK;
+}
+
+static int
+pp_p11_label_ok(const char *label)
+{
+	size_t n = label != NULL ? strnlen(label, PP_P11_LABEL_MAX + 1) : 0;
+
+	return n > 0 && n <= PP_P11_LABEL_MAX;
+}
+
+enum pp_err
+pp_p11_secret_find(struct pp_p11 *p, const char *label, CK_OBJECT_HANDLE *key)
+{
+	struct pp_p11_secret_arg a = { label, 0, key };
+
+	if (!pp_p11_label_ok(label) || key == NULL)
+		return PP_ERR_BAD_REQUEST;
+	*key = CK_INVALID_HANDLE;
+	return pp_p11_run(p, "secret key lookup", pp_p11_secret_find_op, &a);
+}
+
+static CK_RV
+pp_p11_secret_gen_op(struct pp_p11 *p, CK_SESSION_HANDLE s, void *arg, enum pp_err *err)
+{
+	struct pp_p11_secret_arg *a = arg;
+	CK_MECHANISM mech = { CKM_GENERIC_SECRET_KEY_GEN, NULL, 0 };
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	CK_ULONG vlen = a->len;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_VALUE_LEN, &vlen, sizeof(vlen) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_SENSITIVE, &yes, sizeof(yes) },
+		{ CKA_EXTRACTABLE, &no, sizeof(no) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_VERIFY, &yes, sizeof(yes) },
+		{ CKA_ENCRYPT, &no, sizeof(no) },
+		{ CKA_DECRYPT, &no, sizeof(no) },
+		{ CKA_WRAP, &no, sizeof(no) },
+		{ CKA_UNWRAP, &no, sizeof(no) },
+		{ CKA_DERIVE, &no, sizeof(no) },
+		{ CKA_LABEL, (void *)(uintptr_t)a->label, strlen(a->label) },
+	};
+
+	(void)err;
+	return p->fn->C_GenerateKey(s, &mech, t, sizeof(t) / sizeof(t[0]), a->key);
+}
+
+enum pp_err
+pp_p11_secret_generate(struct pp_p11 *p, const char *label, size_t len, CK_OBJECT_HANDLE *key)
+{
+	struct pp_p11_secret_arg a = { label, len, key };
+
+	if (!pp_p11_label_ok(label) || key == NULL || len < 16 || len > 64)
+		return PP_ERR_BAD_REQUEST;
+	*key = CK_INVALID_HANDLE;
+	return pp_p11_run(p, "secret key generation", pp_p11_secret_gen_op, &a);
+}
+
+enum pp_err
+pp_p11_hmac_sha256(struct pp_p11 *p, CK_OBJECT_HANDLE key, const unsigned char *in, size_t len,
+    unsigned char mac[PP_P11_HMAC_LEN])
+{
+	CK_MECHANISM mech = { CKM_SHA256_HMAC, NULL, 0 };
+	size_t maclen = PP_P11_HMAC_LEN;
+	struct pp_p11_rawsign_arg a = { key, &mech, in, len, mac, &maclen };
+	enum pp_err rc;
+
+	if (key == CK_INVALID_HANDLE || (in == NULL && len > 0) || len > 1024 * 1024 || mac == NULL)
+		return PP_ERR_BAD_REQUEST;
+	if ((rc = pp_p11_run(p, "HMAC", pp_p11_rawsign_op, &a)) != PP_OK)
+		return rc;
+	if (maclen != PP_P11_HMAC_LEN) {
+		pp_err_log("pkcs11: HMAC-SHA-256 of %zu bytes", maclen);
+		return PP_ERR_HSM;
+	}
+	return PP_OK;
+}

@@ -198,4 +198,24 @@ enum pp_err pp_p11_cert_load(struct pp_p11 *p, const unsigned char *id, size_t i
 enum pp_err pp_p11_destroy(struct pp_p11 *p, const unsigned char *id, size_t idlen,
     size_t *count) PP_WUR;
 
+/*
+ * Secret keys for MACs (the SAM's SAD key), named by CKA_LABEL: a token
+ * object of type CKK_GENERIC_SECRET, private, sensitive, never
+ * extractable, with CKA_SIGN and CKA_VERIFY only (no encrypt, decrypt,
+ * wrap, unwrap or derive).  HMAC-SHA-256 is computed in the token
+ * (CKM_SHA256_HMAC through C_SignInit/C_Sign); the key never leaves it.
+ */
+#define PP_P11_HMAC_LEN 32
+/* OUT *key: the one secret key with that label.  PP_ERR_NOT_FOUND when
+ * none; PP_ERR_HSM when two (which one MACs would be arbitrary). */
+enum pp_err pp_p11_secret_find(struct pp_p11 *p, const char *label, CK_OBJECT_HANDLE *key) PP_WUR;
+/* Generates a secret of len bytes (16..64) under label (1..PP_P11_LABEL_MAX
+ * bytes; the caller makes sure none exists).  OUT *key. */
+enum pp_err pp_p11_secret_generate(struct pp_p11 *p, const char *label, size_t len,
+    CK_OBJECT_HANDLE *key) PP_WUR;
+/* HMAC-SHA-256 of in[0..len) (len <= 1 MiB) with that key, in the token.
+ * OUT mac. */
+enum pp_err pp_p11_hmac_sha256(struct pp_p11 *p, CK_OBJECT_HANDLE key, const unsigned char *in,
+    size_t len, unsigned char mac[PP_P11_HMAC_LEN]) PP_WUR;
+
 #endif

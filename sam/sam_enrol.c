@@ -23,7 +23,7 @@ static const char *const sam_refusal_codes[SAM_REFUSAL__MAX] = {
 };
 
 const char *
-sam_refusal_code(enum sam_refusal r)
+sam_refusal_code(enum sam_req_refusal r)
 {
 	return (unsigned)r < SAM_REFUSAL__MAX ? sam_refusal_codes[r] : "invalid_request";
 }
@@ -38,7 +38,7 @@ sam_now_ms(void)
 }
 
 static void
-sam_refuse_set(struct sam_refuse *ref, enum sam_refusal why, const char *text)
+sam_refuse_set(struct sam_refuse *ref, enum sam_req_refusal why, const char *text)
 {
 	ref->why = why;
 	ref->text = text;

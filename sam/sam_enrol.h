@@ -14,7 +14,7 @@
  * request the SAM refuses (a value out of its character set or length, an
  * unknown or foreign signatory, a deletion blocked by an active credential)
  * is answered {"v":1,"error":<code>,"error_description":<text>}; the codes
- * are the closed list of enum sam_refusal.
+ * are the closed list of enum sam_req_refusal.
  *
  * Deletion is real (GDPR): the row is gone; it is refused while a
  * credential of the signatory is PENDING or ACTIVE.
@@ -40,7 +40,7 @@ struct pp_ipc_peer;
 #define SAM_ENROL_EVIDENCE_MAX	128	/* reference of the identity verification */
 
 /* The closed list of refusal codes a client sees (docs/ARCHITECTURE.md). */
-enum sam_refusal {
+enum sam_req_refusal {
 	SAM_REFUSAL_NONE = 0,
 	SAM_REFUSAL_INVALID,		/* invalid_request: a value to fix */
 	SAM_REFUSAL_DENIED,		/* access_denied: object of another SCA */
@@ -51,12 +51,12 @@ enum sam_refusal {
 
 /* A refusal: why, and a static English text saying what to fix. */
 struct sam_refuse {
-	enum sam_refusal why;
+	enum sam_req_refusal why;
 	const char *text;
 };
 
 /* "invalid_request" ...; never NULL. */
-const char *sam_refusal_code(enum sam_refusal r);
+const char *sam_refusal_code(enum sam_req_refusal r);
 
 struct sam_signatory {
 	char id[SAM_ENROL_ID_MAX + 1];

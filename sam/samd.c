@@ -4,12 +4,13 @@
  * privilege drop) and the loop are pp_daemon's; the permit table below is
  * every op the SAM answers besides "health" (docs/ARCHITECTURE.md, daemon
  * protocol).  The handlers live in the modules: sam_enrol (signatories),
- * sam_cred (credentials and the built-in CA).
+ * sam_cred (credentials and the built-in CA), sam_sad (OTP, SAD, signing).
  */
 #include "config.h"
 #include "pp_daemon.h"
 #include "sam_cred.h"
 #include "sam_enrol.h"
+#include "sam_sad.h"
 
 static const struct pp_daemon_op sam_ops[] = {
 	{"signatory.create", sam_enrol_op_create},
@@ -21,14 +22,40 @@ static const struct pp_daemon_op sam_ops[] = {
 	{"credential.list", sam_cred_op_list},
 	{"credential.info", sam_cred_op_info},
 	{"credential.revoke", sam_cred_op_revoke},
+	{"otp.send", sam_sad_op_otp_send},
+	{"sad.issue", sam_sad_op_issue},
+	{"sign", sam_sad_op_sign},
 };
+
+/* Start-up: the built-in CA (and unfinished credentials), then the SAD
+ * key and the ledger's crash recovery, all before the first request. */
+static enum pp_err
+samd_init(struct pp_daemon_ctx *ctx)
+{
+	enum pp_err rc;
+
+	if ((rc = sam_cred_init(ctx)) != PP_OK)
+		return rc;
+	if ((rc = sam_sad_init(ctx)) != PP_OK) {
+		sam_cred_fini(ctx);
+		return rc;
+	}
+	return PP_OK;
+}
+
+static void
+samd_fini(struct pp_daemon_ctx *ctx)
+{
+	sam_sad_fini(ctx);
+	sam_cred_fini(ctx);
+}
 
 static const struct pp_daemon sam_daemon = {
 	.name = "sam",
 	.ops = sam_ops,
 	.nops = sizeof(sam_ops) / sizeof(sam_ops[0]),
-	.init = sam_cred_init,
-	.fini = sam_cred_fini,
+	.init = samd_init,
+	.fini = samd_fini,
 	.audited = 1,
 };
 

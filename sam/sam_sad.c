@@ -1,0 +1,1267 @@
+/*
+ * sam_sad: SMS OTP, SAD issue and signing under a SAD (see sam_sad.h).
+ * SQL only through prepared statements with bound values; every refusal
+ * and every signature is recorded with pp_audit_emit before the answer.
+ */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include "pp_audit.h"
+#include "pp_conf.h"
+#include "pp_daemon.h"
+#include "pp_ipc.h"
+#include "pp_json.h"
+#include "pp_log.h"
+#include "pp_mem.h"
+#include "pp_p11.h"
+#include "pp_store.h"
+#include "pp_util.h"
+#include "sam_cred.h"
+#include "sam_enrol.h"
+#include "sam_ledger.h"
+#include "sam_otp.h"
+#include "sam_sad.h"
+
+#define SAM_N(a) (sizeof(a) / sizeof((a)[0]))
+#define SAM_SAD_PROG "paraphe-samd"
+#define SAM_SAD_SERIAL_MAX 64
+
+/*
+ * The SAM's activation state.  One per process, like the token login it
+ * depends on; set by sam_sad_init before the first request and read-only
+ * afterwards (ctx->data belongs to sam_cred).  otp_key is derived from the
+ * token key at start and wiped at the end.
+ */
+static struct sam_sad_state {
+	struct pp_p11 *p11;
+	CK_OBJECT_HANDLE key;
+	unsigned char otp_key[SAM_OTP_KEY_LEN];
+	char spool[SAM_OTP_SPOOL_PATH_MAX + 1];	/* "" : OTP by SMS refused */
+	int64_t life_ms;
+	unsigned allowed;			/* sam.key_types mask */
+	struct sam_otp_policy policy;
+} sam_sad_st;
+
+/* ------------------------------------------------------------------ pure helpers */
+
+int
+sam_sad_ident_ok(const char *s)
+{
+	size_t n, i;
+
+	if (s == NULL)
+		return 0;
+	n = strnlen(s, SAM_ID_MAX + 1);
+	if (n == 0 || n > SAM_ID_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * The ledger's name of an SCA: its identity may hold spaces and be 256
+ * bytes long, a ledger identifier may not, so the ledger (and the MAC)
+ * carry "sca-" and the hex SHA-256 of the identity.  OUT out.
+ */
+static enum pp_err
+sam_sad_sca_key(const char *sca, char out[4 + 64 + 1])
+{
+	unsigned char d[32];
+	unsigned int dl = 0;
+
+	if (EVP_Digest(sca, strlen(sca), d, &dl, EVP_sha256(), NULL) != 1 || dl != sizeof(d))
+		return PP_ERR_INTERNAL;
+	memcpy(out, "sca-", 4);
+	pp_hex(d, sizeof(d), out + 4);
+	return PP_OK;
+}
+
+static int
+sam_sad_hash_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 64);
+}
+
+static unsigned char *
+sam_sad_put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+	return p + 4;
+}
+
+enum pp_err
+sam_sad_mac_input(const struct sam_sad_claims *c, unsigned char **out, size_t *len)
+{
+	const char *s[6];
+	size_t sl[6], total, i;
+	unsigned char *buf, *p, *sorted;
+
+	if (c == NULL || out == NULL || len == NULL)
+		return PP_ERR_BAD_REQUEST;
+	*out = NULL;
+	*len = 0;
+	s[0] = c->sad_id;
+	s[1] = c->signatory;
+	s[2] = c->credential;
+	s[3] = c->sca;
+	s[4] = c->session;
+	s[5] = c->hash_algo;
+	total = sizeof(SAM_SAD_MAC_TAG) - 1;
+	for (i = 0; i < 6; i++) {
+		if (s[i] == NULL || (sl[i] = strnlen(s[i], 1025)) > 1024)
+			return PP_ERR_BAD_REQUEST;
+		total += 4 + sl[i];
+	}
+	if (c->nhashes == 0 || c->nhashes > SAM_LEDGER_MAX_HASHES || c->hashes == NULL ||
+	    (c->hash_len != 32 && c->hash_len != 48 && c->hash_len != 64))
+		return PP_ERR_BAD_REQUEST;
+	for (i = 0; i < c->nhashes; i++)
+		if (c->hashes[i] == NULL)
+			return PP_ERR_BAD_REQUEST;
+	total += 8 + c->nhashes * c->hash_len + 8;
+	/* Sorted in 64-byte zero-padded slots: the order of memcmp over the
+	 * first hash_len bytes, with a comparator that needs no length. */
+	if ((sorted = pp_malloc(c->nhashes * 64)) == NULL)
+		return PP_ERR_NOMEM;
+	memset(sorted, 0, c->nhashes * 64);
+	for (i = 0; i < c->nhashes; i++)
+		memcpy(sorted + 64 * i, c->hashes[i], c->hash_len);
+	qsort(sorted, c->nhashes, 64, sam_sad_hash_cmp);
+	if ((buf = pp_malloc(total)) == NULL) {
+		pp_free(sorted);
+		return PP_ERR_NOMEM;
+	}
+	p = buf;
+	memcpy(p, SAM_SAD_MAC_TAG, sizeof(SAM_SAD_MAC_TAG) - 1);
+	p += sizeof(SAM_SAD_MAC_TAG) - 1;
+	for (i = 0; i < 6; i++) {
+		p = sam_sad_put32(p, (uint32_t)sl[i]);
+		memcpy(p, s[i], sl[i]);
+		p += sl[i];
+	}
+	p = sam_sad_put32(p, (uint32_t)c->nhashes);
+	p = sam_sad_put32(p, (uint32_t)c->hash_len);
+	for (i = 0; i < c->nhashes; i++) {
+		memcpy(p, sorted + 64 * i, c->hash_len);
+		p += c->hash_len;
+	}
+	p = sam_sad_put32(p, (uint32_t)((uint64_t)c->expires_ms >> 32));
+	p = sam_sad_put32(p, (uint32_t)((uint64_t)c->expires_ms & 0xffffffffu));
+	pp_free(sorted);
+	*out = buf;
+	*len = (size_t)(p - buf);
+	return PP_OK;
+}
+
+enum pp_err
+sam_sad_mac(const struct sam_sad_claims *c, sam_sad_mac_fn fn, void *arg,
+    unsigned char mac[SAM_SAD_MAC_LEN])
+{
+	unsigned char *in = NULL;
+	size_t len = 0;
+	enum pp_err rc;
+
+	if (fn == NULL || mac == NULL)
+		return PP_ERR_BAD_REQUEST;
+	if ((rc = sam_sad_mac_input(c, &in, &len)) != PP_OK)
+		return rc;
+	rc = fn(arg, in, len, mac);
+	pp_free(in);
+	return rc;
+}
+
+static const char sam_sad_b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+void
+sam_sad_encode(const unsigned char id[SAM_SAD_ID_BYTES], const unsigned char mac[SAM_SAD_MAC_LEN],
+    char out[SAM_SAD_STR_LEN + 1])
+{
+	unsigned char raw[SAM_SAD_ID_BYTES + SAM_SAD_MAC_LEN];
+	size_t i, o = 0;
+
+	memcpy(raw, id, SAM_SAD_ID_BYTES);
+	memcpy(raw + SAM_SAD_ID_BYTES, mac, SAM_SAD_MAC_LEN);
+	/* 48 bytes: 16 whole groups of three, no padding. */
+	for (i = 0; i < sizeof(raw); i += 3) {
+		uint32_t v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
+		out[o++] = sam_sad_b64url[(v >> 18) & 63];
+		out[o++] = sam_sad_b64url[(v >> 12) & 63];
+		out[o++] = sam_sad_b64url[(v >> 6) & 63];
+		out[o++] = sam_sad_b64url[v & 63];
+	}
+	out[o] = '\0';
+	pp_wipe(raw, sizeof(raw));
+}
+
+static int
+sam_sad_b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+enum pp_err
+sam_sad_decode(const char *s, size_t len, unsigned char id[SAM_SAD_ID_BYTES],
+    unsigned char mac[SAM_SAD_MAC_LEN])
+{
+	unsigned char raw[SAM_SAD_ID_BYTES + SAM_SAD_MAC_LEN];
+	size_t i, o = 0;
+
+	if (s == NULL || len != SAM_SAD_STR_LEN)
+		return PP_ERR_FIELD_INVALID;
+	for (i = 0; i < len; i += 4) {
+		int a = sam_sad_b64val(s[i]), b = sam_sad_b64val(s[i + 1]);
+		int c = sam_sad_b64val(s[i + 2]), d = sam_sad_b64val(s[i + 3]);
+		if (a < 0 || b < 0 || c < 0 || d < 0) {
+			pp_wipe(raw, sizeof(raw));
+			return PP_ERR_FIELD_INVALID;
+		}
+		uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+		raw[o++] = (unsigned char)(v >> 16);
+		raw[o++] = (unsigned char)(v >> 8);
+		raw[o++] = (unsigned char)v;
+	}
+	memcpy(id, raw, SAM_SAD_ID_BYTES);
+	memcpy(mac, raw + SAM_SAD_ID_BYTES, SAM_SAD_MAC_LEN);
+	pp_wipe(raw, sizeof(raw));
+	return PP_OK;
+}
+
+int
+sam_sad_mac_equal(const unsigned char a[SAM_SAD_MAC_LEN], const unsigned char b[SAM_SAD_MAC_LEN])
+{
+	return CRYPTO_memcmp(a, b, SAM_SAD_MAC_LEN) == 0;
+}
+
+#define SAM_OID_RSA		"1.2.840.113549.1.1.1"
+#define SAM_OID_RSA_PSS		"1.2.840.113549.1.1.10"
+#define SAM_OID_RSA_SHA256	"1.2.840.113549.1.1.11"
+#define SAM_OID_RSA_SHA384	"1.2.840.113549.1.1.12"
+#define SAM_OID_RSA_SHA512	"1.2.840.113549.1.1.13"
+#define SAM_OID_ECDSA_SHA256	"1.2.840.10045.4.3.2"
+#define SAM_OID_ECDSA_SHA384	"1.2.840.10045.4.3.3"
+#define SAM_OID_ECDSA_SHA512	"1.2.840.10045.4.3.4"
+
+static int
+sam_sad_hash_of(const char *oid, enum pp_p11_hash *h)
+{
+	if (oid == NULL)
+		return 0;
+	if (strcmp(oid, SAM_OID_SHA256) == 0)
+		*h = PP_P11_SHA256;
+	else if (strcmp(oid, SAM_OID_SHA384) == 0)
+		*h = PP_P11_SHA384;
+	else if (strcmp(oid, SAM_OID_SHA512) == 0)
+		*h = PP_P11_SHA512;
+	else
+		return 0;
+	return 1;
+}
+
+enum pp_err
+sam_sad_sign_algo(const char *sign_oid, const char *hash_oid, enum pp_p11_keytype kt,
+    enum pp_p11_mech *mech, enum pp_p11_hash *hash, const char **why)
+{
+	static const struct {
+		const char *oid;
+		enum pp_p11_mech mech;
+		int hash;	/* -1: the hash_algo's */
+	} algos[] = {
+		{ SAM_OID_RSA, PP_P11_RSA_PKCS1, -1 },
+		{ SAM_OID_RSA_PSS, PP_P11_RSA_PSS, -1 },
+		{ SAM_OID_RSA_SHA256, PP_P11_RSA_PKCS1, PP_P11_SHA256 },
+		{ SAM_OID_RSA_SHA384, PP_P11_RSA_PKCS1, PP_P11_SHA384 },
+		{ SAM_OID_RSA_SHA512, PP_P11_RSA_PKCS1, PP_P11_SHA512 },
+		{ SAM_OID_ECDSA_SHA256, PP_P11_ECDSA, PP_P11_SHA256 },
+		{ SAM_OID_ECDSA_SHA384, PP_P11_ECDSA, PP_P11_SHA384 },
+		{ SAM_OID_ECDSA_SHA512, PP_P11_ECDSA, PP_P11_SHA512 },
+	};
+	enum pp_p11_hash h;
+	size_t i;
+	int rsa;
+
+	if (why == NULL || mech == NULL || hash == NULL)
+		return PP_ERR_BAD_REQUEST;
+	*why = NULL;
+	if ((unsigned)kt >= PP_P11_KEYTYPE__MAX)
+		return PP_ERR_BAD_REQUEST;
+	if (!sam_sad_hash_of(hash_oid, &h)) {
+		*why = "hash_algo: one of the SHA-256, SHA-384, SHA-512 OIDs";
+		return PP_OK;
+	}
+	for (i = 0; sign_oid != NULL && i < SAM_N(algos); i++)
+		if (strcmp(sign_oid, algos[i].oid) == 0)
+			break;
+	if (sign_oid == NULL || i == SAM_N(algos)) {
+		*why = "sign_algo: rsaEncryption, RSASSA-PSS, sha2WithRSAEncryption or ecdsa-with-SHA2 OID";
+		return PP_OK;
+	}
+	rsa = kt == PP_P11_RSA3072 || kt == PP_P11_RSA4096;
+	if (rsa != (algos[i].mech != PP_P11_ECDSA)) {
+		*why = "sign_algo: the signature algorithm does not fit the credential's key";
+		return PP_OK;
+	}
+	if (algos[i].hash >= 0 && (enum pp_p11_hash)algos[i].hash != h) {
+		*why = "sign_algo names another hash algorithm than hash_algo";
+		return PP_OK;
+	}
+	*mech = algos[i].mech;
+	*hash = h;
+	return PP_OK;
+}
+
+/* ------------------------------------------------------------------ requests */
+
+/* A member of a request: its JSON type and whether it is required. */
+struct sam_sad_field {
+	const char *name;
+	json_type type;
+	int required;
+};
+
+/* Like sam_req_shape, with typed members: PP_ERR_BAD_REQUEST (malformed)
+ * for an unknown member or one of the wrong type; *missing = 1 when a
+ * required one is absent (a refusal). */
+static enum pp_err
+sam_sad_shape(json_object *req, const struct sam_sad_field *f, size_t n, int *missing)
+{
+	size_t i;
+
+	*missing = 0;
+	if (!json_object_is_type(req, json_type_object))
+		return PP_ERR_BAD_REQUEST;
+	json_object_object_foreach(req, key, val) {
+		if (strcmp(key, "v") == 0 || strcmp(key, "op") == 0)
+			continue;
+		for (i = 0; i < n; i++)
+			if (strcmp(key, f[i].name) == 0)
+				break;
+		if (i == n || !json_object_is_type(val, f[i].type))
+			return PP_ERR_BAD_REQUEST;
+	}
+	for (i = 0; i < n; i++)
+		if (f[i].required && !json_object_object_get_ex(req, f[i].name, NULL))
+			*missing = 1;
+	return PP_OK;
+}
+
+/* Decoded hashes of a request: every one of len bytes. */
+struct sam_sad_hashes {
+	uint8_t (*buf)[64];
+	const uint8_t **p;
+	size_t n, len;
+};
+
+static void
+sam_sad_hashes_free(struct sam_sad_hashes *h)
+{
+	pp_free(h->buf);
+	pp_free(h->p);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Decodes the "hashes" array (elements already known to be... checked
+ * here: strings of standard base64) for a digest of len bytes.  A refusal
+ * is PP_OK with *why set; PP_ERR_BAD_REQUEST for an element that is not a
+ * string (malformed). */
+static enum pp_err
+sam_sad_hashes_get(json_object *arr, size_t len, struct sam_sad_hashes *h, const char **why)
+{
+	size_t n = arr ? json_object_array_length(arr) : 0, i, got;
+	enum pp_err rc;
+
+	memset(h, 0, sizeof(*h));
+	*why = NULL;
+	if (n == 0 || n > SAM_LEDGER_MAX_HASHES) {
+		*why = "hashes: 1 to 1000 base64 digests";
+		return PP_OK;
+	}
+	for (i = 0; i < n; i++)
+		if (!json_object_is_type(json_object_array_get_idx(arr, i), json_type_string))
+			return PP_ERR_BAD_REQUEST;
+	if ((h->buf = pp_malloc(n * sizeof(*h->buf))) == NULL || (h->p = pp_malloc(n * sizeof(*h->p))) == NULL) {
+		sam_sad_hashes_free(h);
+		return PP_ERR_NOMEM;
+	}
+	h->n = n;
+	h->len = len;
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		rc = pp_b64_decode(json_object_get_string(e), (size_t)json_object_get_string_len(e), h->buf[i],
+		    sizeof(h->buf[i]), &got);
+		if (rc != PP_OK) {
+			*why = "hashes: each one standard base64 (RFC 4648)";
+			break;
+		}
+		if (got != len) {
+			*why = "hashes: a digest's length is not the length of hash_algo";
+			break;
+		}
+		h->p[i] = h->buf[i];
+	}
+	if (*why != NULL)
+		sam_sad_hashes_free(h);
+	return PP_OK;
+}
+
+/* ------------------------------------------------------------------ credentials */
+
+struct sam_sad_cred {
+	char signatory[SAM_ENROL_ID_MAX + 1];
+	char sca[SAM_ENROL_SCA_MAX + 1];
+	char key_type[8];
+	char key_id[2 * SAM_CRED_KEY_ID_BYTES + 1];
+	char state[10];
+	char serial[SAM_SAD_SERIAL_MAX + 1];
+	int64_t not_after;
+	int found;
+};
+
+static int
+sam_sad_text(const struct pp_val *c, char *dst, size_t cap)
+{
+	if (c->type == PP_VAL_NULL) {
+		dst[0] = '\0';
+		return 1;
+	}
+	if (c->type != PP_VAL_TEXT || c->len >= cap)
+		return 0;
+	memcpy(dst, c->p, c->len);
+	dst[c->len] = '\0';
+	return 1;
+}
+
+static enum pp_err
+sam_sad_cred_row(void *arg, const struct pp_val *c, size_t n)
+{
+	struct sam_sad_cred *k = arg;
+
+	if (n != 7 || !sam_sad_text(&c[0], k->signatory, sizeof(k->signatory)) ||
+	    !sam_sad_text(&c[1], k->sca, sizeof(k->sca)) ||
+	    !sam_sad_text(&c[2], k->key_type, sizeof(k->key_type)) ||
+	    !sam_sad_text(&c[3], k->key_id, sizeof(k->key_id)) ||
+	    !sam_sad_text(&c[4], k->state, sizeof(k->state)) ||
+	    !sam_sad_text(&c[5], k->serial, sizeof(k->serial)))
+		return PP_ERR_DB;
+	k->not_after = c[6].type == PP_VAL_INT ? c[6].i : 0;
+	k->found = 1;
+	return PP_OK;
+}
+
+/* A refusal of the activation ops: CSC/OAuth code and text. */
+struct sam_sad_refuse {
+	const char *error;
+	const char *text;
+};
+
+/*
+ * Loads credential id and checks it may sign for sca (and signatory when
+ * not NULL): it exists, belongs to them, is ACTIVE, its certificate is
+ * valid now and its key type is not withdrawn.  OUT *k, *kt; a refusal in
+ * *ref (error NULL when accepted).
+ */
+static enum pp_err
+sam_sad_cred_check(struct pp_store *st, const char *id, const char *sca, const char *signatory,
+    int64_t now_ms, struct sam_sad_cred *k, enum pp_p11_keytype *kt, struct sam_sad_refuse *ref)
+{
+	struct pp_val b[1] = { PP_VAL_S(id) };
+	enum pp_err rc;
+
+	memset(k, 0, sizeof(*k));
+	ref->error = NULL;
+	if ((rc = pp_store_exec(st, "SELECT signatory, sca, key_type, key_id, state, serial, not_after"
+	    " FROM credentials WHERE id = ?", b, 1, sam_sad_cred_row, k, NULL)) != PP_OK)
+		return rc;
+	if (!k->found) {
+		*ref = (struct sam_sad_refuse){ "invalid_request", "credential: no credential with this id" };
+	} else if (strcmp(k->sca, sca) != 0) {
+		*ref = (struct sam_sad_refuse){ "access_denied", "the credential belongs to another SCA" };
+	} else if (signatory != NULL && strcmp(k->signatory, signatory) != 0) {
+		*ref = (struct sam_sad_refuse){ "access_denied", "the credential belongs to another signatory" };
+	} else if (strcmp(k->state, "ACTIVE") != 0) {
+		*ref = (struct sam_sad_refuse){ "invalid_request", "the credential is not active (revoked, expired or destroyed)" };
+	} else if (k->not_after * 1000 <= now_ms) {
+		*ref = (struct sam_sad_refuse){ "invalid_request", "the credential's certificate has expired" };
+	} else if (sam_cred_key_type(k->key_type, kt) != PP_OK) {
+		return PP_ERR_DB;
+	} else if (!(sam_sad_st.allowed & (1u << *kt))) {
+		*ref = (struct sam_sad_refuse){ "invalid_request", "the credential's key algorithm is withdrawn by the service (sam.key_types)" };
+	}
+	return PP_OK;
+}
+
+/* ------------------------------------------------------------------ audit */
+
+struct sam_sad_rec {
+	enum pp_audit_type type;
+	int failure;
+	int system;			/* actor: the SAM itself */
+	const char *sca, *signatory, *session, *cause;
+	const char *credential, *serial, *error, *op, *sad_id, *otp_id, *hash_algo, *sign_algo,
+	    *batch, *hashes_sha256, *step;
+	int64_t count, expires_ms, extra1, extra2;
+	const char *extra1_name, *extra2_name;
+};
+
+static enum pp_err
+sam_sad_audit(struct pp_daemon_ctx *ctx, const struct sam_sad_rec *r)
+{
+	struct pp_audit_event ev;
+	json_object *d;
+	enum pp_err rc = PP_ERR_NOMEM;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = r->type;
+	ev.outcome = r->failure ? PP_AUDIT_FAILURE : PP_AUDIT_SUCCESS;
+	if (r->system) {
+		ev.actor_kind = PP_AUDIT_ACTOR_SYSTEM;
+		ev.actor_id = SAM_SAD_PROG;
+	} else {
+		ev.actor_kind = PP_AUDIT_ACTOR_SCA;
+		ev.actor_id = sam_enrol_sca_ok(r->sca) ? r->sca : "unknown";
+		ev.requester = ev.actor_id;
+	}
+	ev.recipient = sam_enrol_id_ok(r->signatory) ? r->signatory : NULL;
+	ev.correlation = sam_sad_ident_ok(r->session) ? r->session : NULL;
+	ev.cause = r->cause;
+	if ((d = ev.details = json_object_new_object()) == NULL)
+		goto out;
+#define SAM_SAD_ADD(key, v) \
+	if ((v) != NULL && *(v) && pp_json_add_str(d, key, v) != PP_OK) goto out
+	SAM_SAD_ADD("op", r->op);
+	SAM_SAD_ADD("step", r->step);
+	if (sam_cred_id_ok(r->credential) && pp_json_add_str(d, "credential", r->credential) != PP_OK)
+		goto out;
+	SAM_SAD_ADD("serial", r->serial);
+	SAM_SAD_ADD("sad_id", r->sad_id);
+	SAM_SAD_ADD("otp_id", r->otp_id);
+	SAM_SAD_ADD("hash_algo", r->hash_algo);
+	SAM_SAD_ADD("sign_algo", r->sign_algo);
+	SAM_SAD_ADD("batch", r->batch);
+	SAM_SAD_ADD("hashes_sha256", r->hashes_sha256);
+	SAM_SAD_ADD("error", r->error);
+#undef SAM_SAD_ADD
+	if (r->count > 0 && pp_json_add_int(d, "count", r->count) != PP_OK)
+		goto out;
+	if (r->expires_ms > 0 && pp_json_add_int(d, "expires_ms", r->expires_ms) != PP_OK)
+		goto out;
+	if (r->extra1_name && pp_json_add_int(d, r->extra1_name, r->extra1) != PP_OK)
+		goto out;
+	if (r->extra2_name && pp_json_add_int(d, r->extra2_name, r->extra2) != PP_OK)
+		goto out;
+	if ((rc = pp_audit_emit(ctx->conf, &ev, NULL)) != PP_OK)
+		pp_err_log("sam: the audit record %s was not acknowledged", pp_audit_type_name(r->type));
+out:
+	json_object_put(ev.details);
+	return rc;
+}
+
+/* Records a refusal (rec->failure set by us), then answers it. */
+static enum pp_err
+sam_sad_refuse(struct pp_daemon_ctx *ctx, struct sam_sad_rec *rec, const struct sam_sad_refuse *ref,
+    json_object *ans)
+{
+	enum pp_err rc;
+
+	rec->failure = 1;
+	rec->cause = ref->text ? ref->text : "refused";
+	rec->error = ref->error ? ref->error : "invalid_request";
+	if ((rc = sam_sad_audit(ctx, rec)) != PP_OK)
+		return rc;
+	if (pp_json_add_str(ans, "error", rec->error) != PP_OK ||
+	    pp_json_add_str(ans, "error_description", rec->cause) != PP_OK)
+		return PP_ERR_NOMEM;
+	return PP_OK;
+}
+
+/* ------------------------------------------------------------------ start */
+
+static enum pp_err
+sam_sad_token_mac(void *arg, const unsigned char *in, size_t len, unsigned char mac[SAM_SAD_MAC_LEN])
+{
+	const struct sam_sad_state *s = arg;
+
+	return pp_p11_hmac_sha256(s->p11, s->key, in, len, mac);
+}
+
+enum pp_err
+sam_sad_init(struct pp_daemon_ctx *ctx)
+{
+	struct sam_sad_state *s = &sam_sad_st;
+	const char *spool = pp_conf_str(ctx->conf, "sam", "sms_spool");
+	struct sam_recovery rec;
+	struct sam_sad_rec ar;
+	enum pp_err rc;
+
+	memset(s, 0, sizeof(*s));
+	s->p11 = ctx->p11;
+	s->life_ms = pp_conf_int(ctx->conf, "sam", "sad_lifetime_s") * 1000;
+	if (s->life_ms <= 0 || s->life_ms > SAM_SAD_MAX_LIFE_MS)
+		s->life_ms = SAM_SAD_MAX_LIFE_MS;
+	sam_otp_policy_default(&s->policy);
+	if (spool == NULL)
+		spool = "";
+	if (strlen(spool) > SAM_OTP_SPOOL_PATH_MAX) {
+		pp_err_log("sam: sam.sms_spool longer than %d bytes", SAM_OTP_SPOOL_PATH_MAX);
+		return PP_ERR_CONFIG;
+	}
+	snprintf(s->spool, sizeof(s->spool), "%s", spool);
+	if ((rc = sam_cred_key_types_parse(pp_conf_str(ctx->conf, "sam", "key_types"), &s->allowed)) != PP_OK)
+		return rc;
+
+	rc = pp_p11_secret_find(ctx->p11, SAM_SAD_KEY_LABEL, &s->key);
+	if (rc == PP_ERR_NOT_FOUND) {
+		if ((rc = pp_p11_secret_generate(ctx->p11, SAM_SAD_KEY_LABEL, 32, &s->key)) != PP_OK) {
+			pp_err_log("sam: the SAD key could not be generated in the token");
+			return rc;
+		}
+		memset(&ar, 0, sizeof(ar));
+		ar.type = PP_AUDIT_KEY_GENERATE;
+		ar.system = 1;
+		ar.cause = "SAD MAC key (HMAC-SHA-256, generic secret in the token)";
+		if ((rc = sam_sad_audit(ctx, &ar)) != PP_OK)
+			return rc;
+		pp_info_log("sam: SAD key generated in the token");
+	} else if (rc != PP_OK) {
+		pp_err_log("sam: no usable SAD key in the token");
+		return rc;
+	}
+	/* The OTP HMAC key: derived from the token key, so OTPs survive a
+	 * restart and no second secret needs storing. */
+	if ((rc = pp_p11_hmac_sha256(ctx->p11, s->key, (const unsigned char *)SAM_SAD_OTP_KEY_TAG,
+	    sizeof(SAM_SAD_OTP_KEY_TAG) - 1, s->otp_key)) != PP_OK) {
+		pp_err_log("sam: the OTP key could not be derived");
+		return rc;
+	}
+
+	/* Before any signature: a batch interrupted by a crash is burned. */
+	if ((rc = sam_ledger_recover(ctx->store, sam_now_ms(), &rec)) != PP_OK) {
+		pp_err_log("sam: the SAD ledger could not be recovered");
+		return rc;
+	}
+	memset(&ar, 0, sizeof(ar));
+	ar.type = PP_AUDIT_SAD_USE;
+	ar.system = 1;
+	ar.step = "ledger.recover";
+	ar.cause = "SAD ledger recovery at start";
+	ar.extra1_name = "reserved_burned";
+	ar.extra1 = rec.reserved_burned;
+	ar.extra2_name = "expired_burned";
+	ar.extra2 = rec.expired_burned;
+	if ((rc = sam_sad_audit(ctx, &ar)) != PP_OK)
+		return rc;
+	pp_info_log("sam: ledger recovered: %lld interrupted and %lld expired hash(es) burned",
+	    (long long)rec.reserved_burned, (long long)rec.expired_burned);
+	return PP_OK;
+}
+
+void
+sam_sad_fini(struct pp_daemon_ctx *ctx)
+{
+	(void)ctx;
+	pp_wipe(sam_sad_st.otp_key, sizeof(sam_sad_st.otp_key));
+}
+
+/* ------------------------------------------------------------------ otp.send */
+
+static const struct sam_sad_field sam_sad_otp_fields[] = {
+	{ "sca", json_type_string, 1 },
+	{ "signatory", json_type_string, 1 },
+	{ "session", json_type_string, 1 },
+};
+
+enum pp_err
+sam_sad_op_otp_send(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	const char *sca = pp_json_get_str(req, "sca"), *sig = pp_json_get_str(req, "signatory");
+	const char *session = pp_json_get_str(req, "session");
+	struct sam_sad_rec rec = { .type = PP_AUDIT_SIGNATORY_AUTH, .sca = sca, .signatory = sig,
+		.session = session, .op = "otp.send", .step = "otp.send" };
+	struct sam_sad_refuse ref = { "invalid_request", NULL };
+	struct sam_otp_spool spool = { sam_sad_st.spool, NULL, 0 };
+	struct sam_signatory s;
+	struct sam_refuse eref;
+	enum sam_otp_outcome out;
+	char id[SAM_OTP_ID_SIZE];
+	int missing;
+	enum pp_err rc;
+
+	(void)peer;
+	if ((rc = sam_sad_shape(req, sam_sad_otp_fields, SAM_N(sam_sad_otp_fields), &missing)) != PP_OK)
+		return rc;
+	if (missing)
+		ref.text = "sca, signatory and session are required";
+	else if (!sam_enrol_sca_ok(sca))
+		ref.text = "sca: 1 to 256 bytes of UTF-8 without control characters";
+	else if (!sam_enrol_id_ok(sig))
+		ref.text = "signatory: 1 to 64 printable ASCII characters, no space";
+	else if (!sam_sad_ident_ok(session))
+		ref.text = "session: 1 to 128 printable ASCII characters, no space";
+	else if (sam_sad_st.spool[0] == '\0')
+		ref.text = "SMS OTP is not enabled on this service (sam.sms_spool is empty)";
+	if (ref.text != NULL)
+		return sam_sad_refuse(ctx, &rec, &ref, ans);
+	if ((rc = sam_enrol_get(ctx->store, sca, sig, &s, &eref)) != PP_OK)
+		return rc;
+	if (eref.why != SAM_REFUSAL_NONE) {
+		ref.error = sam_refusal_code(eref.why);
+		ref.text = eref.text;
+		return sam_sad_refuse(ctx, &rec, &ref, ans);
+	}
+	if ((rc = sam_otp_issue(ctx->store, sam_sad_st.otp_key, &sam_sad_st.policy, &spool, sig, session,
+	    s.mobile, sam_now_ms(), id, &out)) != PP_OK) {
+		pp_err_log("sam: otp.send: the OTP could not be issued: %s", pp_err_name(rc));
+		return rc;
+	}
+	if (out != SAM_OTP_ISSUED) {
+		ref.error = "access_denied";
+		ref.text = out == SAM_OTP_SESSION_LIMIT ? "too many OTPs for this session: start a new one later"
+		    : "too many OTPs for this signatory: try again later";
+		return sam_sad_refuse(ctx, &rec, &ref, ans);
+	}
+	rec.otp_id = id;
+	rec.cause = sam_otp_outcome_text(out);
+	if ((rc = sam_sad_audit(ctx, &rec)) != PP_OK)
+		return rc;
+	return pp_json_add_str(ans, "otp_id", id);
+}
+
+/* ------------------------------------------------------------------ sad.issue */
+
+static const struct sam_sad_field sam_sad_issue_fields[] = {
+	{ "sca", json_type_string, 1 },
+	{ "signatory", json_type_string, 1 },
+	{ "credential", json_type_string, 1 },
+	{ "session", json_type_string, 1 },
+	{ "otp_id", json_type_string, 1 },
+	{ "otp", json_type_string, 1 },
+	{ "hash_algo", json_type_string, 1 },
+	{ "hashes", json_type_array, 1 },
+	{ "consent", json_type_boolean, 0 },
+};
+
+static int
+sam_sad_otp_id_ok(const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < SAM_OTP_ID_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}
+
+static const char *
+sam_sad_otp_refusal(enum sam_otp_outcome o)
+{
+	switch (o) {
+	case SAM_OTP_WRONG: return "otp: wrong code";
+	case SAM_OTP_LOCKED: return "otp: locked after too many wrong codes: send a new one";
+	case SAM_OTP_EXPIRED: return "otp: expired: send a new one";
+	case SAM_OTP_USED: return "otp: already used: send a new one";
+	case SAM_OTP_SUPERSEDED: return "otp: replaced by a newer OTP";
+	case SAM_OTP_NOT_FOUND: return "otp_id: no such OTP";
+	case SAM_OTP_MISMATCH: return "otp_id: the OTP was sent for another signatory or session";
+	case SAM_OTP_MALFORMED: return "otp: 6 digits";
+	default: return "otp: refused";
+	}
+}
+
+enum pp_err
+sam_sad_op_issue(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	const char *sca = pp_json_get_str(req, "sca"), *sig = pp_json_get_str(req, "signatory");
+	const char *cid = pp_json_get_str(req, "credential"), *session = pp_json_get_str(req, "session");
+	const char *otp_id = pp_json_get_str(req, "otp_id"), *halg = pp_json_get_str(req, "hash_algo");
+	json_object *otp = NULL, *hashes = NULL, *consent = NULL;
+	struct sam_sad_rec rec = { .type = PP_AUDIT_SAD_REFUSE, .sca = sca, .signatory = sig,
+		.session = session, .credential = cid, .op = "sad.issue", .hash_algo = halg };
+	struct sam_sad_refuse ref = { "invalid_request", NULL };
+	struct sam_sad_hashes h = { 0 };
+	struct sam_sad_cred k;
+	enum pp_p11_keytype kt;
+	enum sam_otp_outcome out;
+	enum sam_refusal why = SAM_REFUSE_NONE;
+	struct sam_grant g;
+	struct sam_sad_claims c;
+	unsigned char rid[SAM_SAD_ID_BYTES], mac[SAM_SAD_MAC_LEN];
+	char sad_id[SAM_SAD_ID_HEX + 1], sad[SAM_SAD_STR_LEN + 1], scakey[4 + 64 + 1];
+	const char *hwhy = NULL;
+	size_t dlen = 0;
+	int64_t now, expires;
+	int missing;
+	enum pp_err rc;
+
+	(void)peer;
+	if ((rc = sam_sad_shape(req, sam_sad_issue_fields, SAM_N(sam_sad_issue_fields), &missing)) != PP_OK)
+		return rc;
+	json_object_object_get_ex(req, "otp", &otp);
+	json_object_object_get_ex(req, "hashes", &hashes);
+	json_object_object_get_ex(req, "consent", &consent);
+	if (missing)
+		ref.text = "sca, signatory, credential, session, otp_id, otp, hash_algo and hashes are required";
+	else if (!sam_enrol_sca_ok(sca))
+		ref.text = "sca: 1 to 256 bytes of UTF-8 without control characters";
+	else if (!sam_enrol_id_ok(sig))
+		ref.text = "signatory: 1 to 64 printable ASCII characters, no space";
+	else if (!sam_cred_id_ok(cid))
+		ref.text = "credential: a credential id (32 hex digits)";
+	else if (!sam_sad_ident_ok(session))
+		ref.text = "session: 1 to 128 printable ASCII characters, no space";
+	else if (!sam_sad_otp_id_ok(otp_id))
+		ref.text = "otp_id: the id otp.send answered (32 hex digits)";
+	else if (consent == NULL || !json_object_get_boolean(consent))
+		ref.text = "consent: the signatory's explicit consent (true) is required";
+	else if ((dlen = sam_hash_algo_len(halg)) == 0)
+		ref.text = "hash_algo: one of the SHA-256, SHA-384, SHA-512 OIDs";
+	if (ref.text != NULL)
+		return sam_sad_refuse(ctx, &rec, &ref, ans);
+	if ((rc = sam_sad_hashes_get(hashes, dlen, &h, &hwhy)) != PP_OK)
+		return rc;
+	if (hwhy != NULL) {
+		ref.text = hwhy;
+		return sam_sad_refuse(ctx, &rec, &ref, ans);
+	}
+	now = sam_now_ms();
+	/* The credential before the OTP: a refusal here must not use it up. */
+	if ((rc = sam_sad_cred_check(ctx->store, cid, sca, sig, now, &k, &kt, &ref)) != PP_OK)
+		goto out;
+	if (ref.error != NULL) {
+		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
+		goto out;
+	}
+	rec.serial = k.serial;
+
+	/* The signatory's authentication: the code typed, single use. */
+	rc = sam_otp_verify(ctx->store, sam_sad_st.otp_key, &sam_sad_st.policy, otp_id, sig, session,
+	    json_object_get_string(otp), (size_t)json_object_get_string_len(otp), now, &out);
+	if (rc != PP_OK)
+		goto out;
+	{
+		struct sam_sad_rec arec = { .type = PP_AUDIT_SIGNATORY_AUTH, .failure = out != SAM_OTP_VERIFIED,
+			.sca = sca, .signatory = sig, .session = session, .op = "sad.issue", .step = "otp.verify",
+			.otp_id = otp_id, .credential = cid, .cause = sam_otp_outcome_text(out) };
+		if ((rc = sam_sad_audit(ctx, &arec)) != PP_OK)
+			goto out;
+	}
+	if (out != SAM_OTP_VERIFIED) {
+		ref.error = "access_denied";
+		ref.text = sam_sad_otp_refusal(out);
+		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
+		goto out;
+	}
+
+	/* The SAD: a ledger grant, then the MAC over what was granted. */
+	if ((rc = sam_sad_sca_key(sca, scakey)) != PP_OK)
+		goto out;
+	if (RAND_bytes(rid, sizeof(rid)) != 1) {
+		rc = PP_ERR_INTERNAL;
+		goto out;
+	}
+	pp_hex(rid, sizeof(rid), sad_id);
+	expires = now + sam_sad_st.life_ms;
+	g = (struct sam_grant){ .sad_id = sad_id, .signatory = sig, .credential = cid, .sca = scakey,
+		.session = session, .hash_algo = halg, .hashes = h.p, .hash_len = dlen, .nhashes = h.n,
+		.num_signatures = (int64_t)h.n, .expires_ms = expires };
+	if ((rc = sam_ledger_authorize(ctx->store, &g, now, SAM_SAD_MAX_LIFE_MS, &why)) != PP_OK &&
+	    rc != PP_ERR_FORBIDDEN)
+		goto out;
+	if (why != SAM_REFUSE_NONE) {
+		ref.error = sam_refusal_csc_error(why);
+		ref.text = sam_refusal_text(why);
+		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
+		goto out;
+	}
+	if (rc != PP_OK)
+		goto out;
+	c = (struct sam_sad_claims){ .sad_id = sad_id, .signatory = sig, .credential = cid, .sca = scakey,
+		.session = session, .hash_algo = halg, .hashes = h.p, .hash_len = dlen, .nhashes = h.n,
+		.expires_ms = expires };
+	if ((rc = sam_sad_mac(&c, sam_sad_token_mac, &sam_sad_st, mac)) != PP_OK)
+		goto out;
+	sam_sad_encode(rid, mac, sad);
+	rec.type = PP_AUDIT_SAD_ISSUE;
+	rec.sad_id = sad_id;
+	rec.count = (int64_t)h.n;
+	rec.expires_ms = expires;
+	rec.cause = "SAD issued after OTP and consent";
+	/* Recorded before the answer; an unrecorded SAD is never handed out
+	 * (its ledger rows simply expire). */
+	if ((rc = sam_sad_audit(ctx, &rec)) != PP_OK)
+		goto out;
+	if ((rc = pp_json_add_str(ans, "sad", sad)) == PP_OK)
+		rc = pp_json_add_int(ans, "expires_ms", expires);
+out:
+	pp_wipe(mac, sizeof(mac));
+	pp_wipe(sad, sizeof(sad));
+	sam_sad_hashes_free(&h);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ sign */
+
+static const struct sam_sad_field sam_sad_sign_fields[] = {
+	{ "sca", json_type_string, 1 },
+	{ "credential", json_type_string, 1 },
+	{ "sad", json_type_string, 1 },
+	{ "hash_algo", json_type_string, 1 },
+	{ "sign_algo", json_type_string, 1 },
+	{ "hashes", json_type_array, 1 },
+	{ "pss_mgf1", json_type_string, 0 },
+	{ "pss_salt_len", json_type_int, 0 },
+};
+
+/* The SAD as the ledger holds it. */
+struct sam_sad_row {
+	char signatory[SAM_ID_MAX + 1], credential[SAM_ID_MAX + 1], sca[SAM_ENROL_SCA_MAX + 1];
+	char session[SAM_ID_MAX + 1], hash_algo[SAM_ID_MAX + 1];
+	int64_t expires_ms;
+	int found;
+	/* All its hashes, in position order. */
+	struct sam_sad_hashes h;
+	size_t cap;
+	int bad;
+};
+
+static enum pp_err
+sam_sad_row_cb(void *arg, const struct pp_val *c, size_t n)
+{
+	struct sam_sad_row *r = arg;
+
+	if (n != 6 || !sam_sad_text(&c[0], r->signatory, sizeof(r->signatory)) ||
+	    !sam_sad_text(&c[1], r->credential, sizeof(r->credential)) ||
+	    !sam_sad_text(&c[2], r->sca, sizeof(r->sca)) ||
+	    !sam_sad_text(&c[3], r->session, sizeof(r->session)) ||
+	    !sam_sad_text(&c[4], r->hash_algo, sizeof(r->hash_algo)) || c[5].type != PP_VAL_INT)
+		return PP_ERR_DB;
+	r->expires_ms = c[5].i;
+	r->found = 1;
+	return PP_OK;
+}
+
+static enum pp_err
+sam_sad_hash_cb(void *arg, const struct pp_val *c, size_t n)
+{
+	struct sam_sad_row *r = arg;
+
+	if (n != 1 || c[0].type != PP_VAL_BLOB || c[0].len != r->h.len || r->h.n >= r->cap)
+		return PP_ERR_DB;
+	memcpy(r->h.buf[r->h.n], c[0].p, c[0].len);
+	r->h.p[r->h.n] = r->h.buf[r->h.n];
+	r->h.n++;
+	return PP_OK;
+}
+
+/* Loads SAD sad_id and every hash it lists.  r->found 0: no such SAD. */
+static enum pp_err
+sam_sad_row_load(struct pp_store *st, const char *sad_id, struct sam_sad_row *r)
+{
+	struct pp_val b[1] = { PP_VAL_S(sad_id) };
+	struct sam_ledger_counts cnt;
+	int64_t total = 0;
+	enum pp_err rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = pp_store_exec(st, "SELECT signatory, credential, sca, session, hash_algo, expires_ms"
+	    " FROM sads WHERE id = ?", b, 1, sam_sad_row_cb, r, NULL)) != PP_OK || !r->found)
+		return rc;
+	if ((rc = sam_ledger_sad_counts(st, sad_id, &cnt)) != PP_OK)
+		return rc == PP_ERR_NOT_FOUND ? PP_ERR_DB : rc;
+	for (int i = 0; i < SAM_HASH__MAX; i++)
+		total += cnt.n[i];
+	if (total <= 0 || total > SAM_LEDGER_MAX_HASHES || (r->h.len = sam_hash_algo_len(r->hash_algo)) == 0)
+		return PP_ERR_DB;
+	r->cap = (size_t)total;
+	if ((r->h.buf = pp_malloc(r->cap * sizeof(*r->h.buf))) == NULL ||
+	    (r->h.p = pp_malloc(r->cap * sizeof(*r->h.p))) == NULL)
+		return PP_ERR_NOMEM;
+	if ((rc = pp_store_exec(st, "SELECT hash FROM sad_hashes WHERE sad = ? ORDER BY position", b, 1,
+	    sam_sad_hash_cb, r, NULL)) != PP_OK)
+		return rc;
+	return r->h.n == r->cap ? PP_OK : PP_ERR_DB;
+}
+
+/* Hex of SHA-256 over the batch's hashes in request order (the audit
+ * record names what was signed without listing every digest). */
+static enum pp_err
+sam_sad_batch_digest(const struct sam_sad_hashes *h, char out[65])
+{
+	unsigned char d[32];
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	int ok = m != NULL && EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1;
+
+	for (size_t i = 0; ok && i < h->n; i++)
+		ok = EVP_DigestUpdate(m, h->p[i], h->len) == 1;
+	ok = ok && EVP_DigestFinal_ex(m, d, NULL) == 1;
+	EVP_MD_CTX_free(m);
+	if (!ok)
+		return PP_ERR_INTERNAL;
+	pp_hex(d, sizeof(d), out);
+	return PP_OK;
+}
+
+static size_t
+sam_sad_sig_max(enum pp_p11_keytype kt)
+{
+	switch (kt) {
+	case PP_P11_RSA3072: return 384;
+	case PP_P11_RSA4096: return 512;
+	case PP_P11_EC_P256: return 72;
+	case PP_P11_EC_P384: return 104;
+	default: return PP_P11_ECDSA_DER_MAX;
+	}
+}
+
+enum pp_err
+sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	const char *sca = pp_json_get_str(req, "sca"), *cid = pp_json_get_str(req, "credential");
+	const char *sadstr = pp_json_get_str(req, "sad"), *halg = pp_json_get_str(req, "hash_algo");
+	const char *salg = pp_json_get_str(req, "sign_algo"), *mgf1 = pp_json_get_str(req, "pss_mgf1");
+	json_object *hashes = NULL, *salt = NULL, *arr = NULL;
+	struct sam_sad_rec rec = { .type = PP_AUDIT_SAD_REFUSE, .sca = sca, .credential = cid,
+		.op = "sign", .hash_algo = halg, .sign_algo = salg };
+	struct sam_sad_refuse ref = { "invalid_request", NULL };
+	struct sam_sad_hashes h = { 0 };
+	struct sam_sad_row *r = NULL;
+	struct sam_sad_cred k;
+	struct sam_sad_claims c;
+	struct pp_p11_pss pss;
+	enum pp_p11_keytype kt;
+	enum pp_p11_mech mech = PP_P11_ECDSA;
+	enum pp_p11_hash hash = PP_P11_SHA256, mh;
+	enum sam_refusal why = SAM_REFUSE_NONE;
+	enum sam_outcome *outc = NULL;
+	unsigned char rid[SAM_SAD_ID_BYTES], mac[SAM_SAD_MAC_LEN], mac2[SAM_SAD_MAC_LEN];
+	unsigned char kid[SAM_CRED_KEY_ID_BYTES], sig[PP_P11_SIG_MAX], der[PP_P11_ECDSA_DER_MAX];
+	char sad_id[SAM_SAD_ID_HEX + 1], batch[SAM_BATCH_ID_SIZE], b64[4 * ((PP_P11_SIG_MAX + 2) / 3) + 1];
+	char hdig[65], scakey[4 + 64 + 1];
+	const char *hwhy = NULL;
+	size_t dlen = 0, i, siglen, signed_n = 0;
+	int64_t now;
+	int missing, ok;
+	enum pp_err rc, src = PP_OK;
+
+	(void)peer;
+	if ((rc = sam_sad_shape(req, sam_sad_sign_fields, SAM_N(sam_sad_sign_fields), &missing)) != PP_OK)
+		return rc;
+	json_object_object_get_ex(req, "hashes", &hashes);
+	json_object_object_get_ex(req, "pss_salt_len", &salt);
+	if (missing)
+		ref.text = "sca, credential, sad, hash_algo, sign_algo and hashes are required";
+	else if (!sam_enrol_sca_ok(sca))
+		ref.text = "sca: 1 to 256 bytes of UTF-8 without control characters";
+	else if (!sam_cred_id_ok(cid))
+		ref.text = "credential: a credential id (32 hex digits)";
+	else if ((dlen = sam_hash_algo_len(halg)) == 0)
+		ref.text = "hash_algo: one of the SHA-256, SHA-384, SHA-512 OIDs";
+	if (ref.text != NULL)
+		return sam_sad_refuse(ctx, &rec, &ref, ans);
+	if (sam_sad_decode(sadstr, strlen(sadstr), rid, mac) != PP_OK) {
+		ref = (struct sam_sad_refuse){ "invalid_token", "sad: not a SAD issued by this service" };
+		return sam_sad_refuse(ctx, &rec, &ref, ans);
+	}
+	pp_hex(rid, sizeof(rid), sad_id);
+
+	/* The SAD's claims from the ledger, and its MAC re-derived in the token. */
+	if ((r = pp_malloc(sizeof(*r))) == NULL) {
+		rc = PP_ERR_NOMEM;
+		goto out;
+	}
+	if ((rc = sam_sad_row_load(ctx->store, sad_id, r)) != PP_OK)
+		goto out;
+	ok = 0;
+	if (r->found) {
+		c = (struct sam_sad_claims){ .sad_id = sad_id, .signatory = r->signatory,
+			.credential = r->credential, .sca = r->sca, .session = r->session,
+			.hash_algo = r->hash_algo, .hashes = r->h.p, .hash_len = r->h.len, .nhashes = r->h.n,
+			.expires_ms = r->expires_ms };
+		if ((rc = sam_sad_mac(&c, sam_sad_token_mac, &sam_sad_st, mac2)) != PP_OK)
+			goto out;
+		ok = sam_sad_mac_equal(mac, mac2);
+	}
+	if (!ok) {
+		ref = (struct sam_sad_refuse){ "invalid_token", "sad: not a SAD issued by this service" };
+		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
+		goto out;
+	}
+	rec.sad_id = sad_id;
+	rec.signatory = r->signatory;
+	rec.session = r->session;
+
+	now = sam_now_ms();
+	if ((rc = sam_sad_cred_check(ctx->store, cid, sca, NULL, now, &k, &kt, &ref)) != PP_OK)
+		goto out;
+	if (ref.error != NULL) {
+		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
+		goto out;
+	}
+	rec.serial = k.serial;
+	ref.error = "invalid_request";
+	if ((rc = sam_sad_sign_algo(salg, halg, kt, &mech, &hash, &ref.text)) != PP_OK)
+		goto out;
+	if (ref.text == NULL && mech == PP_P11_RSA_PSS) {
+		int64_t sl = salt ? json_object_get_int64(salt) : (int64_t)dlen;
+		mh = hash;
+		if (mgf1 != NULL && !sam_sad_hash_of(mgf1, &mh))
+			ref.text = "pss_mgf1: one of the SHA-256, SHA-384, SHA-512 OIDs";
+		else if (sl < 0 || sl > (int64_t)(sam_sad_sig_max(kt) - dlen - 2))
+			ref.text = "pss_salt_len: 0 up to the key's length less the digest's and 2";
+		pss.mgf1 = mh;
+		pss.salt_len = (size_t)(sl < 0 ? 0 : sl);
+	} else if (ref.text == NULL && (mgf1 != NULL || salt != NULL)) {
+		ref.text = "pss_mgf1 and pss_salt_len go with RSASSA-PSS only";
+	}
+	if (ref.text != NULL) {
+		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
+		goto out;
+	}
+	if ((rc = sam_sad_hashes_get(hashes, dlen, &h, &hwhy)) != PP_OK)
+		goto out;
+	if (hwhy == NULL && h.n * (4 * ((sam_sad_sig_max(kt) + 2) / 3) + 3) + 256 > PP_IPC_MAX)
+		hwhy = "hashes: too many for one call with this key (the answer would not fit): split the batch";
+	if (hwhy != NULL) {
+		ref.text = hwhy;
+		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
+		goto out;
+	}
+	rec.count = (int64_t)h.n;
+
+	/* All or none: SCA, credential, algorithm, expiry, coverage, single use. */
+	if ((rc = sam_sad_sca_key(sca, scakey)) != PP_OK)
+		goto out;
+	rc = sam_ledger_reserve(ctx->store, sad_id, cid, scakey, halg, h.p, dlen, h.n, now, batch, &why);
+	if (rc != PP_OK && rc != PP_ERR_FORBIDDEN)
+		goto out;
+	if (why != SAM_REFUSE_NONE) {
+		ref.error = sam_refusal_csc_error(why);
+		ref.text = sam_refusal_text(why);
+		rec.count = 0;
+		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
+		goto out;
+	}
+	if (rc != PP_OK)
+		goto out;
+	rec.batch = batch;
+
+	/* From here the batch is RESERVED: every path settles it. */
+	if ((outc = pp_malloc(h.n * sizeof(*outc))) == NULL || (arr = json_object_new_array()) == NULL) {
+		src = PP_ERR_NOMEM;
+		for (i = 0; outc != NULL && i < h.n; i++)
+			outc[i] = SAM_OUTCOME_NOT_ATTEMPTED;
+		goto settle;
+	}
+	for (i = 0; i < h.n; i++)
+		outc[i] = SAM_OUTCOME_NOT_ATTEMPTED;
+	for (i = 0; i < SAM_CRED_KEY_ID_BYTES; i++) {
+		unsigned v;
+		if (sscanf(k.key_id + 2 * i, "%2x", &v) != 1) {
+			src = PP_ERR_DB;
+			goto settle;
+		}
+		kid[i] = (unsigned char)v;
+	}
+	for (i = 0; i < h.n; i++) {
+		siglen = sizeof(sig);
+		src = pp_p11_sign(ctx->p11, kid, sizeof(kid), mech, hash, mech == PP_P11_RSA_PSS ? &pss : NULL,
+		    h.p[i], dlen, sig, &siglen);
+		if (src != PP_OK) {
+			/* No key: the token was never asked.  Anything else: it
+			 * may have signed; the row burns. */
+			outc[i] = src == PP_ERR_NOT_FOUND ? SAM_OUTCOME_NOT_ATTEMPTED : SAM_OUTCOME_AMBIGUOUS;
+			pp_err_log("sam: sign: hash %zu of batch %s failed: %s", i, batch, pp_err_name(src));
+			break;
+		}
+		outc[i] = SAM_OUTCOME_SIGNED;
+		signed_n++;
+		if (mech == PP_P11_ECDSA) {
+			size_t dl = sizeof(der);
+			if ((src = pp_p11_ecdsa_der(sig, siglen, der, &dl)) != PP_OK)
+				break;
+			memcpy(sig, der, dl);
+			siglen = dl;
+		}
+		pp_b64_encode(sig, siglen, b64);
+		json_object *s = json_object_new_string(b64);
+		if (s == NULL || json_object_array_add(arr, s) != 0) {
+			json_object_put(s);
+			src = PP_ERR_NOMEM;
+			break;
+		}
+	}
+	if (src == PP_OK) {
+		/* signature.create, one record per batch, before the answer and
+		 * before the rows become CONSUMED: no delivered signature is
+		 * unrecorded.  Unrecorded signatures are thrown away and their
+		 * rows burned. */
+		rec.type = PP_AUDIT_SIGNATURE;
+		rec.cause = NULL;
+		if ((src = sam_sad_batch_digest(&h, hdig)) == PP_OK) {
+			rec.hashes_sha256 = hdig;
+			src = sam_sad_audit(ctx, &rec);
+		}
+	} else {
+		struct sam_sad_rec frec = rec;
+		frec.type = PP_AUDIT_SIGNATURE;
+		frec.failure = 1;
+		frec.cause = "the HSM failed during the batch: no signature delivered";
+		frec.count = 0;
+		frec.extra1_name = "discarded";
+		frec.extra1 = (int64_t)signed_n;
+		(void)sam_sad_audit(ctx, &frec);
+	}
+	if (src != PP_OK)
+		for (i = 0; i < h.n; i++)
+			if (outc[i] == SAM_OUTCOME_SIGNED)
+				outc[i] = SAM_OUTCOME_AMBIGUOUS;
+settle:
+	if (outc == NULL) {
+		/* Nothing to settle with: the rows stay RESERVED, never
+		 * signable, and recovery burns them. */
+		rc = src;
+		goto out;
+	}
+	rc = sam_ledger_settle(ctx->store, batch, outc, h.n, sam_now_ms());
+	if (rc != PP_OK) {
+		pp_err_log("sam: sign: batch %s could not be settled: %s", batch, pp_err_name(rc));
+		goto out;
+	}
+	if ((rc = src) != PP_OK)
+		goto out;
+	json_object_object_add(ans, "signatures", arr);
+	arr = NULL;
+out:
+	json_object_put(arr);
+	pp_free(outc);
+	pp_wipe(mac, sizeof(mac));
+	pp_wipe(mac2, sizeof(mac2));
+	if (r != NULL)
+		sam_sad_hashes_free(&r->h);
+	pp_free(r);
+	sam_sad_hashes_free(&h);
+	return rc;
+}

@@ -1,0 +1,126 @@
+/*
+ * sam_sad: signature activation in the SAM (SAD-1..5, SEC-5): the SMS OTP
+ * sent to the signatory, the SAD issued once the signatory typed it and
+ * consented, and the signatures made under a SAD.
+ *
+ * The SAD given to the SCA is an opaque bearer string:
+ *
+ *     base64url-without-padding( sad_id[16] || mac[32] )      (64 chars)
+ *     mac = HMAC-SHA-256(K, sam_sad_mac_input(claims))
+ *
+ * K is a generic secret in the SAM's token (label SAM_SAD_KEY_LABEL,
+ * sensitive, never extractable, made at the first start); the MAC is
+ * computed in the token.  The claims are the SAD id (hex), signatory,
+ * credential, SCA, session, hash algorithm, the authorised hashes sorted
+ * bytewise (so the MAC does not depend on the order they were given in),
+ * and the expiry.  On every "sign" the SAM reads the claims back from its
+ * own ledger (never from the request), recomputes the MAC and compares it
+ * in constant time: a SAD string that was altered, or a ledger row that
+ * was (hashes added, expiry moved), is refused; the ledger then enforces
+ * SCA, credential, algorithm, expiry and single use (sam_ledger.h).
+ *
+ * The SAD id alone is not a secret (it is in the audit records); the MAC
+ * is, and it never enters a record or a log.
+ *
+ * Pure functions (encoding, MAC input, algorithm choice) are separate from
+ * the ops so that the unit tests can check them with a software HMAC.
+ */
+#ifndef SAM_SAD_H
+#define SAM_SAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+#include "pp_err.h"
+#include "pp_p11.h"
+
+struct pp_daemon_ctx;
+struct pp_ipc_peer;
+
+#define SAM_SAD_ID_BYTES	16
+#define SAM_SAD_ID_HEX		(2 * SAM_SAD_ID_BYTES)
+#define SAM_SAD_MAC_LEN		32
+#define SAM_SAD_STR_LEN		64	/* base64url of 48 bytes, no padding */
+#define SAM_SAD_KEY_LABEL	"paraphe-sam-sad-hmac"
+/* Domain separation of the MAC input (and of the OTP key derivation). */
+#define SAM_SAD_MAC_TAG		"paraphe-sad-v1"
+#define SAM_SAD_OTP_KEY_TAG	"paraphe-sam-otp-key-v1"
+
+/* What a SAD covers.  Borrowed for the call. */
+struct sam_sad_claims {
+	const char *sad_id;		/* SAM_SAD_ID_HEX lower-case hex digits */
+	const char *signatory;
+	const char *credential;
+	const char *sca;
+	const char *session;
+	const char *hash_algo;		/* OID */
+	const uint8_t *const *hashes;	/* nhashes pointers to hash_len bytes */
+	size_t hash_len;
+	size_t nhashes;
+	int64_t expires_ms;
+};
+
+/*
+ * OUT *out[0..*len): the bytes the MAC covers: SAM_SAD_MAC_TAG, then each
+ * string as a 4-byte big-endian length and its bytes (sad_id, signatory,
+ * credential, sca, session, hash_algo), the count and the length of the
+ * hashes (4 bytes each), the hashes sorted bytewise, the expiry (8 bytes,
+ * big-endian).  pp_malloc'd, owned by the caller (pp_free).
+ * PP_ERR_BAD_REQUEST on a NULL or over-long string, no hash, more than
+ * 1000, or a hash length not 32, 48 or 64.
+ */
+enum pp_err sam_sad_mac_input(const struct sam_sad_claims *c, unsigned char **out,
+    size_t *len) PP_WUR;
+
+/* The MAC: the token's HMAC in the SAM, a software one in tests. */
+typedef enum pp_err (*sam_sad_mac_fn)(void *arg, const unsigned char *in, size_t len,
+    unsigned char mac[SAM_SAD_MAC_LEN]);
+
+/* OUT mac: the MAC of c's claims computed with fn. */
+enum pp_err sam_sad_mac(const struct sam_sad_claims *c, sam_sad_mac_fn fn, void *arg,
+    unsigned char mac[SAM_SAD_MAC_LEN]) PP_WUR;
+
+/* OUT out: the SAD string of id and mac, NUL-terminated. */
+void sam_sad_encode(const unsigned char id[SAM_SAD_ID_BYTES], const unsigned char mac[SAM_SAD_MAC_LEN],
+    char out[SAM_SAD_STR_LEN + 1]);
+/* Parses a SAD string (untrusted: exactly SAM_SAD_STR_LEN characters of the
+ * base64url alphabet, canonical).  OUT id, mac.  PP_ERR_FIELD_INVALID
+ * otherwise (nothing written). */
+enum pp_err sam_sad_decode(const char *s, size_t len, unsigned char id[SAM_SAD_ID_BYTES],
+    unsigned char mac[SAM_SAD_MAC_LEN]) PP_WUR;
+/* 1 when the two MACs are equal, in constant time. */
+int sam_sad_mac_equal(const unsigned char a[SAM_SAD_MAC_LEN], const unsigned char b[SAM_SAD_MAC_LEN]);
+
+/*
+ * The signature mechanism for a CSC signAlgo OID, hashAlgo OID and key
+ * type: rsaEncryption (1.2.840.113549.1.1.1) -> PKCS#1 v1.5 with the
+ * hash's DigestInfo; sha256/384/512WithRSAEncryption (1.1.11/12/13) the
+ * same when the hash matches; RSASSA-PSS (1.2.840.113549.1.1.10) -> PSS;
+ * ecdsa-with-SHA256/384/512 (1.2.840.10045.4.3.2/3/4) -> ECDSA when the
+ * hash matches.  OUT *mech, *hash.  A refusal is PP_OK with *why set to a
+ * static text (a signature algorithm that is unknown, does not fit the
+ * key, or names another hash); *why is NULL when accepted.
+ */
+enum pp_err sam_sad_sign_algo(const char *sign_oid, const char *hash_oid, enum pp_p11_keytype kt,
+    enum pp_p11_mech *mech, enum pp_p11_hash *hash, const char **why) PP_WUR;
+
+/* 1 when s is a session or other ledger identifier: 1..128 bytes of
+ * printable ASCII without space. */
+int sam_sad_ident_ok(const char *s);
+
+/* pp_daemon hooks (chained after sam_cred's by samd.c): finds or makes
+ * the SAD key in the token, derives the OTP key, reads sam.sms_spool and
+ * sam.sad_lifetime_s, runs sam_ledger_recover and records what it burned.
+ * Any failure stops the SAM before it serves. */
+enum pp_err sam_sad_init(struct pp_daemon_ctx *ctx) PP_WUR;
+void sam_sad_fini(struct pp_daemon_ctx *ctx);
+
+/* The ops (samd.c's permit table; docs/ARCHITECTURE.md). */
+enum pp_err sam_sad_op_otp_send(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
+    json_object *req, json_object *ans);
+enum pp_err sam_sad_op_issue(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
+    json_object *req, json_object *ans);
+enum pp_err sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
+    json_object *req, json_object *ans);
+
+#endif
