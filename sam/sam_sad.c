@@ -658,6 +658,10 @@ sam_sad_init(struct pp_daemon_ctx *ctx)
 		pp_err_log("sam: the SAD ledger could not be recovered");
 		return rc;
 	}
+	pp_info_log("sam: ledger recovered: %lld interrupted and %lld expired hash(es) burned",
+	    (long long)rec.reserved_burned, (long long)rec.expired_burned);
+	if (rec.reserved_burned == 0 && rec.expired_burned == 0)
+		return PP_OK;	/* nothing changed: the log line above is enough */
 	memset(&ar, 0, sizeof(ar));
 	ar.type = PP_AUDIT_SAD_USE;
 	ar.system = 1;
@@ -667,11 +671,7 @@ sam_sad_init(struct pp_daemon_ctx *ctx)
 	ar.extra1 = rec.reserved_burned;
 	ar.extra2_name = "expired_burned";
 	ar.extra2 = rec.expired_burned;
-	if ((rc = sam_sad_audit(ctx, &ar)) != PP_OK)
-		return rc;
-	pp_info_log("sam: ledger recovered: %lld interrupted and %lld expired hash(es) burned",
-	    (long long)rec.reserved_burned, (long long)rec.expired_burned);
-	return PP_OK;
+	return sam_sad_audit(ctx, &ar);
 }
 
 void

@@ -603,6 +603,50 @@ test_destroy(void **state)
 	assert_int_equal(pp_p11_find(P, ID(keys[2].id), &o), PP_OK);
 }
 
+/* The SAM's SAD key: a generic secret found by label, sensitive and never
+ * extractable, that computes HMAC-SHA-256 in the token. */
+static void
+test_secret_hmac(void **state)
+{
+	CK_OBJECT_HANDLE k = CK_INVALID_HANDLE, k2 = CK_INVALID_HANDLE;
+	CK_BBOOL sens = CK_FALSE, extr = CK_TRUE, enc = CK_TRUE;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_SENSITIVE, &sens, sizeof(sens) },
+		{ CKA_EXTRACTABLE, &extr, sizeof(extr) },
+		{ CKA_ENCRYPT, &enc, sizeof(enc) },
+	};
+	unsigned char v[64], m1[PP_P11_HMAC_LEN], m2[PP_P11_HMAC_LEN], m3[PP_P11_HMAC_LEN];
+	CK_ATTRIBUTE val = { CKA_VALUE, v, sizeof(v) };
+	CK_MECHANISM mech = { CKM_SHA256_HMAC, NULL, 0 };
+	CK_SESSION_HANDLE s;
+
+	(void)state;
+	assert_int_equal(pp_p11_secret_find(P, "sad-key", &k), PP_ERR_NOT_FOUND);
+	assert_int_equal(pp_p11_secret_generate(P, "sad-key", 8, &k), PP_ERR_BAD_REQUEST);
+	assert_int_equal(pp_p11_secret_generate(P, "", 32, &k), PP_ERR_BAD_REQUEST);
+	assert_int_equal(pp_p11_secret_generate(P, "sad-key", 32, &k), PP_OK);
+	assert_int_equal(pp_p11_secret_find(P, "sad-key", &k2), PP_OK);
+	assert_int_equal(k, k2);
+	assert_int_equal(pp_p11_session_take(P, &s), PP_OK);
+	assert_int_equal(pp_p11_fn(P)->C_GetAttributeValue(s, k, t, 3), CKR_OK);
+	assert_true(sens == CK_TRUE && extr == CK_FALSE && enc == CK_FALSE);
+	assert_int_not_equal(pp_p11_fn(P)->C_GetAttributeValue(s, k, &val, 1), CKR_OK);
+	pp_p11_session_give(P, s);
+
+	assert_int_equal(pp_p11_hmac_sha256(P, k, (const unsigned char *)"claims", 6, m1), PP_OK);
+	assert_int_equal(pp_p11_hmac_sha256(P, k, (const unsigned char *)"claims", 6, m2), PP_OK);
+	assert_memory_equal(m1, m2, sizeof(m1));
+	assert_int_equal(pp_p11_hmac_sha256(P, k, (const unsigned char *)"claimt", 6, m3), PP_OK);
+	assert_memory_not_equal(m1, m3, sizeof(m1));
+	/* The token verifies its own MAC. */
+	assert_int_equal(pp_p11_session_take(P, &s), PP_OK);
+	assert_int_equal(pp_p11_fn(P)->C_VerifyInit(s, &mech, k), CKR_OK);
+	assert_int_equal(pp_p11_fn(P)->C_Verify(s, (CK_BYTE_PTR)"claims", 6, m1, sizeof(m1)), CKR_OK);
+	pp_p11_session_give(P, s);
+	assert_int_equal(pp_p11_hmac_sha256(P, CK_INVALID_HANDLE, (const unsigned char *)"x", 1, m3),
+	    PP_ERR_BAD_REQUEST);
+}
+
 /* Two sessions held at once, each with a sign operation in flight: one
  * shared session would refuse the second C_SignInit. */
 static void
@@ -771,6 +815,7 @@ main(void)
 		cmocka_unit_test(test_ecdsa_der),
 		cmocka_unit_test(test_cert),
 		cmocka_unit_test(test_destroy),
+		cmocka_unit_test(test_secret_hmac),
 		cmocka_unit_test(test_two_sessions),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_session_replaced),
