@@ -197,7 +197,7 @@ verify "RSASSA-PSS signature verifies" "$PP_TMP/rsa.pub" d2 "${S[0]:-x}" \
 	-pkeyopt rsa_padding_mode:pss -pkeyopt rsa_pss_saltlen:32
 
 # --- crash in the middle of a batch (kill -9), restart, no hash signed twice.
-N=100
+N=120
 CH=()
 for i in $(seq 1 $N); do CH+=("$(h c$i)"); done
 otp s-5
