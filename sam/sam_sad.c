@@ -379,10 +379,10 @@ sam_sad_hashes_free(struct sam_sad_hashes *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* Decodes the "hashes" array (elements already known to be... checked
- * here: strings of standard base64) for a digest of len bytes.  A refusal
- * is PP_OK with *why set; PP_ERR_BAD_REQUEST for an element that is not a
- * string (malformed). */
+/* Decodes the "hashes" array (strings of standard base64) for digests of
+ * len bytes.  OUT *h, owned by the caller (sam_sad_hashes_free).  A refusal
+ * is PP_OK with *why set and nothing allocated; PP_ERR_BAD_REQUEST for an
+ * element that is not a string (malformed). */
 static enum pp_err
 sam_sad_hashes_get(json_object *arr, size_t len, struct sam_sad_hashes *h, const char **why)
 {
