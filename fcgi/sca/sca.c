@@ -255,30 +255,30 @@ sca_csc_certs(const struct pp_value *v)
 }
 
 enum {
-	SCA_INFO_CREDENTIAL_ID, SCA_INFO_CERTIFICATES, SCA_INFO_CERT_INFO, SCA_INFO_AUTH_INFO,
-	SCA_INFO_LANG_, SCA_INFO_CLIENT_DATA, SCA_CINFO__MAX
+	SCA_CINFO_CREDENTIAL_ID, SCA_CINFO_CERTIFICATES, SCA_CINFO_CERT_INFO, SCA_CINFO_AUTH_INFO,
+	SCA_CINFO_LANG, SCA_CINFO_CLIENT_DATA, SCA_CINFO__MAX
 };
 static const struct pp_field sca_cinfo_fields[SCA_CINFO__MAX] = {
-	[SCA_INFO_CREDENTIAL_ID] = { "credentialID", PP_FIELD_TOKEN, PP_PATH_PARAM_MAX, 1, 0, 0, NULL },
-	[SCA_INFO_CERTIFICATES] = { "certificates", PP_FIELD_ENUM, 0, 0, 0, 0, sca_certs_choices },
-	[SCA_INFO_CERT_INFO] = { "certInfo", PP_FIELD_BOOL, 0, 0, 0, 0, NULL },
-	[SCA_INFO_AUTH_INFO] = { "authInfo", PP_FIELD_BOOL, 0, 0, 0, 0, NULL },
-	[SCA_INFO_LANG_] = { "lang", PP_FIELD_TOKEN, 35, 0, 0, 0, NULL },
+	[SCA_CINFO_CREDENTIAL_ID] = { "credentialID", PP_FIELD_TOKEN, PP_PATH_PARAM_MAX, 1, 0, 0, NULL },
+	[SCA_CINFO_CERTIFICATES] = { "certificates", PP_FIELD_ENUM, 0, 0, 0, 0, sca_certs_choices },
+	[SCA_CINFO_CERT_INFO] = { "certInfo", PP_FIELD_BOOL, 0, 0, 0, 0, NULL },
+	[SCA_CINFO_AUTH_INFO] = { "authInfo", PP_FIELD_BOOL, 0, 0, 0, 0, NULL },
+	[SCA_CINFO_LANG] = { "lang", PP_FIELD_TOKEN, 35, 0, 0, 0, NULL },
 	/* Opaque to the service (CSC): accepted, not used. */
-	[SCA_INFO_CLIENT_DATA] = { "clientData", PP_FIELD_STRING, 255, 0, 0, 0, NULL },
+	[SCA_CINFO_CLIENT_DATA] = { "clientData", PP_FIELD_STRING, 255, 0, 0, 0, NULL },
 };
 
 static enum pp_err
 sca_csc_credentials_info(struct pp_req *req)
 {
 	struct sca_cred_opts o = {
-		.certs = sca_csc_certs(&req->val[SCA_INFO_CERTIFICATES]),
-		.cert_info = req->val[SCA_INFO_CERT_INFO].set && req->val[SCA_INFO_CERT_INFO].i,
-		.auth_info = req->val[SCA_INFO_AUTH_INFO].set && req->val[SCA_INFO_AUTH_INFO].i,
+		.certs = sca_csc_certs(&req->val[SCA_CINFO_CERTIFICATES]),
+		.cert_info = req->val[SCA_CINFO_CERT_INFO].set && req->val[SCA_CINFO_CERT_INFO].i,
+		.auth_info = req->val[SCA_CINFO_AUTH_INFO].set && req->val[SCA_CINFO_AUTH_INFO].i,
 		.multisign = SCA_MULTISIGN,
 	};
 	json_object *info;
-	enum pp_err rc = sca_csc_describe(req, req->val[SCA_INFO_CREDENTIAL_ID].s, &o, &info);
+	enum pp_err rc = sca_csc_describe(req, req->val[SCA_CINFO_CREDENTIAL_ID].s, &o, &info);
 
 	return rc != PP_OK ? rc : pp_reply_json(req, 200, info);
 }
