@@ -20,6 +20,8 @@ static const struct {
 	[PP_ERR_TOO_MANY_FIELDS] = {400, "invalid_request", "The request has too many fields.", "PP_ERR_TOO_MANY_FIELDS"},
 	[PP_ERR_TOO_DEEP] = {400, "invalid_request", "The JSON body is nested too deeply.", "PP_ERR_TOO_DEEP"},
 	[PP_ERR_TRAILING_DATA] = {400, "invalid_request", "Unexpected data after the end of the body.", "PP_ERR_TRAILING_DATA"},
+	[PP_ERR_TOKEN_INVALID] = {400, "invalid_token", "The signature activation data is not valid.", "PP_ERR_TOKEN_INVALID"},
+	[PP_ERR_TOKEN_EXPIRED] = {400, "expired_token", "The signature activation data has expired.", "PP_ERR_TOKEN_EXPIRED"},
 	[PP_ERR_CLIENT_CERT] = {401, "invalid_client", "A valid client certificate for this service is required.", "PP_ERR_CLIENT_CERT"},
 	[PP_ERR_FORBIDDEN] = {403, "access_denied", "You are not allowed to do this.", "PP_ERR_FORBIDDEN"},
 	[PP_ERR_NOT_FOUND] = {404, "not_found", "There is nothing at this address.", "PP_ERR_NOT_FOUND"},

@@ -22,6 +22,8 @@ enum pp_err {
 	PP_ERR_TOO_MANY_FIELDS,    /* 400 more fields than the limit */
 	PP_ERR_TOO_DEEP,           /* 400 JSON nested deeper than the limit */
 	PP_ERR_TRAILING_DATA,      /* 400 bytes after the JSON value or body */
+	PP_ERR_TOKEN_INVALID,      /* 400 a SAD that does not verify (CSC invalid_token) */
+	PP_ERR_TOKEN_EXPIRED,      /* 400 a SAD past its expiry (CSC expired_token) */
 	PP_ERR_CLIENT_CERT,        /* 401 client certificate missing or not accepted */
 	PP_ERR_FORBIDDEN,          /* 403 authenticated but not allowed */
 	PP_ERR_NOT_FOUND,          /* 404 no such route or object */

@@ -2,7 +2,8 @@
  * paraphe-sca: the SCA-facing API on the SCA listener, behind mutual TLS
  * with the SCA CA: CSC API v2 (info, credentials/list, credentials/info) and
  * the PKI/RA enrolment API (/ra/v1/...).  Handlers are thin: the fields are
- * validated by the route table, every other check (owner, values, state) is
+ * validated by the route table, every other check (owner, values, state,
+ * SAD, hashes) is
  * the SAM's, which is asked on behalf of the client certificate's subject.
  */
 #include "config.h"
@@ -12,12 +13,14 @@
 #include "pp_core.h"
 #include "pp_http.h"
 #include "sca_cred.h"
+#include "sca_pss.h"
 #include "sca_sam.h"
 
 /* CSC API version implemented, and the methods actually served.  Only what
  * works is advertised: an SCA must never discover a method by failure. */
 #define SCA_CSC_SPECS "2.0.0.2"
-static const char *const sca_methods[] = { "info", "credentials/list", "credentials/info", NULL };
+static const char *const sca_methods[] = { "info", "credentials/list", "credentials/info",
+    "signatures/signHash", NULL };
 /* Hashes one SAD may cover: the SAM's SAM_LEDGER_MAX_HASHES. */
 #define SCA_MULTISIGN 1000
 
@@ -376,12 +379,140 @@ fail:
 	return rc;
 }
 
+/* ------------------------------------------------------------------ CSC signHash */
+
+#define SCA_OID_RSASSA_PSS "1.2.840.113549.1.1.10"
+
+static const char *const sca_opmode_choices[] = { "S", "A", NULL };
+
+enum {
+	SCA_SH_CREDENTIAL_ID, SCA_SH_SAD, SCA_SH_HASHES, SCA_SH_HASH, SCA_SH_HASH_OID, SCA_SH_HASH_ALGO,
+	SCA_SH_SIGN_ALGO, SCA_SH_SIGN_ALGO_PARAMS, SCA_SH_OPERATION_MODE, SCA_SH_CLIENT_DATA, SCA_SH__MAX
+};
+/* hash and hashAlgo are the v1.0.4 names of hashes and hashAlgorithmOID;
+ * exactly one of each pair.  The SAD, the digests and the algorithms are
+ * the SAM's to check; here only their shape and bounds. */
+static const struct pp_field sca_sh_fields[SCA_SH__MAX] = {
+	[SCA_SH_CREDENTIAL_ID] = { "credentialID", PP_FIELD_TOKEN, PP_PATH_PARAM_MAX, 1, 0, 0, NULL },
+	/* 64 base64url characters; longer is no SAD either, but the SAM says so. */
+	[SCA_SH_SAD] = { "SAD", PP_FIELD_TOKEN, 128, 1, 0, 0, NULL },
+	[SCA_SH_HASHES] = { "hashes", PP_FIELD_JSON, 0, 0, 0, 0, NULL },
+	[SCA_SH_HASH] = { "hash", PP_FIELD_JSON, 0, 0, 0, 0, NULL },
+	[SCA_SH_HASH_OID] = { "hashAlgorithmOID", PP_FIELD_TOKEN, SCA_PSS_OID_MAX - 1, 0, 0, 0, NULL },
+	[SCA_SH_HASH_ALGO] = { "hashAlgo", PP_FIELD_TOKEN, SCA_PSS_OID_MAX - 1, 0, 0, 0, NULL },
+	[SCA_SH_SIGN_ALGO] = { "signAlgo", PP_FIELD_TOKEN, SCA_PSS_OID_MAX - 1, 1, 0, 0, NULL },
+	[SCA_SH_SIGN_ALGO_PARAMS] = { "signAlgoParams", PP_FIELD_STRING, SCA_PSS_B64_MAX, 0, 0, 0, NULL },
+	[SCA_SH_OPERATION_MODE] = { "operationMode", PP_FIELD_ENUM, 0, 0, 0, 0, sca_opmode_choices },
+	[SCA_SH_CLIENT_DATA] = { "clientData", PP_FIELD_STRING, 255, 0, 0, 0, NULL },
+};
+
+/* The one value of a field and its alias; NULL with the error set when
+ * both or neither are given. */
+static const struct pp_value *
+sca_sh_pair(struct pp_req *req, int v2, int v1, enum pp_err *rc)
+{
+	const struct pp_value *a = &req->val[v2], *b = &req->val[v1];
+
+	if (a->set == b->set) {
+		*rc = pp_fail(req, a->set ? PP_ERR_FIELD_INVALID : PP_ERR_FIELD_MISSING,
+		    a->set ? "Give '%s' or its alias '%s', not both." : "Field '%s' (or its alias '%s') is required.",
+		    req->route->fields[v2].name, req->route->fields[v1].name);
+		return NULL;
+	}
+	return a->set ? a : b;
+}
+
+/* The hashes as a new array of strings for the SAM (1..SCA_MULTISIGN). */
+static enum pp_err
+sca_sh_hashes(struct pp_req *req, const struct pp_value *v, json_object **out)
+{
+	json_object *a;
+	size_t n;
+
+	if (!json_object_is_type(v->j, json_type_array) || (n = json_object_array_length(v->j)) == 0 ||
+	    n > SCA_MULTISIGN)
+		return pp_fail(req, PP_ERR_FIELD_INVALID, "The hashes must be an array of 1 to %d base64 strings.",
+		    SCA_MULTISIGN);
+	if ((a = json_object_new_array()) == NULL)
+		return PP_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *h = json_object_array_get_idx(v->j, i);
+		if (!json_object_is_type(h, json_type_string)) {
+			json_object_put(a);
+			return pp_fail(req, PP_ERR_FIELD_INVALID, "Hash %zu is not a string.", i + 1);
+		}
+		if (json_object_array_add(a, json_object_new_string(json_object_get_string(h))) != 0) {
+			json_object_put(a);
+			return PP_ERR_NOMEM;
+		}
+	}
+	*out = a;
+	return PP_OK;
+}
+
+static enum pp_err
+sca_csc_sign_hash(struct pp_req *req)
+{
+	const struct pp_value *hashes, *halg, *params = &req->val[SCA_SH_SIGN_ALGO_PARAMS];
+	const char *salg = req->val[SCA_SH_SIGN_ALGO].s, *why;
+	int pss = strcmp(salg, SCA_OID_RSASSA_PSS) == 0;
+	struct sca_pss p;
+	json_object *args = NULL, *h = NULL, *ans, *sigs, *doc;
+	enum pp_err rc;
+
+	if ((hashes = sca_sh_pair(req, SCA_SH_HASHES, SCA_SH_HASH, &rc)) == NULL ||
+	    (halg = sca_sh_pair(req, SCA_SH_HASH_OID, SCA_SH_HASH_ALGO, &rc)) == NULL)
+		return rc;
+	/* Asynchronous signing would need signatures/signHash results to be
+	 * polled; it is not served, and an SCA must not believe it is. */
+	if (req->val[SCA_SH_OPERATION_MODE].set && strcmp(req->val[SCA_SH_OPERATION_MODE].s, "S") != 0)
+		return pp_fail(req, PP_ERR_FIELD_INVALID, "operationMode 'A' (asynchronous) is not supported: use 'S'.");
+	if (pss && !params->set)
+		return pp_fail(req, PP_ERR_FIELD_MISSING, "signAlgoParams is required with RSASSA-PSS.");
+	if (!pss && params->set)
+		return pp_fail(req, PP_ERR_FIELD_INVALID, "signAlgoParams is only for RSASSA-PSS.");
+	if (pss) {
+		if (sca_pss_decode(params->s, params->len, &p, &why) != PP_OK)
+			return pp_fail(req, PP_ERR_FIELD_INVALID, "%s", why);
+		if (strcmp(p.hash, halg->s) != 0)
+			return pp_fail(req, PP_ERR_FIELD_INVALID,
+			    "The hash of signAlgoParams differs from hashAlgorithmOID.");
+	}
+	if ((rc = sca_sh_hashes(req, hashes, &h)) != PP_OK)
+		return rc;
+	if ((args = json_object_new_object()) == NULL) {
+		json_object_put(h);
+		return PP_ERR_NOMEM;
+	}
+	json_object_object_add(args, "hashes", h);
+	if (pp_json_add_str(args, "credential", req->val[SCA_SH_CREDENTIAL_ID].s) != PP_OK ||
+	    pp_json_add_str(args, "sad", req->val[SCA_SH_SAD].s) != PP_OK ||
+	    pp_json_add_str(args, "hash_algo", halg->s) != PP_OK ||
+	    pp_json_add_str(args, "sign_algo", salg) != PP_OK ||
+	    (pss && (pp_json_add_str(args, "pss_mgf1", p.mgf1) != PP_OK ||
+	    pp_json_add_int(args, "pss_salt_len", p.salt_len) != PP_OK))) {
+		json_object_put(args);
+		return PP_ERR_NOMEM;
+	}
+	if ((rc = sca_sam_call(req, "sign", args, SCA_SAM_SIGN_TIMEOUT_MS, &ans)) != PP_OK)
+		return rc;
+	if (!json_object_object_get_ex(ans, "signatures", &sigs) || !json_object_is_type(sigs, json_type_array) ||
+	    json_object_array_length(sigs) != json_object_array_length(hashes->j))
+		return pp_fail(req, PP_ERR_PROTO, "the SAM's answer has not one signature per hash");
+	if ((doc = json_object_new_object()) == NULL)
+		return PP_ERR_NOMEM;
+	/* The array belongs to the SAM's answer, freed with the pool. */
+	json_object_object_add(doc, "signatures", json_object_get(sigs));
+	return pp_reply_json(req, 200, doc);
+}
+
 static const struct pp_route sca_routes[] = {
 	{ PP_GET | PP_POST, "/csc/v2/info", sca_info, PP_BODY_JSON, sca_info_fields, SCA_INFO__MAX },
 	{ PP_POST, "/csc/v2/credentials/list", sca_csc_credentials_list, PP_BODY_JSON, sca_list_fields,
 	    SCA_LIST__MAX },
 	{ PP_POST, "/csc/v2/credentials/info", sca_csc_credentials_info, PP_BODY_JSON, sca_cinfo_fields,
 	    SCA_CINFO__MAX },
+	{ PP_POST, "/csc/v2/signatures/signHash", sca_csc_sign_hash, PP_BODY_JSON, sca_sh_fields, SCA_SH__MAX },
 	{ PP_POST, "/ra/v1/signatories", sca_ra_signatory_create, PP_BODY_JSON, sca_sig_create_fields,
 	    SCA_SIG__MAX },
 	{ PP_GET, "/ra/v1/signatories/{id}", sca_ra_signatory_get, PP_BODY_NONE, NULL, 0 },

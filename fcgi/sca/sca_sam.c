@@ -17,6 +17,10 @@ static const struct {
 	{ "access_denied", PP_ERR_FORBIDDEN },
 	{ "not_found", PP_ERR_NOT_FOUND },
 	{ "conflict", PP_ERR_CONFLICT },
+	/* The sign op's SAD refusals, with CSC's 400 (not OAuth's 401: the
+	 * SAD is a request parameter, the SCA authenticated with TLS). */
+	{ "invalid_token", PP_ERR_TOKEN_INVALID },
+	{ "expired_token", PP_ERR_TOKEN_EXPIRED },
 };
 
 enum pp_err

@@ -15,14 +15,16 @@ struct pp_req;
  * token takes seconds) gets more, still below nginx's fastcgi_read_timeout. */
 #define SCA_SAM_TIMEOUT_MS 5000
 #define SCA_SAM_KEYGEN_TIMEOUT_MS 25000
+/* A batch of RSA signatures in a software token takes seconds too. */
+#define SCA_SAM_SIGN_TIMEOUT_MS 25000
 
 /*
  * Sends op with the members of args (taken: freed on every path; NULL for
  * none) plus "v", "op" and "sca" (req->client.subject) to the SAM.
  * PP_OK: *answer is the SAM's answer, owned by the request (freed with its
  * pool).  A refusal {"error","error_description"} becomes the matching
- * error (invalid_request 400, access_denied 403, not_found 404, conflict
- * 409) with the SAM's description as detail; no answer is
+ * error (invalid_request 400, invalid_token 400, expired_token 400,
+ * access_denied 403, not_found 404, conflict 409) with the SAM's description as detail; no answer is
  * PP_ERR_UNAVAILABLE (503); an answer that is not one of these PP_ERR_PROTO.
  */
 enum pp_err sca_sam_call(struct pp_req *req, const char *op, json_object *args, int timeout_ms,

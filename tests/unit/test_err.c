@@ -82,6 +82,8 @@ test_specific_mappings(void **state)
 		{PP_ERR_TOO_MANY_FIELDS, 400, "invalid_request"},
 		{PP_ERR_TOO_DEEP, 400, "invalid_request"},
 		{PP_ERR_TRAILING_DATA, 400, "invalid_request"},
+		{PP_ERR_TOKEN_INVALID, 400, "invalid_token"},
+		{PP_ERR_TOKEN_EXPIRED, 400, "expired_token"},
 		{PP_ERR_CLIENT_CERT, 401, "invalid_client"},
 		{PP_ERR_FORBIDDEN, 403, "access_denied"},
 		{PP_ERR_NOT_FOUND, 404, "not_found"},
