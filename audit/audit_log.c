@@ -61,7 +61,7 @@ audit_sign(void *ctx, const pp_hash digest, uint8_t *sig, size_t *siglen)
 	rc = pp_p11_ecdsa_sign(a->ctx->p11, a->key_priv, digest, PP_HASH_LEN, rs, &rslen);
 	if (rc != PP_OK)
 		return rc;
-	return pp_note_ecdsa_raw_to_der(rs, rslen, sig, siglen);
+	return pp_p11_ecdsa_der(rs, rslen, sig, siglen);
 }
 
 /* Writes data to path atomically (temporary file, fsync, rename). */

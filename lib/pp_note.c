@@ -22,6 +22,7 @@
 #include "pp_log.h"
 #include "pp_mem.h"
 #include "pp_note.h"
+#include "pp_p11.h"
 #include "pp_util.h"
 
 /* "\u2014 " (em dash, space) that starts every signature line. */
@@ -371,49 +372,31 @@ pp_note_verify(const char *note, size_t len, const char *key_name, EVP_PKEY *pub
 	return PP_OK;
 }
 
+/* P-256 only (the checkpoint key); the encoding itself is pp_p11's, which
+ * every HSM signature goes through. */
 enum pp_err
 pp_note_ecdsa_raw_to_der(const uint8_t *rs, size_t rslen, uint8_t *der, size_t *derlen)
 {
-	ECDSA_SIG *sig = NULL;
-	BIGNUM *r = NULL, *s = NULL;
-	unsigned char *p = NULL;
-	enum pp_err rc = PP_ERR_NOMEM;
-	int n;
+	static const uint8_t zero[32];
+	size_t cap = *derlen;
 
 	if (rs == NULL || rslen != 64)
 		return PP_ERR_BAD_REQUEST;
-	r = BN_bin2bn(rs, 32, NULL);
-	s = BN_bin2bn(rs + 32, 32, NULL);
-	sig = ECDSA_SIG_new();
-	if (r == NULL || s == NULL || sig == NULL)
-		goto fail;
-	/* A zero r or s is never a signature (and encodes to nothing useful). */
-	if (BN_is_zero(r) || BN_is_zero(s)) {
-		rc = PP_ERR_BAD_REQUEST;
-		goto fail;
+	/* A zero r or s is never a signature. */
+	if (memcmp(rs, zero, 32) == 0 || memcmp(rs + 32, zero, 32) == 0)
+		return PP_ERR_BAD_REQUEST;
+	if (cap < PP_P11_ECDSA_DER_MAX) {
+		uint8_t tmp[PP_P11_ECDSA_DER_MAX];
+		size_t n = sizeof(tmp);
+		if (pp_p11_ecdsa_der(rs, rslen, tmp, &n) != PP_OK)
+			return PP_ERR_INTERNAL;
+		if (n > cap)
+			return PP_ERR_INTERNAL;	/* the caller's buffer is too small */
+		memcpy(der, tmp, n);
+		*derlen = n;
+		return PP_OK;
 	}
-	if (ECDSA_SIG_set0(sig, r, s) != 1)
-		goto fail;
-	r = s = NULL;	/* owned by sig now */
-	n = i2d_ECDSA_SIG(sig, &p);
-	if (n <= 0) {
-		rc = PP_ERR_INTERNAL;
-		goto fail;
-	}
-	if ((size_t)n > *derlen) {
-		rc = PP_ERR_INTERNAL;
-		goto fail;
-	}
-	memcpy(der, p, (size_t)n);
-	*derlen = (size_t)n;
-	rc = PP_OK;
-fail:
-	OPENSSL_free(p);
-	ECDSA_SIG_free(sig);
-	BN_free(r);
-	BN_free(s);
-	ERR_clear_error();
-	return rc;
+	return pp_p11_ecdsa_der(rs, rslen, der, derlen) == PP_OK ? PP_OK : PP_ERR_INTERNAL;
 }
 
 enum pp_err
