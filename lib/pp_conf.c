@@ -58,6 +58,7 @@ static const struct pp_conf_key pp_conf_keys[] = {
 	{"sam", "ca_country", S, "FR", 0, 0, "C of the built-in CA, ISO 3166-1 alpha-2 (used when it is created)"},
 	{"sam", "sms_spool", P, "", 0, 0, "smstools3 outgoing spool directory for SMS OTPs (empty: otp.send is refused)"},
 	{"sam", "sad_lifetime_s", I, "300", 1, 300, "lifetime of a SAD in seconds (at most 5 minutes)"},
+	{"sam", "clients_file", P, "", 0, 0, "registry of the SCAs and PKI/RA clients (JSON, root-owned; empty: <state_dir>/etc/clients.json)"},
 	{"audit", "socket", P, NULL, 0, 0, "unix socket of the audit daemon"},
 	{"audit", "pkcs11_module", P, NULL, 0, 0, "PKCS#11 module for the audit-key token"},
 	{"audit", "token_label", S, NULL, 0, 0, "label of the audit-key token"},

@@ -17,6 +17,7 @@
 #include "pp_store.h"
 #include "pp_util.h"
 #include "sam_ca.h"
+#include "sam_client.h"
 #include "sam_cred.h"
 #include "sam_enrol.h"
 
@@ -676,8 +677,11 @@ sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	int64_t now;
 	struct pp_val b[8];
 	enum pp_err rc;
+	int refused;
 
 	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
 	if ((rc = sam_req_shape(req, sam_cred_create_fields, SAM_N(sam_cred_create_fields), &ref)) != PP_OK)
 		return rc;
 	if (ref.why != SAM_REFUSAL_NONE)
@@ -827,8 +831,11 @@ sam_cred_op_list(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 	struct sam_cred_list l = { ctx->data, NULL, NULL };
 	struct pp_val b[2];
 	enum pp_err rc;
+	int refused;
 
 	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
 	if ((rc = sam_req_shape(req, sam_cred_list_fields, SAM_N(sam_cred_list_fields), &ref)) != PP_OK)
 		return rc;
 	if (ref.why == SAM_REFUSAL_NONE && (!sam_enrol_sca_ok(sca) || !sam_enrol_id_ok(sig))) {
@@ -860,8 +867,11 @@ sam_cred_op_info(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 	struct sam_credential *k;
 	struct sam_refuse ref;
 	enum pp_err rc;
+	int refused;
 
 	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
 	if ((rc = sam_req_shape(req, sam_cred_one_fields, SAM_N(sam_cred_one_fields), &ref)) != PP_OK)
 		return rc;
 	if (ref.why == SAM_REFUSAL_NONE && (!sam_enrol_sca_ok(sca) || !sam_cred_id_ok(id))) {
@@ -892,8 +902,11 @@ sam_cred_op_revoke(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	unsigned char kid[SAM_CRED_KEY_ID_BYTES];
 	size_t count = 0;
 	enum pp_err rc, drc;
+	int refused;
 
 	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
 	if ((rc = sam_req_shape(req, sam_cred_one_fields, SAM_N(sam_cred_one_fields), &ref)) != PP_OK)
 		return rc;
 	if (ref.why == SAM_REFUSAL_NONE && (!sam_enrol_sca_ok(sca) || !sam_cred_id_ok(id))) {

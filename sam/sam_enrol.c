@@ -12,6 +12,7 @@
 #include "pp_log.h"
 #include "pp_store.h"
 #include "pp_util.h"
+#include "sam_client.h"
 #include "sam_enrol.h"
 
 static const char *const sam_refusal_codes[SAM_REFUSAL__MAX] = {
@@ -689,8 +690,11 @@ sam_enrol_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 	struct sam_refuse ref;
 	unsigned mask;
 	enum pp_err rc;
+	int refused;
 
 	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
 	if ((rc = sam_enrol_parse(req, 0, &s, &mask, &ref)) != PP_OK)
 		return rc;
 	if (ref.why == SAM_REFUSAL_NONE)
@@ -705,8 +709,11 @@ sam_enrol_op_get(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 	struct sam_signatory s;
 	struct sam_refuse ref;
 	enum pp_err rc;
+	int refused;
 
 	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
 	memset(&s, 0, sizeof(s));
 	if ((rc = sam_req_shape(req, sam_enrol_id_fields, SAM_N(sam_enrol_id_fields), &ref)) != PP_OK)
 		return rc;
@@ -733,8 +740,11 @@ sam_enrol_op_update(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 	struct sam_refuse ref;
 	unsigned mask;
 	enum pp_err rc;
+	int refused;
 
 	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
 	memset(&s, 0, sizeof(s));
 	if ((rc = sam_enrol_parse(req, 1, &upd, &mask, &ref)) != PP_OK)
 		return rc;
@@ -752,8 +762,11 @@ sam_enrol_op_delete(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 	struct sam_signatory s;
 	struct sam_refuse ref;
 	enum pp_err rc;
+	int refused;
 
 	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
 	memset(&s, 0, sizeof(s));
 	if ((rc = sam_req_shape(req, sam_enrol_id_fields, SAM_N(sam_enrol_id_fields), &ref)) != PP_OK)
 		return rc;

@@ -20,6 +20,7 @@
 #include "pp_p11.h"
 #include "pp_store.h"
 #include "pp_util.h"
+#include "sam_client.h"
 #include "sam_cred.h"
 #include "sam_enrol.h"
 #include "sam_ledger.h"
@@ -705,8 +706,11 @@ sam_sad_op_otp_send(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 	char id[SAM_OTP_ID_SIZE];
 	int missing;
 	enum pp_err rc;
+	int refused;
 
 	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
 	if ((rc = sam_sad_shape(req, sam_sad_otp_fields, SAM_N(sam_sad_otp_fields), &missing)) != PP_OK)
 		return rc;
 	if (missing)
@@ -814,8 +818,11 @@ sam_sad_op_issue(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 	int64_t now, expires;
 	int missing;
 	enum pp_err rc;
+	int refused;
 
 	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
 	if ((rc = sam_sad_shape(req, sam_sad_issue_fields, SAM_N(sam_sad_issue_fields), &missing)) != PP_OK)
 		return rc;
 	json_object_object_get_ex(req, "otp", &otp);
@@ -1065,8 +1072,11 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 	int64_t now;
 	int missing, ok;
 	enum pp_err rc, src = PP_OK;
+	int refused;
 
 	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
 	if ((rc = sam_sad_shape(req, sam_sad_sign_fields, SAM_N(sam_sad_sign_fields), &missing)) != PP_OK)
 		return rc;
 	json_object_object_get_ex(req, "hashes", &hashes);

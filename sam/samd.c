@@ -4,10 +4,13 @@
  * privilege drop) and the loop are pp_daemon's; the permit table below is
  * every op the SAM answers besides "health" (docs/ARCHITECTURE.md, daemon
  * protocol).  The handlers live in the modules: sam_enrol (signatories),
- * sam_cred (credentials and the built-in CA), sam_sad (OTP, SAD, signing).
+ * sam_cred (credentials and the built-in CA), sam_sad (OTP, SAD, signing);
+ * sam_client (the registry of clients, loaded first) is checked at the top
+ * of every op a client calls.
  */
 #include "config.h"
 #include "pp_daemon.h"
+#include "sam_client.h"
 #include "sam_cred.h"
 #include "sam_enrol.h"
 #include "sam_sad.h"
@@ -34,10 +37,15 @@ samd_init(struct pp_daemon_ctx *ctx)
 {
 	enum pp_err rc;
 
-	if ((rc = sam_cred_init(ctx)) != PP_OK)
+	if ((rc = sam_client_init(ctx)) != PP_OK)
 		return rc;
+	if ((rc = sam_cred_init(ctx)) != PP_OK) {
+		sam_client_fini(ctx);
+		return rc;
+	}
 	if ((rc = sam_sad_init(ctx)) != PP_OK) {
 		sam_cred_fini(ctx);
+		sam_client_fini(ctx);
 		return rc;
 	}
 	return PP_OK;
@@ -48,6 +56,7 @@ samd_fini(struct pp_daemon_ctx *ctx)
 {
 	sam_sad_fini(ctx);
 	sam_cred_fini(ctx);
+	sam_client_fini(ctx);
 }
 
 static const struct pp_daemon sam_daemon = {

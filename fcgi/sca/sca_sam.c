@@ -32,6 +32,14 @@ sca_sam_refusal(const char *code)
 	return PP_ERR_PROTO;
 }
 
+/* The role a route serves: the PKI/RA enrolment API under /ra/, the CSC
+ * API otherwise. */
+static const char *
+sca_sam_role(const char *path)
+{
+	return path != NULL && strncmp(path, "/ra/", 4) == 0 ? "ra" : "sca";
+}
+
 static void
 sca_sam_put(void *arg)
 {
@@ -52,9 +60,14 @@ sca_sam_call(struct pp_req *req, const char *op, json_object *args, int timeout_
 		json_object_put(args);
 		return PP_ERR_CLIENT_CERT;
 	}
+	/* The client as the SAM's registry knows it: the subject (also the
+	 * owner of what it creates), the fingerprint of the certificate the
+	 * plugin re-checked, and the API the request came through. */
 	if (pp_json_add_int(args, "v", PP_IPC_VERSION) != PP_OK ||
 	    pp_json_add_str(args, "op", op) != PP_OK ||
-	    pp_json_add_str(args, "sca", req->client.subject) != PP_OK) {
+	    pp_json_add_str(args, "sca", req->client.subject) != PP_OK ||
+	    pp_json_add_str(args, "client_sha256", req->client.sha256) != PP_OK ||
+	    pp_json_add_str(args, "client_role", sca_sam_role(req->path)) != PP_OK) {
 		json_object_put(args);
 		return PP_ERR_NOMEM;
 	}

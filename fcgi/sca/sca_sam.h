@@ -20,7 +20,10 @@ struct pp_req;
 
 /*
  * Sends op with the members of args (taken: freed on every path; NULL for
- * none) plus "v", "op" and "sca" (req->client.subject) to the SAM.
+ * none) plus "v", "op", "sca" (req->client.subject), "client_sha256" (the
+ * certificate's fingerprint) and "client_role" ("ra" on the /ra/ routes,
+ * "sca" on the others) to the SAM, which checks them against its client
+ * registry (sam/sam_client.h).
  * PP_OK: *answer is the SAM's answer, owned by the request (freed with its
  * pool).  A refusal {"error","error_description"} becomes the matching
  * error (invalid_request 400, invalid_token 400, expired_token 400,

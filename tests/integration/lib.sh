@@ -80,6 +80,32 @@ pp_conf_set() {
 		END { emit() }' "$conf" >"$conf.tmp" && mv "$conf.tmp" "$conf" && chmod 0644 "$conf"
 }
 
+# pp_client_add ID ROLES SUBJECT [SHA256 [STATUS]]: registers a client with
+# the SAM (etc/clients.json; ROLES "sca", "ra" or "sca ra"; no SHA256: any
+# certificate of that subject).  Between pp_init and pp_start, or before a
+# restart of the SAM: it reads the registry at start.
+pp_client_add() {
+	local f=$STATE/etc/clients.json
+	jq --arg id "$1" --arg roles "$2" --arg subject "$3" --arg sha "${4:-}" --arg status "${5:-active}" \
+		'.clients += [{id: $id, name: ("Test client " + $id), roles: ($roles | split(" ")),
+		  subject: $subject, status: $status} + (if $sha == "" then {} else {sha256: $sha} end)]' \
+		"$f" >"$f.tmp" && chmod 0644 "$f.tmp" && mv "$f.tmp" "$f"
+}
+
+# pp_client_set ID KEY JSON_VALUE: changes one member of a registered client.
+pp_client_set() {
+	local f=$STATE/etc/clients.json
+	jq --arg id "$1" --arg key "$2" --argjson val "$3" \
+		'.clients |= map(if .id == $id then .[$key] = $val else . end)' \
+		"$f" >"$f.tmp" && chmod 0644 "$f.tmp" && mv "$f.tmp" "$f"
+}
+
+# pp_cert_sha256 CERT: the SHA-256 fingerprint of a PEM certificate, as the
+# SCA plugin passes it (64 lower-case hex digits).
+pp_cert_sha256() {
+	openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'
+}
+
 pp_start() {
 	if ! "$top_srcdir/scripts/paraphe-supervise" start "$STATE" "$top_builddir" >"$PP_TMP/start.log" 2>&1; then
 		cat "$PP_TMP/start.log" >&2

@@ -23,6 +23,9 @@ forwarded() { grep -q -- "$1" "$STATE/log/collector.log" 2>/dev/null; }
 db() { sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "$1"; }
 
 pp_init
+# The socket-level SCAs of this test, registered by subject alone.
+pp_client_add t-demo "sca ra" "CN=sca-demo,O=Demo SCA,C=FR"
+pp_client_add t-other "sca ra" "CN=sca-other,O=Other SCA,C=DE"
 pp_start
 SOCK=$STATE/run/sam.sock
 SPOOL=$STATE/sms/outgoing

@@ -21,6 +21,9 @@ forwarded() { grep -q -- "$1" "$STATE/log/collector.log" 2>/dev/null; }
 pp_init
 # Withdraw two algorithms (SEC-6): new credentials may not use them.
 pp_conf_set sam key_types "rsa3072 ec-p256 ec-p384"
+# The socket-level SCAs of this test, registered by subject alone.
+pp_client_add t-demo "sca ra" "CN=sca-demo,O=Demo SCA,C=FR"
+pp_client_add t-other "sca ra" "CN=sca-other,O=Other SCA,C=DE"
 pp_start
 SOCK=$STATE/run/sam.sock
 # sam JSON: one request; sets ANS (the answer line, or "closed").

@@ -23,6 +23,7 @@ PP_UNIT_TESTS = \
 	tests/unit/test_sam_enrol \
 	tests/unit/test_sam_cred \
 	tests/unit/test_sam_sad \
+	tests/unit/test_sam_client \
 	tests/unit/test_p11
 
 check_PROGRAMS += $(PP_UNIT_TESTS)
@@ -112,22 +113,31 @@ tests_unit_test_sam_ca_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
 tests_unit_test_sam_ca_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_sam_ca_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 
-tests_unit_test_sam_enrol_SOURCES = tests/unit/test_sam_enrol.c tests/unit/pp_test.h sam/sam_enrol.h sam/sam_enrol.c
+tests_unit_test_sam_enrol_SOURCES = tests/unit/test_sam_enrol.c tests/unit/pp_test.h sam/sam_enrol.h sam/sam_enrol.c \
+	sam/sam_client.h sam/sam_client.c
 tests_unit_test_sam_enrol_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
 tests_unit_test_sam_enrol_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_sam_enrol_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 
-tests_unit_test_sam_cred_SOURCES = tests/unit/test_sam_cred.c tests/unit/pp_test.h sam/sam_cred.h sam/sam_cred.c sam/sam_enrol.h sam/sam_enrol.c sam/sam_ca.h sam/sam_ca.c
+tests_unit_test_sam_cred_SOURCES = tests/unit/test_sam_cred.c tests/unit/pp_test.h sam/sam_cred.h sam/sam_cred.c sam/sam_enrol.h sam/sam_enrol.c sam/sam_ca.h sam/sam_ca.c \
+	sam/sam_client.h sam/sam_client.c
 tests_unit_test_sam_cred_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
 tests_unit_test_sam_cred_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_sam_cred_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 
 tests_unit_test_sam_sad_SOURCES = tests/unit/test_sam_sad.c tests/unit/pp_test.h sam/sam_sad.h sam/sam_sad.c \
 	sam/sam_ledger.h sam/sam_ledger.c sam/sam_otp.h sam/sam_otp.c sam/sam_cred.h sam/sam_cred.c \
-	sam/sam_enrol.h sam/sam_enrol.c sam/sam_ca.h sam/sam_ca.c
+	sam/sam_enrol.h sam/sam_enrol.c sam/sam_ca.h sam/sam_ca.c sam/sam_client.h sam/sam_client.c
 tests_unit_test_sam_sad_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
 tests_unit_test_sam_sad_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_sam_sad_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+# The client registry's parser and decision; sam_enrol for its value checks.
+tests_unit_test_sam_client_SOURCES = tests/unit/test_sam_client.c tests/unit/pp_test.h sam/sam_client.h \
+	sam/sam_client.c sam/sam_enrol.h sam/sam_enrol.c
+tests_unit_test_sam_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
+tests_unit_test_sam_client_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sam_client_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 
 # Needs softhsm2-util: makes a throwaway token of its own.
 tests_unit_test_p11_SOURCES = tests/unit/test_p11.c tests/unit/pp_test.h
