@@ -19,4 +19,4 @@ dist_doc_DATA = README.md docs/ARCHITECTURE.md docs/OPERATIONS.md docs/CONFORMAN
 
 # The demo and test tooling: shipped in the tarball, not installed.
 EXTRA_DIST += quickstart .ci/run \
-	scripts/paraphe-init scripts/paraphe-supervise scripts/demo-pki scripts/hsm-init
+	scripts/paraphe-init scripts/paraphe-supervise scripts/demo-pki scripts/hsm-init scripts/demo-enrol

@@ -12,6 +12,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t_csc.sh \
 	tests/integration/t_sad.sh \
 	tests/integration/t_signhash.sh \
+	tests/integration/t_clients.sh \
+	tests/integration/t_demo.sh \
 	tests/integration/t_bench.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)

@@ -305,6 +305,9 @@ test_policy(void **state)
 	assert_int_equal(p.behalf, 1);
 	assert_int_equal(sam_client_policy("sad.issue", &p), PP_OK);
 	assert_int_equal(p.behalf, 1);
+	/* The algorithms in force: any registered client. */
+	assert_int_equal(sam_client_policy("algorithms", &p), PP_OK);
+	assert_int_equal(p.roles, SAM_CLIENT_R_RA | SAM_CLIENT_R_SCA);
 	/* A new enrolment op is an RA op; anything else has no policy. */
 	assert_int_equal(sam_client_policy("credential.certify", &p), PP_OK);
 	assert_int_equal(p.roles, SAM_CLIENT_R_RA);
