@@ -96,6 +96,19 @@ static const struct pp_migration pp_schema_sam[] = {
 	 " BEGIN SELECT RAISE(ABORT, 'illegal credential transition'); END;"
 	 "CREATE TABLE ca (id INTEGER PRIMARY KEY CHECK (id = 1), key_id TEXT NOT NULL,"
 	 " key_type TEXT NOT NULL, certificate BLOB NOT NULL, created_ms INTEGER NOT NULL);"},
+	/* External-CA credentials (sam/sam_cred.c): ca says who certifies the
+	 * key.  An external credential stays PENDING with its PKCS#10 request
+	 * in csr until the PKI uploads the certificate; chain holds the DER
+	 * certificates the PKI sent with it (concatenated, may be NULL).  A
+	 * PENDING row without csr is a creation that never finished (destroyed
+	 * at start); with csr it waits for its certificate.  The index serves
+	 * the expiry sweep (ACTIVE rows by not_after). */
+	{5, "external-CA credentials",
+	 "ALTER TABLE credentials ADD COLUMN ca TEXT NOT NULL DEFAULT 'builtin'"
+	 " CHECK (ca IN ('builtin', 'external'));"
+	 "ALTER TABLE credentials ADD COLUMN csr BLOB;"
+	 "ALTER TABLE credentials ADD COLUMN chain BLOB;"
+	 "CREATE INDEX credentials_state ON credentials (state, not_after);"},
 };
 
 static const struct pp_migration pp_schema_audit[] = {

@@ -943,6 +943,35 @@ ca_time(const ASN1_TIME *t, int64_t *out)
 	return 1;
 }
 
+enum pp_err
+sam_ca_cert_facts(const unsigned char *der, size_t len, int64_t *not_before, int64_t *not_after,
+    char *serial, size_t cap)
+{
+	X509 *x = ca_parse(der, len);
+	BIGNUM *bn = NULL;
+	char *hex = NULL;
+	enum pp_err rc = PP_ERR_BAD_REQUEST;
+
+	if (x == NULL || !ca_time(X509_get0_notBefore(x), not_before) ||
+	    !ca_time(X509_get0_notAfter(x), not_after))
+		goto done;
+	if (serial != NULL) {
+		size_t n;
+		if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) == NULL ||
+		    (hex = BN_bn2hex(bn)) == NULL || (n = strlen(hex)) >= cap)
+			goto done;
+		for (size_t i = 0; i <= n; i++)
+			serial[i] = (char)((hex[i] >= 'A' && hex[i] <= 'F') ? hex[i] - 'A' + 'a' : hex[i]);
+	}
+	rc = PP_OK;
+done:
+	OPENSSL_free(hex);
+	BN_free(bn);
+	X509_free(x);
+	ERR_clear_error();
+	return rc;
+}
+
 static int
 ca_sig_alg_ok(X509 *x)
 {

@@ -164,6 +164,17 @@ enum pp_err sam_ca_csr_make(const struct sam_ca_signer *signer, const struct sam
  */
 enum pp_err sam_ca_cert_matches_key(const unsigned char *der, size_t len, EVP_PKEY *key) PP_WUR;
 
+/*
+ * The validity period and serial of the DER certificate der[0..len).
+ * OUT *not_before, *not_after (seconds since the epoch); serial (may be
+ * NULL): lower-case hex of the serial number, no leading "00" beyond what
+ * the value needs, NUL-terminated, of at most cap - 1 characters.
+ * PP_ERR_BAD_REQUEST: not one well-formed DER certificate, a time that
+ * does not parse, or a serial that does not fit.
+ */
+enum pp_err sam_ca_cert_facts(const unsigned char *der, size_t len, int64_t *not_before,
+    int64_t *not_after, char *serial, size_t cap) PP_WUR;
+
 /* Why an uploaded certificate is refused (first failed check, in order). */
 enum sam_ca_verdict {
 	SAM_CA_ACCEPTED = 0,

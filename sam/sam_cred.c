@@ -4,7 +4,10 @@
 #include "config.h"
 #include <stdio.h>
 #include <string.h>
+#include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include "pp_audit.h"
@@ -44,6 +47,8 @@ struct sam_cred {
 	struct pp_p11 *p11;
 	unsigned allowed;
 	int64_t validity_s;
+	const char *ext_ca_file;	/* sam.external_ca_file (borrowed), "" or NULL: none */
+	int64_t sweep_interval_s, last_sweep_s;
 };
 
 /* What sam_ca's callback signs with: a key of the token, by CKA_ID. */
@@ -117,6 +122,119 @@ sam_cred_id_ok(const char *s)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[i] == '\0';
+}
+
+enum pp_err
+sam_cred_ca_mode(const char *s, int *external)
+{
+	if (s == NULL || strcmp(s, "builtin") == 0)
+		*external = 0;
+	else if (strcmp(s, "external") == 0)
+		*external = 1;
+	else
+		return PP_ERR_FIELD_INVALID;
+	return PP_OK;
+}
+
+size_t
+sam_cred_der_next(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *x;
+	size_t n = 0;
+
+	if (der == NULL || len == 0)
+		return 0;
+	if ((x = d2i_X509(NULL, &p, (long)(len > SAM_CA_DER_MAX ? SAM_CA_DER_MAX : len))) != NULL)
+		n = (size_t)(p - der);
+	X509_free(x);
+	ERR_clear_error();
+	return n;
+}
+
+#define SAM_CRED_PEM_BEGIN "-----BEGIN CERTIFICATE-----"
+#define SAM_CRED_PEM_END "-----END CERTIFICATE-----"
+
+/* The PEM certificates of text, at most max, DER concatenated into
+ * der[0..*len).  Only whitespace may come between and after the blocks. */
+static enum pp_err
+sam_cred_pem_read(const char *text, size_t max, unsigned char *der, size_t cap, size_t *len,
+    size_t *count)
+{
+	const size_t bl = strlen(SAM_CRED_PEM_BEGIN), el = strlen(SAM_CRED_PEM_END);
+	const char *pos = text, *e;
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	enum pp_err rc = PP_ERR_FIELD_INVALID;
+
+	*len = *count = 0;
+	for (;;) {
+		unsigned char *p;
+		int n;
+
+		pos += strspn(pos, " \t\r\n");
+		if (*pos == '\0')
+			break;
+		if (*count == max || strncmp(pos, SAM_CRED_PEM_BEGIN, bl) != 0 ||
+		    (e = strstr(pos + bl, SAM_CRED_PEM_END)) == NULL || e - pos > 4 * SAM_CA_DER_MAX)
+			goto out;
+		e += el;
+		if ((bio = BIO_new_mem_buf(pos, (int)(e - pos))) == NULL) {
+			rc = PP_ERR_NOMEM;
+			goto out;
+		}
+		if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)
+			goto out;
+		if ((n = i2d_X509(x, NULL)) <= 0 || (size_t)n > SAM_CA_DER_MAX || (size_t)n > cap - *len)
+			goto out;
+		p = der + *len;
+		if (i2d_X509(x, &p) != n)
+			goto out;
+		*len += (size_t)n;
+		(*count)++;
+		X509_free(x);
+		x = NULL;
+		BIO_free(bio);
+		bio = NULL;
+		pos = e;
+	}
+	rc = *count > 0 ? PP_OK : PP_ERR_FIELD_INVALID;
+out:
+	X509_free(x);
+	BIO_free(bio);
+	ERR_clear_error();
+	if (rc != PP_OK)
+		*len = *count = 0;
+	return rc;
+}
+
+enum pp_err
+sam_cred_cert_decode(const char *text, unsigned char *der, size_t cap, size_t *len)
+{
+	size_t count;
+	enum pp_err rc;
+
+	*len = 0;
+	if (text == NULL || *text == '\0')
+		return PP_ERR_FIELD_INVALID;
+	if (*text == '-')
+		return sam_cred_pem_read(text, 1, der, cap, len, &count);
+	if ((rc = pp_b64_decode(text, strlen(text), der, cap, len)) != PP_OK)
+		return PP_ERR_FIELD_INVALID;
+	if (sam_cred_der_next(der, *len) != *len) {
+		*len = 0;
+		return PP_ERR_FIELD_INVALID;
+	}
+	return PP_OK;
+}
+
+enum pp_err
+sam_cred_chain_decode(const char *pem, unsigned char *der, size_t cap, size_t *len, size_t *count)
+{
+	*len = *count = 0;
+	if (pem == NULL)
+		return PP_ERR_FIELD_INVALID;
+	return sam_cred_pem_read(pem, SAM_CRED_CHAIN_CERTS, der, cap, len, count);
 }
 
 /* ------------------------------------------------------------------ signing through the token */
@@ -313,7 +431,8 @@ sam_cred_pending_row(void *arg, const struct pp_val *c, size_t n)
 }
 
 /*
- * KEY-6 after a crash: a PENDING row is a creation that never finished.
+ * KEY-6 after a crash: a PENDING row without csr is a creation that never
+ * finished (an external credential's row gets its csr last).
  * Whatever the token holds under its CKA_ID (a key pair, maybe a
  * certificate) is destroyed and the row becomes DESTROYED, one row at a
  * time, before the SAM serves.
@@ -328,8 +447,9 @@ sam_cred_recover(struct pp_daemon_ctx *ctx)
 
 	for (;;) {
 		memset(&p, 0, sizeof(p));
+		/* With a csr: waiting for its external CA's certificate, kept. */
 		if ((rc = pp_store_exec(ctx->store, "SELECT id, key_id, signatory, sca, key_type FROM credentials"
-		    " WHERE state = 'PENDING' ORDER BY created_ms LIMIT 1", NULL, 0, sam_cred_pending_row, &p,
+		    " WHERE state = 'PENDING' AND csr IS NULL ORDER BY created_ms LIMIT 1", NULL, 0, sam_cred_pending_row, &p,
 		    NULL)) != PP_OK)
 			return rc;
 		if (!p.found)
@@ -365,13 +485,18 @@ sam_cred_init(struct pp_daemon_ctx *ctx)
 	struct sam_ca_profile prof = { .policy_oid = pp_conf_str(conf, "sam", "policy_oid") };
 	struct sam_ca_signer signer;
 	struct sam_cred *cr;
+	size_t closed;
 	enum pp_err rc;
 
 	if ((cr = pp_malloc(sizeof(*cr))) == NULL)
 		return PP_ERR_NOMEM;
 	memset(cr, 0, sizeof(*cr));
 	cr->p11 = ctx->p11;
-	cr->validity_s = pp_conf_int(conf, "sam", "cert_validity_days") * 86400;
+	cr->validity_s = pp_conf_int(conf, "sam", "cert_validity_s");
+	if (cr->validity_s == 0)
+		cr->validity_s = pp_conf_int(conf, "sam", "cert_validity_days") * 86400;
+	cr->ext_ca_file = pp_conf_str(conf, "sam", "external_ca_file");
+	cr->sweep_interval_s = pp_conf_int(conf, "sam", "sweep_interval_s");
 	if ((rc = sam_cred_key_types_parse(pp_conf_str(conf, "sam", "key_types"), &cr->allowed)) != PP_OK)
 		goto fail;
 	if ((rc = pp_store_exec(ctx->store, "SELECT key_id, certificate FROM ca WHERE id = 1", NULL, 0,
@@ -393,6 +518,13 @@ sam_cred_init(struct pp_daemon_ctx *ctx)
 	}
 	if ((rc = sam_cred_recover(ctx)) != PP_OK) {
 		pp_err_log("sam: unfinished credentials could not be cleaned up");
+		goto fail;
+	}
+	/* Certificates that expired while the SAM was down: closed before the
+	 * first request. */
+	cr->last_sweep_s = sam_now_ms() / 1000;
+	if ((rc = sam_cred_sweep(ctx, cr->last_sweep_s, &closed)) != PP_OK) {
+		pp_err_log("sam: the expiry sweep at start failed");
 		goto fail;
 	}
 	ctx->data = cr;
@@ -422,11 +554,16 @@ struct sam_credential {
 	unsigned char cert[SAM_CA_DER_MAX];
 	size_t cert_len;
 	int64_t not_before, not_after, created_ms, updated_ms;
+	int external;			/* ca = 'external' */
+	unsigned char csr[SAM_CA_DER_MAX];
+	size_t csr_len;
+	unsigned char chain[SAM_CRED_CHAIN_MAX];	/* external CA: what the PKI sent */
+	size_t chain_len;
 	int found;
 };
 
 #define SAM_CRED_COLS "id, signatory, sca, key_type, key_id, state, serial, certificate," \
-	" not_before, not_after, created_ms, updated_ms"
+	" not_before, not_after, created_ms, updated_ms, ca, csr, chain"
 
 static enum pp_err
 sam_cred_text(const struct pp_val *c, char *dst, size_t cap)
@@ -447,7 +584,7 @@ sam_cred_row(void *arg, const struct pp_val *c, size_t n)
 {
 	struct sam_credential *k = arg;
 
-	if (n != 12 || sam_cred_text(&c[0], k->id, sizeof(k->id)) != PP_OK ||
+	if (n != 15 || sam_cred_text(&c[0], k->id, sizeof(k->id)) != PP_OK ||
 	    sam_cred_text(&c[1], k->signatory, sizeof(k->signatory)) != PP_OK ||
 	    sam_cred_text(&c[2], k->sca, sizeof(k->sca)) != PP_OK ||
 	    sam_cred_text(&c[3], k->key_type, sizeof(k->key_type)) != PP_OK ||
@@ -466,6 +603,22 @@ sam_cred_row(void *arg, const struct pp_val *c, size_t n)
 	k->not_after = c[9].type == PP_VAL_INT ? c[9].i : 0;
 	k->created_ms = c[10].i;
 	k->updated_ms = c[11].i;
+	if (c[12].type != PP_VAL_TEXT)
+		return PP_ERR_DB;
+	k->external = c[12].len == 8 && memcmp(c[12].p, "external", 8) == 0;
+	k->csr_len = k->chain_len = 0;
+	if (c[13].type == PP_VAL_BLOB) {
+		if (c[13].len > sizeof(k->csr))
+			return PP_ERR_DB;
+		memcpy(k->csr, c[13].p, c[13].len);
+		k->csr_len = c[13].len;
+	}
+	if (c[14].type == PP_VAL_BLOB) {
+		if (c[14].len > sizeof(k->chain))
+			return PP_ERR_DB;
+		memcpy(k->chain, c[14].p, c[14].len);
+		k->chain_len = c[14].len;
+	}
 	k->found = 1;
 	return PP_OK;
 }
@@ -510,6 +663,7 @@ sam_cred_json(const struct sam_cred *cr, const struct sam_credential *k, int wit
 		return PP_ERR_NOMEM;
 	}
 	if (pp_json_add_str(o, "id", k->id) != PP_OK ||
+	    pp_json_add_str(o, "ca", k->external ? "external" : "builtin") != PP_OK ||
 	    pp_json_add_str(o, "signatory", k->signatory) != PP_OK ||
 	    pp_json_add_str(o, "key_type", k->key_type) != PP_OK ||
 	    pp_json_add_str(o, "key_id", k->key_id) != PP_OK ||
@@ -520,22 +674,39 @@ sam_cred_json(const struct sam_cred *cr, const struct sam_credential *k, int wit
 	    pp_json_add_int(o, "created_ms", k->created_ms) != PP_OK ||
 	    pp_json_add_int(o, "updated_ms", k->updated_ms) != PP_OK)
 		return PP_ERR_NOMEM;
+	/* A credential waiting for its external CA: the request to send it. */
+	if (with_cert && k->csr_len > 0 && strcmp(k->state, "PENDING") == 0 &&
+	    sam_cred_add_b64(o, "csr", k->csr, k->csr_len) != PP_OK)
+		return PP_ERR_NOMEM;
 	if (!with_cert || k->cert_len == 0)
 		return PP_OK;
 	if (sam_cred_add_b64(o, "certificate", k->cert, k->cert_len) != PP_OK ||
 	    (chain = json_object_new_array()) == NULL)
 		return PP_ERR_NOMEM;
 	json_object_object_add(o, "chain", chain);
-	/* The signer first, then the built-in CA (CSC credentials/info order). */
+	/* The signer first, then its CA: the built-in one, or what the
+	 * external CA's PKI sent (CSC credentials/info order). */
 	char *b64 = pp_malloc(4 * ((SAM_CA_DER_MAX + 2) / 3) + 1);
+	size_t want = 2;
 	if (b64 == NULL)
 		return PP_ERR_NOMEM;
 	pp_b64_encode(k->cert, k->cert_len, b64);
 	json_object_array_add(chain, json_object_new_string(b64));
-	pp_b64_encode(cr->ca_der, cr->ca_len, b64);
-	json_object_array_add(chain, json_object_new_string(b64));
+	if (!k->external) {
+		pp_b64_encode(cr->ca_der, cr->ca_len, b64);
+		json_object_array_add(chain, json_object_new_string(b64));
+	} else {
+		size_t off = 0, n;
+		want = 1;
+		while (off < k->chain_len && (n = sam_cred_der_next(k->chain + off, k->chain_len - off)) > 0) {
+			pp_b64_encode(k->chain + off, n, b64);
+			json_object_array_add(chain, json_object_new_string(b64));
+			off += n;
+			want++;
+		}
+	}
 	pp_free(b64);
-	return json_object_array_length(chain) == 2 ? PP_OK : PP_ERR_NOMEM;
+	return json_object_array_length(chain) == want ? PP_OK : PP_ERR_NOMEM;
 }
 
 /* Loads credential id for sca.  Refusals: not_found, access_denied. */
@@ -577,7 +748,10 @@ sam_cred_unhex(const char *hex, unsigned char out[SAM_CRED_KEY_ID_BYTES])
 
 /* ------------------------------------------------------------------ ops */
 
-static const struct sam_field sam_cred_create_fields[] = { {"sca", 1}, {"signatory", 1}, {"key_type", 1} };
+static const struct sam_field sam_cred_create_fields[] = { {"sca", 1}, {"signatory", 1}, {"key_type", 1},
+	{"ca", 0} };
+static const struct sam_field sam_cred_cert_fields[] = { {"sca", 1}, {"credential", 1},
+	{"certificate", 1}, {"chain", 0} };
 static const struct sam_field sam_cred_list_fields[] = { {"sca", 1}, {"signatory", 1} };
 static const struct sam_field sam_cred_one_fields[] = { {"sca", 1}, {"credential", 1} };
 
@@ -655,6 +829,55 @@ sam_cred_undo(struct pp_daemon_ctx *ctx, const struct sam_credential *k, const u
 		(void)sam_cred_audit(ctx, &rec);
 }
 
+/*
+ * External CA: the PKCS#10 request of credential k (its key, kid, already
+ * generated and recorded), signed by that key in the token, recorded,
+ * stored in the row, answered.  The row stays PENDING.  On failure the
+ * credential is undone (as any half-made one).
+ */
+static enum pp_err
+sam_cred_csr(struct pp_daemon_ctx *ctx, struct sam_credential *k, const unsigned char *kid,
+    const struct sam_ca_subject *subj, struct sam_cred_rec *rec, json_object *ans)
+{
+	struct sam_cred_signer sg = { ctx->p11, kid, NULL };
+	struct sam_ca_signer signer;
+	unsigned char *der = NULL;
+	size_t dlen = 0;
+	struct pp_val b[3];
+	enum pp_err rc;
+
+	if ((rc = pp_p11_key_public(ctx->p11, kid, SAM_CRED_KEY_ID_BYTES, &sg.pub)) != PP_OK)
+		goto fail;
+	signer = (struct sam_ca_signer){ .pub = sg.pub, .fn = sam_cred_sign, .ctx = &sg };
+	if ((rc = sam_ca_csr_make(&signer, subj, &der, &dlen)) != PP_OK || dlen > sizeof(k->csr)) {
+		rc = rc != PP_OK ? rc : PP_ERR_INTERNAL;
+		goto fail;
+	}
+	rec->type = PP_AUDIT_CREDENTIAL_CHANGE;
+	rec->cause = "certificate request made for an external CA";
+	if ((rc = sam_cred_audit(ctx, rec)) != PP_OK)
+		goto fail;
+	k->updated_ms = sam_now_ms();
+	b[0] = (struct pp_val){ .type = PP_VAL_BLOB, .p = der, .len = dlen };
+	b[1] = PP_VAL_I(k->updated_ms);
+	b[2] = PP_VAL_S(k->id);
+	if ((rc = pp_store_exec(ctx->store, "UPDATE credentials SET csr = ?, updated_ms = ? WHERE id = ?"
+	    " AND state = 'PENDING'", b, 3, NULL, NULL, NULL)) != PP_OK)
+		goto fail;
+	memcpy(k->csr, der, dlen);
+	k->csr_len = dlen;
+	rc = sam_cred_json(ctx->data, k, 1, ans, "credential");
+	EVP_PKEY_free(sg.pub);
+	pp_free(der);
+	return rc;
+fail:
+	pp_err_log("sam: credential %s: certificate request not made or not stored: %s", k->id, pp_err_name(rc));
+	sam_cred_undo(ctx, k, kid, k->sca, "certificate request not made or not stored");
+	EVP_PKEY_free(sg.pub);
+	pp_free(der);
+	return rc;
+}
+
 enum pp_err
 sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
     json_object *ans)
@@ -663,6 +886,7 @@ sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	const char *sca = pp_json_get_str(req, "sca"), *sig = pp_json_get_str(req, "signatory");
 	const char *kt = pp_json_get_str(req, "key_type");
 	struct sam_signatory s;
+	int external = 0;
 	struct sam_credential *k = NULL;
 	struct sam_refuse ref;
 	struct pp_p11_objs objs;
@@ -703,6 +927,14 @@ sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 		ref.text = "key_type: this algorithm is withdrawn by the service (sam.key_types)";
 		goto refuse;
 	}
+	if (sam_cred_ca_mode(pp_json_get_str(req, "ca"), &external) != PP_OK) {
+		ref.text = "ca: builtin or external";
+		goto refuse;
+	}
+	if (external && (cr->ext_ca_file == NULL || *cr->ext_ca_file == '\0')) {
+		ref.text = "ca: this service trusts no external CA (sam.external_ca_file is not set)";
+		goto refuse;
+	}
 	if ((rc = sam_enrol_get(ctx->store, sca, sig, &s, &ref)) != PP_OK)
 		return rc;
 	if (ref.why != SAM_REFUSAL_NONE)
@@ -721,6 +953,7 @@ sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	snprintf(k->sca, sizeof(k->sca), "%s", sca);
 	snprintf(k->key_type, sizeof(k->key_type), "%s", kt);
 	snprintf(k->state, sizeof(k->state), "PENDING");
+	k->external = external;
 	now = sam_now_ms();
 	k->created_ms = k->updated_ms = now;
 	/* The row first: after a crash a PENDING row names the CKA_ID whose
@@ -732,8 +965,9 @@ sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	b[4] = PP_VAL_S(k->key_id);
 	b[5] = PP_VAL_I(now);
 	b[6] = PP_VAL_I(now);
+	b[7] = PP_VAL_S(external ? "external" : "builtin");
 	if ((rc = pp_store_exec(ctx->store, "INSERT INTO credentials (id, signatory, sca, key_type, key_id,"
-	    " state, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?)", b, 7, NULL, NULL,
+	    " state, created_ms, updated_ms, ca) VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)", b, 8, NULL, NULL,
 	    NULL)) != PP_OK)
 		goto out;
 
@@ -759,6 +993,10 @@ sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	snprintf(cn, sizeof(cn), "%s %s", s.given_name, s.surname);
 	subj = (struct sam_ca_subject){ .country = s.country, .given_name = s.given_name,
 		.surname = s.surname, .common_name = cn, .serial_number = s.serial_number };
+	if (external) {
+		rc = sam_cred_csr(ctx, k, kid, &subj, &rec, ans);
+		goto out;
+	}
 	k->not_before = now / 1000;
 	k->not_after = k->not_before + cr->validity_s;
 	if ((rc = pp_p11_key_public(ctx->p11, kid, sizeof(kid), &pub)) != PP_OK ||
@@ -901,6 +1139,7 @@ sam_cred_op_revoke(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	struct sam_cred_rec rec;
 	unsigned char kid[SAM_CRED_KEY_ID_BYTES];
 	size_t count = 0;
+	int pending;
 	enum pp_err rc, drc;
 	int refused;
 
@@ -915,9 +1154,13 @@ sam_cred_op_revoke(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	}
 	if ((k = pp_malloc(sizeof(*k))) == NULL)
 		return PP_ERR_NOMEM;
+	k->found = 0;
 	if (ref.why == SAM_REFUSAL_NONE && (rc = sam_cred_load(ctx->store, sca, id, k, &ref)) != PP_OK)
 		goto out;
-	if (ref.why == SAM_REFUSAL_NONE && strcmp(k->state, "ACTIVE") != 0) {
+	/* PENDING: waiting for its external CA's certificate; revoking it
+	 * abandons it (its key destroyed, the row DESTROYED). */
+	pending = ref.why == SAM_REFUSAL_NONE && strcmp(k->state, "PENDING") == 0;
+	if (ref.why == SAM_REFUSAL_NONE && !pending && strcmp(k->state, "ACTIVE") != 0) {
 		ref.why = SAM_REFUSAL_CONFLICT;
 		ref.text = "the credential is not active";
 	}
@@ -930,9 +1173,9 @@ sam_cred_op_revoke(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 		goto out;
 	}
 	/* Unusable first, then destroyed. */
-	if ((rc = sam_cred_set_state(ctx->store, k->id, "REVOKED")) != PP_OK)
+	if ((rc = sam_cred_set_state(ctx->store, k->id, pending ? "DESTROYED" : "REVOKED")) != PP_OK)
 		goto out;
-	snprintf(k->state, sizeof(k->state), "REVOKED");
+	snprintf(k->state, sizeof(k->state), pending ? "DESTROYED" : "REVOKED");
 	k->updated_ms = sam_now_ms();
 	drc = pp_p11_destroy(ctx->p11, kid, sizeof(kid), &count);
 	memset(&rec, 0, sizeof(rec));
@@ -942,7 +1185,8 @@ sam_cred_op_revoke(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	rec.credential = k->id;
 	rec.key_type = k->key_type;
 	rec.serial = k->serial;
-	rec.cause = "credential revoked";
+	rec.cause = pending ? "pending credential abandoned (revoked before its certificate)" :
+	    "credential revoked";
 	if (drc != PP_OK && drc != PP_ERR_NOT_FOUND) {
 		rec.failure = 1;
 		rec.cause = "credential revoked; the key could not be destroyed";
@@ -957,4 +1201,277 @@ sam_cred_op_revoke(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 out:
 	pp_free(k);
 	return rc;
+}
+
+/* ------------------------------------------------------------------ external CA: the certificate */
+
+/* The refusal of an upload: what sam_ca_check_external found, as a text
+ * the PKI can act on (static). */
+static const char *const sam_cred_verdict_refusal[SAM_CA_VERDICT__MAX] = {
+	[SAM_CA_MALFORMED] = "certificate: not a well-formed DER X.509 v3 certificate",
+	[SAM_CA_KEY_MISMATCH] = "certificate: its public key is not the credential's key (not the key of the CSR)",
+	[SAM_CA_KEY_TYPE] = "certificate: its key is neither RSA nor EC",
+	[SAM_CA_KEY_WEAK] = "certificate: RSA key too short (3072 bits required; 2048 only for certificates valid from before 2025-12-31)",
+	[SAM_CA_CURVE] = "certificate: EC curve not accepted (P-256, P-384 or P-521 only)",
+	[SAM_CA_SIG_ALG] = "certificate: signature algorithm not accepted (SHA-256, SHA-384 or SHA-512 only)",
+	[SAM_CA_IS_CA] = "certificate: it is a CA certificate",
+	[SAM_CA_KEY_USAGE] = "certificate: keyUsage absent or without nonRepudiation",
+	[SAM_CA_NOT_YET_VALID] = "certificate: not valid yet",
+	[SAM_CA_EXPIRED] = "certificate: expired",
+	[SAM_CA_UNTRUSTED] = "certificate: does not chain to a CA this service trusts (sam.external_ca_file)",
+};
+
+/* The certificate store in the token, tolerating the same certificate
+ * left there by an upload whose recording or commit failed. */
+static enum pp_err
+sam_cred_cert_bind(struct pp_p11 *p11, const unsigned char *kid, const unsigned char *der, size_t len)
+{
+	unsigned char *have = NULL;
+	size_t hlen = 0;
+	enum pp_err rc = pp_p11_cert_store(p11, kid, SAM_CRED_KEY_ID_BYTES, der, len);
+
+	if (rc != PP_ERR_BAD_REQUEST)
+		return rc;
+	if (pp_p11_cert_load(p11, kid, SAM_CRED_KEY_ID_BYTES, &have, &hlen) == PP_OK && hlen == len &&
+	    memcmp(have, der, len) == 0)
+		rc = PP_OK;
+	pp_free(have);
+	return rc;
+}
+
+enum pp_err
+sam_cred_op_certificate(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	const struct sam_cred *cr = ctx->data;
+	const char *sca = pp_json_get_str(req, "sca"), *id = pp_json_get_str(req, "credential");
+	const char *chain = pp_json_get_str(req, "chain");
+	struct sam_credential *k;
+	struct sam_refuse ref;
+	struct sam_cred_rec rec;
+	unsigned char kid[SAM_CRED_KEY_ID_BYTES];
+	unsigned char *der = NULL, *cdr = NULL;
+	size_t dlen = 0, clen = 0, ccount = 0;
+	enum sam_ca_verdict verdict = SAM_CA_MALFORMED;
+	EVP_PKEY *pub = NULL;
+	int64_t now = sam_now_ms();
+	struct pp_val b[7];
+	enum pp_err rc;
+	int refused;
+
+	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
+	if ((rc = sam_req_shape(req, sam_cred_cert_fields, SAM_N(sam_cred_cert_fields), &ref)) != PP_OK)
+		return rc;
+	if (ref.why == SAM_REFUSAL_NONE && (!sam_enrol_sca_ok(sca) || !sam_cred_id_ok(id))) {
+		ref.why = SAM_REFUSAL_INVALID;
+		ref.text = "sca and credential: the SCA identity and a credential id (32 hex digits)";
+	}
+	if ((k = pp_malloc(sizeof(*k))) == NULL || (der = pp_malloc(SAM_CA_DER_MAX)) == NULL ||
+	    (cdr = pp_malloc(SAM_CRED_CHAIN_MAX)) == NULL) {
+		rc = PP_ERR_NOMEM;
+		goto out;
+	}
+	k->found = 0;
+	if (ref.why == SAM_REFUSAL_NONE && (rc = sam_cred_load(ctx->store, sca, id, k, &ref)) != PP_OK)
+		goto out;
+	if (ref.why == SAM_REFUSAL_NONE && (!k->external || strcmp(k->state, "PENDING") != 0 ||
+	    k->csr_len == 0)) {
+		ref.why = SAM_REFUSAL_CONFLICT;
+		ref.text = "the credential is not waiting for a certificate (only a PENDING credential of an external CA is)";
+	}
+	if (ref.why == SAM_REFUSAL_NONE &&
+	    sam_cred_cert_decode(pp_json_get_str(req, "certificate"), der, SAM_CA_DER_MAX, &dlen) != PP_OK) {
+		ref.why = SAM_REFUSAL_INVALID;
+		ref.text = "certificate: one X.509 certificate, PEM or the base64 of its DER";
+	}
+	if (ref.why == SAM_REFUSAL_NONE && chain != NULL &&
+	    sam_cred_chain_decode(chain, cdr, SAM_CRED_CHAIN_MAX, &clen, &ccount) != PP_OK) {
+		ref.why = SAM_REFUSAL_INVALID;
+		ref.text = "chain: 1 to 4 PEM certificates (the issuing CA first), 8 KiB of DER at most";
+	}
+	if (ref.why != SAM_REFUSAL_NONE)
+		goto refuse;
+	if (!sam_cred_unhex(k->key_id, kid)) {
+		rc = PP_ERR_DB;
+		goto out;
+	}
+	/* The key is the token's, never the certificate's word for it. */
+	if ((rc = pp_p11_key_public(ctx->p11, kid, sizeof(kid), &pub)) != PP_OK) {
+		pp_err_log("sam: credential %s: its key is not in the token: %s", k->id, pp_err_name(rc));
+		goto out;
+	}
+	if ((rc = sam_ca_check_external(der, dlen, pub, cr->ext_ca_file, now / 1000, &verdict, NULL)) != PP_OK) {
+		pp_err_log("sam: credential %s: the uploaded certificate could not be checked (sam.external_ca_file)",
+		    k->id);
+		goto out;
+	}
+	if (verdict != SAM_CA_ACCEPTED) {
+		ref.why = SAM_REFUSAL_INVALID;
+		ref.text = (unsigned)verdict < SAM_CA_VERDICT__MAX && sam_cred_verdict_refusal[verdict] ?
+		    sam_cred_verdict_refusal[verdict] : "certificate: refused";
+		goto refuse;
+	}
+	if ((rc = sam_ca_cert_facts(der, dlen, &k->not_before, &k->not_after, k->serial,
+	    sizeof(k->serial))) != PP_OK) {
+		rc = PP_ERR_INTERNAL;
+		goto out;
+	}
+	/* Bound in the token, recorded, then usable. */
+	if ((rc = sam_cred_cert_bind(ctx->p11, kid, der, dlen)) != PP_OK) {
+		pp_err_log("sam: credential %s: the certificate could not be stored in the token: %s", k->id,
+		    pp_err_name(rc));
+		goto out;
+	}
+	memset(&rec, 0, sizeof(rec));
+	rec.type = PP_AUDIT_CREDENTIAL_CHANGE;
+	rec.sca = sca;
+	rec.signatory = k->signatory;
+	rec.credential = k->id;
+	rec.key_type = k->key_type;
+	rec.serial = k->serial;
+	rec.cause = "certificate of the external CA bound to the key";
+	rec.op = pp_json_get_str(req, "op");
+	if ((rc = sam_cred_audit(ctx, &rec)) != PP_OK)
+		goto out;
+	k->updated_ms = sam_now_ms();
+	b[0] = (struct pp_val){ .type = PP_VAL_BLOB, .p = der, .len = dlen };
+	b[1] = clen ? (struct pp_val){ .type = PP_VAL_BLOB, .p = cdr, .len = clen } :
+	    (struct pp_val){ .type = PP_VAL_NULL };
+	b[2] = PP_VAL_S(k->serial);
+	b[3] = PP_VAL_I(k->not_before);
+	b[4] = PP_VAL_I(k->not_after);
+	b[5] = PP_VAL_I(k->updated_ms);
+	b[6] = PP_VAL_S(k->id);
+	if ((rc = pp_store_exec(ctx->store, "UPDATE credentials SET state = 'ACTIVE', certificate = ?,"
+	    " chain = ?, serial = ?, not_before = ?, not_after = ?, updated_ms = ? WHERE id = ?"
+	    " AND state = 'PENDING'", b, 7, NULL, NULL, NULL)) != PP_OK)
+		goto out;
+	memcpy(k->cert, der, dlen);
+	k->cert_len = dlen;
+	memcpy(k->chain, cdr, clen);
+	k->chain_len = clen;
+	snprintf(k->state, sizeof(k->state), "ACTIVE");
+	rc = sam_cred_json(cr, k, 1, ans, "credential");
+	goto out;
+refuse:
+	rc = sam_cred_refuse(ctx, PP_AUDIT_CREDENTIAL_CHANGE, req, k->found ? k->signatory : NULL, id, &ref, ans);
+out:
+	EVP_PKEY_free(pub);
+	pp_free(cdr);
+	pp_free(der);
+	pp_free(k);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ expiry */
+
+struct sam_cred_expired {
+	char id[SAM_CRED_ID_LEN + 1];
+	char key_id[2 * SAM_CRED_KEY_ID_BYTES + 1];
+	char signatory[SAM_ENROL_ID_MAX + 1];
+	char sca[SAM_ENROL_SCA_MAX + 1];
+	char key_type[8];
+	char serial[SAM_CRED_SERIAL_MAX + 1];
+	int found;
+};
+
+static enum pp_err
+sam_cred_expired_row(void *arg, const struct pp_val *c, size_t n)
+{
+	struct sam_cred_expired *e = arg;
+
+	if (n != 6 || sam_cred_text(&c[0], e->id, sizeof(e->id)) != PP_OK ||
+	    sam_cred_text(&c[1], e->key_id, sizeof(e->key_id)) != PP_OK ||
+	    sam_cred_text(&c[2], e->signatory, sizeof(e->signatory)) != PP_OK ||
+	    sam_cred_text(&c[3], e->sca, sizeof(e->sca)) != PP_OK ||
+	    sam_cred_text(&c[4], e->key_type, sizeof(e->key_type)) != PP_OK ||
+	    sam_cred_text(&c[5], e->serial, sizeof(e->serial)) != PP_OK)
+		return PP_ERR_DB;
+	e->found = 1;
+	return PP_OK;
+}
+
+enum pp_err
+sam_cred_sweep(struct pp_daemon_ctx *ctx, int64_t now, size_t *closed)
+{
+	struct sam_cred_expired e;
+	unsigned char kid[SAM_CRED_KEY_ID_BYTES];
+	struct pp_val b[1] = { PP_VAL_I(now) };
+	size_t count;
+	enum pp_err rc, drc;
+
+	*closed = 0;
+	for (;;) {
+		memset(&e, 0, sizeof(e));
+		/* notAfter is the last valid second: the sign path refuses from
+		 * it on, and so the sweep closes from it on. */
+		if ((rc = pp_store_exec(ctx->store, "SELECT id, key_id, signatory, sca, key_type, serial"
+		    " FROM credentials WHERE state = 'ACTIVE' AND not_after <= ? ORDER BY not_after, id LIMIT 1",
+		    b, 1, sam_cred_expired_row, &e, NULL)) != PP_OK)
+			return rc;
+		if (!e.found)
+			return PP_OK;
+		if (!sam_cred_unhex(e.key_id, kid))
+			return PP_ERR_DB;
+		/* Unusable first, then destroyed, then recorded. */
+		if ((rc = sam_cred_set_state(ctx->store, e.id, "EXPIRED")) != PP_OK)
+			return rc;
+		count = 0;
+		drc = pp_p11_destroy(ctx->p11, kid, sizeof(kid), &count);
+		struct sam_cred_rec rec = { .type = PP_AUDIT_KEY_DESTROY, .actor_kind_system = SAM_CRED_PROG,
+			.sca = e.sca, .signatory = e.signatory, .credential = e.id, .key_type = e.key_type,
+			.serial = e.serial, .cause = "certificate expired" };
+		if (drc != PP_OK && drc != PP_ERR_NOT_FOUND) {
+			rec.failure = 1;
+			rec.cause = "certificate expired; the key could not be destroyed";
+		}
+		if ((rc = sam_cred_audit(ctx, &rec)) != PP_OK) {
+			pp_err_log("sam: credential %s closed (certificate expired) but not recorded", e.id);
+			return rc;
+		}
+		if (drc != PP_OK && drc != PP_ERR_NOT_FOUND) {
+			pp_err_log("sam: credential %s: certificate expired, its key could not be destroyed", e.id);
+			return drc;
+		}
+		pp_info_log("sam: credential %s closed: certificate %s expired, %zu object(s) destroyed", e.id,
+		    e.serial, count);
+		(*closed)++;
+	}
+}
+
+void
+sam_cred_tick(struct pp_daemon_ctx *ctx)
+{
+	struct sam_cred *cr = ctx->data;
+	int64_t now = sam_now_ms() / 1000;
+	size_t closed;
+
+	if (cr == NULL || now - cr->last_sweep_s < cr->sweep_interval_s)
+		return;
+	cr->last_sweep_s = now;
+	if (sam_cred_sweep(ctx, now, &closed) != PP_OK)
+		pp_err_log("sam: the expiry sweep failed; it runs again in %lld s", (long long)cr->sweep_interval_s);
+}
+
+enum pp_err
+sam_cred_op_sweep(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	struct sam_cred *cr = ctx->data;
+	struct sam_refuse ref;
+	size_t closed = 0;
+	int64_t now = sam_now_ms() / 1000;
+	enum pp_err rc;
+
+	/* Not a client's op (paraphe-sam-admin, an operator): it only closes
+	 * what has expired, whoever asks, and takes no argument. */
+	(void)peer;
+	if ((rc = sam_req_shape(req, NULL, 0, &ref)) != PP_OK)
+		return rc;
+	if ((rc = sam_cred_sweep(ctx, now, &closed)) != PP_OK)
+		return rc;
+	cr->last_sweep_s = now;
+	return pp_json_add_int(ans, "closed", (int64_t)closed);
 }

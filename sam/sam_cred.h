@@ -23,6 +23,26 @@
  *
  * Key types are the closed list below; sam.key_types withdraws any of them
  * for new credentials (SEC-6).
+ *
+ * External CA ("ca": "external" at creation): the key pair is generated the
+ * same way, then a PKCS#10 request signed by that key in the token is
+ * stored in the row (csr) and returned; the credential stays PENDING, and
+ * can never sign, until credential.certificate uploads a certificate that
+ * sam_ca_check_external accepts against sam.external_ca_file (the key is
+ * the credential's, SHA-2, nonRepudiation, valid now, chains to a
+ * configured CA).  Then the certificate is stored in the token under the
+ * same CKA_ID, credential.change is recorded and the row becomes ACTIVE.
+ * A refused upload is recorded and leaves the row PENDING.  A PENDING row
+ * without csr is a creation that never finished (destroyed at start); with
+ * csr it waits for its certificate and is kept.  Revoking a PENDING
+ * credential abandons it: key destroyed, row DESTROYED.
+ *
+ * Expiry (KEY-5): sam_cred_sweep closes every ACTIVE credential whose
+ * certificate's notAfter has passed: the row becomes EXPIRED first (no
+ * signature from then on), then the key objects are destroyed and
+ * key.destroy is recorded with the serial and the cause "certificate
+ * expired".  It runs when the SAM starts, every sam.sweep_interval_s (the
+ * daemon's tick) and on demand (op credential.sweep, paraphe-sam-admin).
  */
 #ifndef SAM_CRED_H
 #define SAM_CRED_H
@@ -49,6 +69,33 @@ enum pp_err sam_cred_key_types_parse(const char *list, unsigned *mask) PP_WUR;
 /* A credential id as issued: SAM_CRED_ID_LEN lower-case hex digits. */
 int sam_cred_id_ok(const char *s);
 
+/* The DER certificates an external CA may send along (chain member). */
+#define SAM_CRED_CHAIN_MAX	8192
+#define SAM_CRED_CHAIN_CERTS	4
+
+/* "builtin" (also NULL: the default) or "external".  OUT *external.
+ * PP_ERR_FIELD_INVALID for anything else. */
+enum pp_err sam_cred_ca_mode(const char *s, int *external) PP_WUR;
+/*
+ * The text of an uploaded certificate: one PEM block ("-----BEGIN
+ * CERTIFICATE-----", optional whitespace after its end line) or the base64
+ * of its DER (strict, no whitespace).  OUT der[0..*len), at most cap bytes.
+ * PP_ERR_FIELD_INVALID: anything else (two certificates, trailing bytes,
+ * not a certificate).
+ */
+enum pp_err sam_cred_cert_decode(const char *text, unsigned char *der, size_t cap,
+    size_t *len) PP_WUR;
+/*
+ * The chain sent with it: 1..SAM_CRED_CHAIN_CERTS PEM certificates,
+ * concatenated.  OUT der[0..*len): their DER, concatenated, at most cap
+ * bytes; *count.  PP_ERR_FIELD_INVALID otherwise.
+ */
+enum pp_err sam_cred_chain_decode(const char *pem, unsigned char *der, size_t cap, size_t *len,
+    size_t *count) PP_WUR;
+/* The length of the first DER certificate of der[0..len) (concatenated
+ * ones), 0 when it does not start with one. */
+size_t sam_cred_der_next(const unsigned char *der, size_t len);
+
 /* pp_daemon hooks: loads or creates the built-in CA; frees it. */
 enum pp_err sam_cred_init(struct pp_daemon_ctx *ctx);
 void sam_cred_fini(struct pp_daemon_ctx *ctx);
@@ -64,5 +111,19 @@ enum pp_err sam_cred_op_info(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer
     json_object *req, json_object *ans);
 enum pp_err sam_cred_op_revoke(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
     json_object *req, json_object *ans);
+enum pp_err sam_cred_op_certificate(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
+    json_object *req, json_object *ans);
+enum pp_err sam_cred_op_sweep(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
+    json_object *req, json_object *ans);
+
+/*
+ * Closes every ACTIVE credential whose certificate's notAfter is at or
+ * before now (seconds since the epoch), see above.  OUT *closed: how many.
+ * Stops at the first failure (database, HSM, audit), which is returned;
+ * what was closed before stays closed.
+ */
+enum pp_err sam_cred_sweep(struct pp_daemon_ctx *ctx, int64_t now, size_t *closed) PP_WUR;
+/* pp_daemon tick: sweeps once sam.sweep_interval_s has passed. */
+void sam_cred_tick(struct pp_daemon_ctx *ctx);
 
 #endif

@@ -25,6 +25,8 @@ static const struct pp_daemon_op sam_ops[] = {
 	{"credential.list", sam_cred_op_list},
 	{"credential.info", sam_cred_op_info},
 	{"credential.revoke", sam_cred_op_revoke},
+	{"credential.certificate", sam_cred_op_certificate},
+	{"credential.sweep", sam_cred_op_sweep},
 	{"otp.send", sam_sad_op_otp_send},
 	{"sad.issue", sam_sad_op_issue},
 	{"sign", sam_sad_op_sign},
@@ -65,6 +67,9 @@ static const struct pp_daemon sam_daemon = {
 	.nops = sizeof(sam_ops) / sizeof(sam_ops[0]),
 	.init = samd_init,
 	.fini = samd_fini,
+	/* The expiry sweep (sam.sweep_interval_s) is checked every second. */
+	.tick = sam_cred_tick,
+	.tick_ms = 1000,
 	.audited = 1,
 };
 

@@ -7,3 +7,6 @@ tools_paraphe_audit_verify_LDADD = $(CORE_LIBS)
 sbin_PROGRAMS += tools/paraphe-audit
 tools_paraphe_audit_SOURCES = tools/paraphe-audit.c
 tools_paraphe_audit_LDADD = $(CORE_LIBS)
+sbin_PROGRAMS += tools/paraphe-sam-admin
+tools_paraphe_sam_admin_SOURCES = tools/paraphe-sam-admin.c
+tools_paraphe_sam_admin_LDADD = $(CORE_LIBS)

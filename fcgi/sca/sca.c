@@ -188,12 +188,25 @@ sca_ra_signatory_delete(struct pp_req *req)
 	return pp_reply_empty(req, 204);
 }
 
-enum { SCA_CRED_SIGNATORY, SCA_CRED_KEY_TYPE, SCA_CRED__MAX };
+enum { SCA_CRED_SIGNATORY, SCA_CRED_KEY_TYPE, SCA_CRED_CA, SCA_CRED__MAX };
+static const char *const sca_cred_ca_modes[] = { "builtin", "external", NULL };
 static const struct pp_field sca_cred_create_fields[SCA_CRED__MAX] = {
 	[SCA_CRED_SIGNATORY] = { "signatory", PP_FIELD_TOKEN, PP_PATH_PARAM_MAX, 1, 0, 0, NULL },
 	/* Which types exist and which are withdrawn is the SAM's to say. */
 	[SCA_CRED_KEY_TYPE] = { "key_type", PP_FIELD_TOKEN, 16, 1, 0, 0, NULL },
+	/* Who certifies the key; external: the answer carries the CSR. */
+	[SCA_CRED_CA] = { "ca", PP_FIELD_ENUM, 8, 0, 0, 0, sca_cred_ca_modes },
 };
+/* The external CA's certificate: PEM (with its line breaks) or base64 DER,
+ * and an optional chain of PEM certificates.  JSON strings, because PEM
+ * has line breaks; the SAM decodes and checks them. */
+enum { SCA_CERT_CERTIFICATE, SCA_CERT_CHAIN, SCA_CERT__MAX };
+static const struct pp_field sca_cred_cert_fields[SCA_CERT__MAX] = {
+	[SCA_CERT_CERTIFICATE] = { "certificate", PP_FIELD_JSON, 0, 1, 0, 0, NULL },
+	[SCA_CERT_CHAIN] = { "chain", PP_FIELD_JSON, 0, 0, 0, 0, NULL },
+};
+#define SCA_CERT_TEXT_MAX 24576		/* PEM of a 16 KiB DER certificate */
+#define SCA_CHAIN_TEXT_MAX 16384	/* PEM of the SAM's 8 KiB of chain */
 
 static enum pp_err
 sca_ra_credential_create(struct pp_req *req)
@@ -211,6 +224,36 @@ sca_ra_credential_get(struct pp_req *req)
 	enum pp_err rc = sca_forward(req, "credential.info", "credential", SCA_SAM_TIMEOUT_MS, &ans);
 
 	return rc != PP_OK ? rc : sca_reply_member(req, 200, ans, "credential");
+}
+
+static enum pp_err
+sca_ra_credential_certificate(struct pp_req *req)
+{
+	static const size_t max[SCA_CERT__MAX] = { SCA_CERT_TEXT_MAX, SCA_CHAIN_TEXT_MAX };
+	json_object *args, *ans;
+	enum pp_err rc;
+
+	for (size_t i = 0; i < SCA_CERT__MAX; i++) {
+		json_object *j = req->val[i].j;
+		if (!req->val[i].set)
+			continue;
+		if (!json_object_is_type(j, json_type_string) || json_object_get_string_len(j) == 0 ||
+		    (size_t)json_object_get_string_len(j) > max[i])
+			return pp_fail(req, PP_ERR_FIELD_INVALID, "Field '%s' must be a string of 1 to %zu bytes.",
+			    sca_cred_cert_fields[i].name, max[i]);
+	}
+	if ((args = json_object_new_object()) == NULL)
+		return PP_ERR_NOMEM;
+	if (pp_json_add_str(args, "credential", req->param.s) != PP_OK ||
+	    pp_json_add_str(args, "certificate", json_object_get_string(req->val[SCA_CERT_CERTIFICATE].j)) != PP_OK ||
+	    (req->val[SCA_CERT_CHAIN].set && pp_json_add_str(args, "chain",
+	    json_object_get_string(req->val[SCA_CERT_CHAIN].j)) != PP_OK)) {
+		json_object_put(args);
+		return PP_ERR_NOMEM;
+	}
+	if ((rc = sca_sam_call(req, "credential.certificate", args, SCA_SAM_TIMEOUT_MS, &ans)) != PP_OK)
+		return rc;
+	return sca_reply_member(req, 200, ans, "credential");
 }
 
 static enum pp_err
@@ -524,6 +567,8 @@ static const struct pp_route sca_routes[] = {
 	{ PP_GET, "/ra/v1/credentials/{id}", sca_ra_credential_get, PP_BODY_NONE, NULL, 0 },
 	/* No fields: an empty body or {}. */
 	{ PP_POST, "/ra/v1/credentials/{id}/revoke", sca_ra_credential_revoke, PP_BODY_JSON, NULL, 0 },
+	{ PP_POST, "/ra/v1/credentials/{id}/certificate", sca_ra_credential_certificate, PP_BODY_JSON,
+	    sca_cred_cert_fields, SCA_CERT__MAX },
 };
 
 static const struct pp_app sca_app = {

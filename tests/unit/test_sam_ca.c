@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -968,6 +969,43 @@ test_external(void **state)
 	EVP_PKEY_free(k1);
 }
 
+/* Validity and serial of a certificate, as the SAM stores them for an
+ * uploaded one (and as the expiry sweep then reads not_after). */
+static void
+test_cert_facts(void **state)
+{
+	unsigned char *der = NULL;
+	size_t len;
+	int64_t nb = 0, na = 0;
+	char serial[65], small[8];
+	X509 *x;
+	BIGNUM *bn;
+	char *hex;
+
+	(void)state;
+	assert_int_equal(sam_ca_issue(ca, ec256, &alice, T_2024_06_01, T_2024_06_01 + 5, &der, &len), PP_OK);
+	assert_int_equal(sam_ca_cert_facts(der, len, &nb, &na, serial, sizeof(serial)), PP_OK);
+	assert_int_equal(nb, T_2024_06_01);
+	assert_int_equal(na, T_2024_06_01 + 5);
+	x = parse(der, len);
+	assert_non_null(bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL));
+	assert_non_null(hex = BN_bn2hex(bn));
+	assert_int_equal(strlen(serial), strlen(hex));
+	assert_int_equal(strcasecmp(serial, hex), 0);
+	for (size_t i = 0; serial[i]; i++)
+		assert_true((serial[i] >= '0' && serial[i] <= '9') || (serial[i] >= 'a' && serial[i] <= 'f'));
+	/* the serial is optional; too small a buffer is refused */
+	assert_int_equal(sam_ca_cert_facts(der, len, &nb, &na, NULL, 0), PP_OK);
+	assert_int_equal(sam_ca_cert_facts(der, len, &nb, &na, small, sizeof(small)), PP_ERR_BAD_REQUEST);
+	/* not one whole certificate */
+	assert_int_equal(sam_ca_cert_facts(der, len - 1, &nb, &na, serial, sizeof(serial)), PP_ERR_BAD_REQUEST);
+	assert_int_equal(sam_ca_cert_facts(der, 0, &nb, &na, serial, sizeof(serial)), PP_ERR_BAD_REQUEST);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	X509_free(x);
+	pp_free(der);
+}
+
 static void
 test_verdict_text(void **state)
 {
@@ -1046,6 +1084,7 @@ main(void)
 		cmocka_unit_test(test_csr),
 		cmocka_unit_test(test_matches_key_malformed),
 		cmocka_unit_test(test_external),
+		cmocka_unit_test(test_cert_facts),
 		cmocka_unit_test(test_verdict_text),
 		cmocka_unit_test_teardown(test_alloc_failure, pp_test_alloc_reset),
 	};

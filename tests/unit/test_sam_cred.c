@@ -1,18 +1,31 @@
 /*
  * Credentials: the closed list of key types, the sam.key_types setting
- * that withdraws some of them (SEC-6), and credential ids.  The key
- * generation, certificate binding and destruction run against the real
- * SoftHSMv2 token and audit daemon in tests/integration/t_sam.sh.
+ * that withdraws some of them (SEC-6), credential ids, the decoding of an
+ * external CA's certificate and chain, and the credential states the
+ * schema allows (external CA, expiry).  The key generation, certificate
+ * binding, expiry sweep and destruction run against the real SoftHSMv2
+ * token and audit daemon in tests/integration/t_sam.sh and t_cred.sh.
  */
 #include "config.h"
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include "pp_log.h"
+#include "pp_mem.h"
+#include "pp_store.h"
+#include "pp_util.h"
 #include "sam_cred.h"
+#include "pp_test.h"
 
 static void
 test_key_types(void **state)
@@ -71,6 +84,261 @@ test_ids(void **state)
 	assert_false(sam_cred_id_ok(NULL));
 }
 
+/* ------------------------------------------------------------------ certificates */
+
+/* A self-signed EC P-256 certificate named cn.  OUT *der (OPENSSL_malloc),
+ * *len; *pem (malloc'd, NUL-terminated). */
+static void
+mkcert(const char *cn, unsigned char **der, size_t *len, char **pem)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *x = X509_new();
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+	int dl;
+
+	assert_non_null(k);
+	assert_non_null(x);
+	assert_non_null(b);
+	assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
+	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 7), 1);
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), 0));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 3600));
+	assert_int_equal(X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0), 1);
+	assert_int_equal(X509_set_issuer_name(x, X509_get_subject_name(x)), 1);
+	assert_int_equal(X509_set_pubkey(x, k), 1);
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	*der = NULL;
+	assert_true((dl = i2d_X509(x, der)) > 0);
+	*len = (size_t)dl;
+	assert_int_equal(PEM_write_bio_X509(b, x), 1);
+	n = BIO_get_mem_data(b, &p);
+	assert_true(n > 0);
+	assert_non_null(*pem = malloc((size_t)n + 1));
+	memcpy(*pem, p, (size_t)n);
+	(*pem)[n] = '\0';
+	BIO_free(b);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
+static void
+test_ca_mode(void **state)
+{
+	int ext = -1;
+
+	(void)state;
+	assert_int_equal(sam_cred_ca_mode(NULL, &ext), PP_OK);
+	assert_int_equal(ext, 0);
+	assert_int_equal(sam_cred_ca_mode("builtin", &ext), PP_OK);
+	assert_int_equal(ext, 0);
+	assert_int_equal(sam_cred_ca_mode("external", &ext), PP_OK);
+	assert_int_equal(ext, 1);
+	assert_int_equal(sam_cred_ca_mode("External", &ext), PP_ERR_FIELD_INVALID);
+	assert_int_equal(sam_cred_ca_mode("", &ext), PP_ERR_FIELD_INVALID);
+	assert_int_equal(sam_cred_ca_mode("external ", &ext), PP_ERR_FIELD_INVALID);
+}
+
+static void
+test_cert_decode(void **state)
+{
+	unsigned char *d1, *d2, out[8192], tmp[8192];
+	size_t l1, l2, len;
+	char *p1, *p2, b64[12000], text[16000];
+
+	(void)state;
+	mkcert("one", &d1, &l1, &p1);
+	mkcert("two", &d2, &l2, &p2);
+	/* PEM, with or without its final line break, and trailing blanks */
+	assert_int_equal(sam_cred_cert_decode(p1, out, sizeof(out), &len), PP_OK);
+	assert_int_equal(len, l1);
+	assert_memory_equal(out, d1, l1);
+	assert_true(strlen(p1) < sizeof(text));
+	memcpy(text, p1, strlen(p1) + 1);
+	assert_int_equal(text[strlen(text) - 1], '\n');
+	text[strlen(text) - 1] = '\0';
+	assert_int_equal(sam_cred_cert_decode(text, out, sizeof(out), &len), PP_OK);
+	snprintf(text, sizeof(text), "%s \r\n\n", p1);
+	assert_int_equal(sam_cred_cert_decode(text, out, sizeof(out), &len), PP_OK);
+	assert_int_equal(len, l1);
+	/* base64 of the DER */
+	pp_b64_encode(d1, l1, b64);
+	assert_int_equal(sam_cred_cert_decode(b64, out, sizeof(out), &len), PP_OK);
+	assert_int_equal(len, l1);
+	assert_memory_equal(out, d1, l1);
+	/* refused: two certificates, trailing bytes, a leading blank, a line
+	 * break in the base64, a DER with a byte more or less, too small a
+	 * buffer, nothing */
+	snprintf(text, sizeof(text), "%s%s", p1, p2);
+	assert_int_equal(sam_cred_cert_decode(text, out, sizeof(out), &len), PP_ERR_FIELD_INVALID);
+	assert_int_equal(len, 0);
+	snprintf(text, sizeof(text), "%sx", p1);
+	assert_int_equal(sam_cred_cert_decode(text, out, sizeof(out), &len), PP_ERR_FIELD_INVALID);
+	snprintf(text, sizeof(text), " %s", p1);
+	assert_int_equal(sam_cred_cert_decode(text, out, sizeof(out), &len), PP_ERR_FIELD_INVALID);
+	snprintf(text, sizeof(text), "%.10s\n%s", b64, b64 + 10);
+	assert_int_equal(sam_cred_cert_decode(text, out, sizeof(out), &len), PP_ERR_FIELD_INVALID);
+	memcpy(tmp, d1, l1);
+	tmp[l1] = 0;
+	pp_b64_encode(tmp, l1 + 1, text);
+	assert_int_equal(sam_cred_cert_decode(text, out, sizeof(out), &len), PP_ERR_FIELD_INVALID);
+	pp_b64_encode(tmp, l1 - 1, text);
+	assert_int_equal(sam_cred_cert_decode(text, out, sizeof(out), &len), PP_ERR_FIELD_INVALID);
+	assert_int_equal(sam_cred_cert_decode(p1, out, l1 - 1, &len), PP_ERR_FIELD_INVALID);
+	assert_int_equal(sam_cred_cert_decode(b64, out, l1 - 1, &len), PP_ERR_FIELD_INVALID);
+	assert_int_equal(sam_cred_cert_decode("", out, sizeof(out), &len), PP_ERR_FIELD_INVALID);
+	assert_int_equal(sam_cred_cert_decode(NULL, out, sizeof(out), &len), PP_ERR_FIELD_INVALID);
+	assert_int_equal(sam_cred_cert_decode("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+	    out, sizeof(out), &len), PP_ERR_FIELD_INVALID);
+	OPENSSL_free(d1);
+	OPENSSL_free(d2);
+	free(p1);
+	free(p2);
+}
+
+static void
+test_chain_decode(void **state)
+{
+	unsigned char *d[5], out[SAM_CRED_CHAIN_MAX];
+	size_t l[5], len, count;
+	char *p[5], text[16384];
+
+	(void)state;
+	for (int i = 0; i < 5; i++)
+		mkcert(i % 2 ? "odd" : "even", &d[i], &l[i], &p[i]);
+	/* one, two (blank lines between), four */
+	assert_int_equal(sam_cred_chain_decode(p[0], out, sizeof(out), &len, &count), PP_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(len, l[0]);
+	snprintf(text, sizeof(text), "%s\n\n%s", p[0], p[1]);
+	assert_int_equal(sam_cred_chain_decode(text, out, sizeof(out), &len, &count), PP_OK);
+	assert_int_equal(count, 2);
+	assert_int_equal(len, l[0] + l[1]);
+	assert_memory_equal(out, d[0], l[0]);
+	assert_memory_equal(out + l[0], d[1], l[1]);
+	/* the stored chain splits back into its certificates */
+	assert_int_equal(sam_cred_der_next(out, len), l[0]);
+	assert_int_equal(sam_cred_der_next(out + l[0], len - l[0]), l[1]);
+	assert_int_equal(sam_cred_der_next(out + 1, len - 1), 0);
+	assert_int_equal(sam_cred_der_next(out, 0), 0);
+	snprintf(text, sizeof(text), "%s%s%s%s", p[0], p[1], p[2], p[3]);
+	assert_int_equal(sam_cred_chain_decode(text, out, sizeof(out), &len, &count), PP_OK);
+	assert_int_equal(count, SAM_CRED_CHAIN_CERTS);
+	/* refused: five, garbage between, not a certificate, too small a
+	 * buffer, base64 DER (the chain is PEM), empty */
+	snprintf(text, sizeof(text), "%s%s%s%s%s", p[0], p[1], p[2], p[3], p[4]);
+	assert_int_equal(sam_cred_chain_decode(text, out, sizeof(out), &len, &count), PP_ERR_FIELD_INVALID);
+	assert_int_equal(count, 0);
+	assert_int_equal(len, 0);
+	snprintf(text, sizeof(text), "%s-\n%s", p[0], p[1]);
+	assert_int_equal(sam_cred_chain_decode(text, out, sizeof(out), &len, &count), PP_ERR_FIELD_INVALID);
+	assert_int_equal(sam_cred_chain_decode("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+	    out, sizeof(out), &len, &count), PP_ERR_FIELD_INVALID);
+	snprintf(text, sizeof(text), "%s%s", p[0], p[1]);
+	assert_int_equal(sam_cred_chain_decode(text, out, l[0] + l[1] - 1, &len, &count), PP_ERR_FIELD_INVALID);
+	pp_b64_encode(d[0], l[0], text);
+	assert_int_equal(sam_cred_chain_decode(text, out, sizeof(out), &len, &count), PP_ERR_FIELD_INVALID);
+	assert_int_equal(sam_cred_chain_decode("  \n", out, sizeof(out), &len, &count), PP_ERR_FIELD_INVALID);
+	assert_int_equal(sam_cred_chain_decode(NULL, out, sizeof(out), &len, &count), PP_ERR_FIELD_INVALID);
+	for (int i = 0; i < 5; i++) {
+		OPENSSL_free(d[i]);
+		free(p[i]);
+	}
+}
+
+/* ------------------------------------------------------------------ states in the schema */
+
+static struct pp_store *
+open_sam_db(char dir[64])
+{
+	const struct pp_migration *m;
+	struct pp_store *st = NULL;
+	char path[128];
+	size_t n;
+
+	snprintf(dir, 64, "/tmp/pp-cred.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sam.db", dir);
+	m = pp_schema_migrations("sam", &n);
+	assert_int_equal(pp_store_open_with(&pp_store_sqlite_ops, path, 5000, m, n, &st), PP_OK);
+	return st;
+}
+
+static enum pp_err
+row(struct pp_store *st, const char *id, const char *key_id, const char *ca)
+{
+	struct pp_val b[3] = { PP_VAL_S(id), PP_VAL_S(key_id), PP_VAL_S(ca) };
+
+	return pp_store_exec(st, "INSERT INTO credentials (id, signatory, sca, key_type, key_id, state,"
+	    " created_ms, updated_ms, ca) VALUES (?, 'sig-1', 'CN=SCA', 'ec-p256', ?, 'PENDING', 1, 1, ?)",
+	    b, 3, NULL, NULL, NULL);
+}
+
+static enum pp_err
+set_state(struct pp_store *st, const char *id, const char *state)
+{
+	struct pp_val b[2] = { PP_VAL_S(state), PP_VAL_S(id) };
+
+	return pp_store_exec(st, "UPDATE credentials SET state = ? WHERE id = ?", b, 2, NULL, NULL, NULL);
+}
+
+static enum pp_err
+count_row(void *arg, const struct pp_val *c, size_t n)
+{
+	assert_int_equal(n, 1);
+	*(int64_t *)arg = c[0].i;
+	return PP_OK;
+}
+
+/* What the external CA and the sweep rely on: the ca column and its
+ * default, a PENDING row that waits (csr set), ACTIVE -> EXPIRED only,
+ * EXPIRED final but for DESTROYED, PENDING -> DESTROYED (abandoned). */
+static void
+test_schema_states(void **state)
+{
+	char dir[64];
+	struct pp_store *st = open_sam_db(dir);
+	int64_t n = -1;
+	struct pp_val b[1] = { PP_VAL_S("c1") };
+	unsigned char csr[4] = { 0x30, 0x02, 0x05, 0x00 };
+	struct pp_val bc[2] = { { .type = PP_VAL_BLOB, .p = csr, .len = sizeof(csr) }, PP_VAL_S("c2") };
+
+	(void)state;
+	/* the default: builtin; anything but builtin or external refused */
+	assert_int_equal(pp_store_exec(st, "INSERT INTO credentials (id, signatory, sca, key_type, key_id,"
+	    " state, created_ms, updated_ms) VALUES ('c1', 's', 'CN=SCA', 'ec-p256',"
+	    " '00000000000000000000000000000001', 'PENDING', 1, 1)", NULL, 0, NULL, NULL, NULL), PP_OK);
+	assert_int_equal(pp_store_exec(st, "SELECT count(*) FROM credentials WHERE id = ? AND ca = 'builtin'"
+	    " AND csr IS NULL AND chain IS NULL", b, 1, count_row, &n, NULL), PP_OK);
+	assert_int_equal(n, 1);
+	assert_int_not_equal(row(st, "c9", "00000000000000000000000000000009", "other"), PP_OK);
+	/* an external credential waiting for its certificate */
+	assert_int_equal(row(st, "c2", "00000000000000000000000000000002", "external"), PP_OK);
+	assert_int_equal(pp_store_exec(st, "UPDATE credentials SET csr = ? WHERE id = ?", bc, 2, NULL, NULL,
+	    NULL), PP_OK);
+	assert_int_equal(pp_store_exec(st, "SELECT count(*) FROM credentials WHERE state = 'PENDING'"
+	    " AND csr IS NULL", NULL, 0, count_row, &n, NULL), PP_OK);
+	assert_int_equal(n, 1);	/* only c1 would be cleaned up at start */
+	/* ACTIVE needs its certificate */
+	assert_int_not_equal(set_state(st, "c2", "ACTIVE"), PP_OK);
+	assert_int_equal(pp_store_exec(st, "UPDATE credentials SET state = 'ACTIVE', certificate = x'3000',"
+	    " serial = '01', not_before = 1, not_after = 2 WHERE id = 'c2'", NULL, 0, NULL, NULL, NULL), PP_OK);
+	/* not PENDING -> EXPIRED; ACTIVE -> EXPIRED; never back */
+	assert_int_not_equal(set_state(st, "c1", "EXPIRED"), PP_OK);
+	assert_int_equal(set_state(st, "c2", "EXPIRED"), PP_OK);
+	assert_int_not_equal(set_state(st, "c2", "ACTIVE"), PP_OK);
+	assert_int_not_equal(set_state(st, "c2", "REVOKED"), PP_OK);
+	assert_int_not_equal(set_state(st, "c2", "PENDING"), PP_OK);
+	assert_int_equal(set_state(st, "c2", "DESTROYED"), PP_OK);
+	/* a pending credential abandoned */
+	assert_int_equal(set_state(st, "c1", "DESTROYED"), PP_OK);
+	assert_int_not_equal(set_state(st, "c1", "ACTIVE"), PP_OK);
+	pp_store_close(st);
+	assert_int_equal(pp_test_rmtree(dir), 0);
+}
+
 int
 main(void)
 {
@@ -78,6 +346,11 @@ main(void)
 		cmocka_unit_test(test_key_types),
 		cmocka_unit_test(test_key_types_setting),
 		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_ca_mode),
+		cmocka_unit_test(test_cert_decode),
+		cmocka_unit_test(test_chain_decode),
+		cmocka_unit_test(test_schema_states),
 	};
+	pp_log_open("test_sam_cred", PP_LOG_ERROR, PP_LOG_STDERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
