@@ -44,6 +44,7 @@ static struct sam_sad_state {
 	char spool[SAM_OTP_SPOOL_PATH_MAX + 1];	/* "" : OTP by SMS refused */
 	int64_t life_ms;
 	unsigned allowed;			/* sam.key_types mask */
+	unsigned hashes;			/* sam.hash_algos mask (bit per enum pp_p11_hash) */
 	struct sam_otp_policy policy;
 } sam_sad_st;
 
@@ -278,24 +279,33 @@ sam_sad_hash_of(const char *oid, enum pp_p11_hash *h)
 	return 1;
 }
 
+/* Every signature algorithm the SAM knows, in the order the CSC info
+ * document lists them. */
+static const struct {
+	const char *oid;
+	enum pp_p11_mech mech;
+	int hash;	/* -1: the hash_algo's */
+} sam_sad_algos[] = {
+	{ SAM_OID_RSA, PP_P11_RSA_PKCS1, -1 },
+	{ SAM_OID_RSA_SHA256, PP_P11_RSA_PKCS1, PP_P11_SHA256 },
+	{ SAM_OID_RSA_SHA384, PP_P11_RSA_PKCS1, PP_P11_SHA384 },
+	{ SAM_OID_RSA_SHA512, PP_P11_RSA_PKCS1, PP_P11_SHA512 },
+	{ SAM_OID_RSA_PSS, PP_P11_RSA_PSS, -1 },
+	{ SAM_OID_ECDSA_SHA256, PP_P11_ECDSA, PP_P11_SHA256 },
+	{ SAM_OID_ECDSA_SHA384, PP_P11_ECDSA, PP_P11_SHA384 },
+	{ SAM_OID_ECDSA_SHA512, PP_P11_ECDSA, PP_P11_SHA512 },
+};
+
+/* The hash algorithms by enum pp_p11_hash: sam.hash_algos names, OIDs. */
+static const char *const sam_sad_hash_names[PP_P11_HASH__MAX] = { "sha256", "sha384", "sha512" };
+static const char *const sam_sad_hash_oids[PP_P11_HASH__MAX] = {
+	SAM_OID_SHA256, SAM_OID_SHA384, SAM_OID_SHA512
+};
+
 enum pp_err
 sam_sad_sign_algo(const char *sign_oid, const char *hash_oid, enum pp_p11_keytype kt,
     enum pp_p11_mech *mech, enum pp_p11_hash *hash, const char **why)
 {
-	static const struct {
-		const char *oid;
-		enum pp_p11_mech mech;
-		int hash;	/* -1: the hash_algo's */
-	} algos[] = {
-		{ SAM_OID_RSA, PP_P11_RSA_PKCS1, -1 },
-		{ SAM_OID_RSA_PSS, PP_P11_RSA_PSS, -1 },
-		{ SAM_OID_RSA_SHA256, PP_P11_RSA_PKCS1, PP_P11_SHA256 },
-		{ SAM_OID_RSA_SHA384, PP_P11_RSA_PKCS1, PP_P11_SHA384 },
-		{ SAM_OID_RSA_SHA512, PP_P11_RSA_PKCS1, PP_P11_SHA512 },
-		{ SAM_OID_ECDSA_SHA256, PP_P11_ECDSA, PP_P11_SHA256 },
-		{ SAM_OID_ECDSA_SHA384, PP_P11_ECDSA, PP_P11_SHA384 },
-		{ SAM_OID_ECDSA_SHA512, PP_P11_ECDSA, PP_P11_SHA512 },
-	};
 	enum pp_p11_hash h;
 	size_t i;
 	int rsa;
@@ -309,26 +319,95 @@ sam_sad_sign_algo(const char *sign_oid, const char *hash_oid, enum pp_p11_keytyp
 		*why = "hash_algo: one of the SHA-256, SHA-384, SHA-512 OIDs";
 		return PP_OK;
 	}
-	for (i = 0; sign_oid != NULL && i < SAM_N(algos); i++)
-		if (strcmp(sign_oid, algos[i].oid) == 0)
+	for (i = 0; sign_oid != NULL && i < SAM_N(sam_sad_algos); i++)
+		if (strcmp(sign_oid, sam_sad_algos[i].oid) == 0)
 			break;
-	if (sign_oid == NULL || i == SAM_N(algos)) {
+	if (sign_oid == NULL || i == SAM_N(sam_sad_algos)) {
 		*why = "sign_algo: rsaEncryption, RSASSA-PSS, sha2WithRSAEncryption or ecdsa-with-SHA2 OID";
 		return PP_OK;
 	}
 	rsa = kt == PP_P11_RSA3072 || kt == PP_P11_RSA4096;
-	if (rsa != (algos[i].mech != PP_P11_ECDSA)) {
+	if (rsa != (sam_sad_algos[i].mech != PP_P11_ECDSA)) {
 		*why = "sign_algo: the signature algorithm does not fit the credential's key";
 		return PP_OK;
 	}
-	if (algos[i].hash >= 0 && (enum pp_p11_hash)algos[i].hash != h) {
+	if (sam_sad_algos[i].hash >= 0 && (enum pp_p11_hash)sam_sad_algos[i].hash != h) {
 		*why = "sign_algo names another hash algorithm than hash_algo";
 		return PP_OK;
 	}
-	*mech = algos[i].mech;
+	*mech = sam_sad_algos[i].mech;
 	*hash = h;
 	return PP_OK;
 }
+
+enum pp_err
+sam_sad_hash_algos_parse(const char *list, unsigned *mask)
+{
+	size_t n;
+	int i;
+
+	*mask = 0;
+	while (list != NULL && *list) {
+		while (*list == ' ' || *list == '\t')
+			list++;
+		if (!*list)
+			break;
+		n = strcspn(list, " \t");
+		for (i = 0; i < PP_P11_HASH__MAX; i++)
+			if (strlen(sam_sad_hash_names[i]) == n && memcmp(list, sam_sad_hash_names[i], n) == 0)
+				break;
+		if (i == PP_P11_HASH__MAX)
+			goto bad;
+		*mask |= 1u << i;
+		list += n;
+	}
+	if (*mask == 0)
+		goto bad;
+	return PP_OK;
+bad:
+	pp_err_log("sam: sam.hash_algos: give one or more of sha256 sha384 sha512");
+	*mask = 0;
+	return PP_ERR_CONFIG;
+}
+
+int
+sam_sad_hash_ok(const char *oid, unsigned mask)
+{
+	enum pp_p11_hash h;
+
+	return sam_sad_hash_of(oid, &h) && (mask & (1u << h)) != 0;
+}
+
+size_t
+sam_sad_sign_algos(unsigned key_mask, unsigned hash_mask, const char **out, size_t cap)
+{
+	enum pp_p11_mech mech;
+	enum pp_p11_hash hash;
+	const char *why;
+	size_t i, n = 0;
+	int kt, h, ok;
+
+	/* An algorithm is allowed when some allowed key and some allowed hash
+	 * pass sam_sad_sign_algo: the very check "sign" makes, so the list
+	 * and the refusals cannot disagree. */
+	for (i = 0; i < SAM_N(sam_sad_algos) && n < cap; i++) {
+		ok = 0;
+		for (kt = 0; !ok && kt < PP_P11_KEYTYPE__MAX; kt++)
+			for (h = 0; !ok && h < PP_P11_HASH__MAX; h++)
+				ok = (key_mask & (1u << kt)) && (hash_mask & (1u << h)) &&
+				    sam_sad_sign_algo(sam_sad_algos[i].oid, sam_sad_hash_oids[h],
+				    (enum pp_p11_keytype)kt, &mech, &hash, &why) == PP_OK && why == NULL;
+		if (ok)
+			out[n++] = sam_sad_algos[i].oid;
+	}
+	return n;
+}
+
+/* The refusal of a hash_algo that sam.hash_algos withdrew. */
+#define SAM_SAD_HASH_WITHDRAWN "hash_algo: this hash algorithm is withdrawn by the service (sam.hash_algos)"
+/* The refusal of an expired SAD: what happened and what to do. */
+#define SAM_SAD_EXPIRED "The SAD has expired (a SAD is valid sam.sad_lifetime_s seconds from the signatory's" \
+	" consent): the signatory must authorise the signature again"
 
 /* ------------------------------------------------------------------ requests */
 
@@ -628,6 +707,10 @@ sam_sad_init(struct pp_daemon_ctx *ctx)
 	snprintf(s->spool, sizeof(s->spool), "%s", spool);
 	if ((rc = sam_cred_key_types_parse(pp_conf_str(ctx->conf, "sam", "key_types"), &s->allowed)) != PP_OK)
 		return rc;
+	if ((rc = sam_sad_hash_algos_parse(pp_conf_str(ctx->conf, "sam", "hash_algos"), &s->hashes)) != PP_OK)
+		return rc;
+	pp_info_log("sam: algorithms in force: key types \"%s\", hashes \"%s\" (SEC-6)",
+	    pp_conf_str(ctx->conf, "sam", "key_types"), pp_conf_str(ctx->conf, "sam", "hash_algos"));
 
 	rc = pp_p11_secret_find(ctx->p11, SAM_SAD_KEY_LABEL, &s->key);
 	if (rc == PP_ERR_NOT_FOUND) {
@@ -844,6 +927,8 @@ sam_sad_op_issue(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 		ref.text = "consent: the signatory's explicit consent (true) is required";
 	else if ((dlen = sam_hash_algo_len(halg)) == 0)
 		ref.text = "hash_algo: one of the SHA-256, SHA-384, SHA-512 OIDs";
+	else if (!sam_sad_hash_ok(halg, sam_sad_st.hashes))
+		ref.text = SAM_SAD_HASH_WITHDRAWN;
 	if (ref.text != NULL)
 		return sam_sad_refuse(ctx, &rec, &ref, ans);
 	if ((rc = sam_sad_hashes_get(hashes, dlen, &h, &hwhy)) != PP_OK)
@@ -1089,6 +1174,8 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 		ref.text = "credential: a credential id (32 hex digits)";
 	else if ((dlen = sam_hash_algo_len(halg)) == 0)
 		ref.text = "hash_algo: one of the SHA-256, SHA-384, SHA-512 OIDs";
+	else if (!sam_sad_hash_ok(halg, sam_sad_st.hashes))
+		ref.text = SAM_SAD_HASH_WITHDRAWN;
 	if (ref.text != NULL)
 		return sam_sad_refuse(ctx, &rec, &ref, ans);
 	if (sam_sad_decode(sadstr, strlen(sadstr), rid, mac) != PP_OK) {
@@ -1139,6 +1226,8 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 		mh = hash;
 		if (mgf1 != NULL && !sam_sad_hash_of(mgf1, &mh))
 			ref.text = "pss_mgf1: one of the SHA-256, SHA-384, SHA-512 OIDs";
+		else if (!(sam_sad_st.hashes & (1u << mh)))
+			ref.text = "pss_mgf1: this hash algorithm is withdrawn by the service (sam.hash_algos)";
 		else if (sl < 0 || sl > (int64_t)(sam_sad_sig_max(kt) - dlen - 2))
 			ref.text = "pss_salt_len: 0 up to the key's length less the digest's and 2";
 		pss.mgf1 = mh;
@@ -1169,7 +1258,7 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 		goto out;
 	if (why != SAM_REFUSE_NONE) {
 		ref.error = sam_refusal_csc_error(why);
-		ref.text = sam_refusal_text(why);
+		ref.text = why == SAM_REFUSE_EXPIRED ? SAM_SAD_EXPIRED : sam_refusal_text(why);
 		rec.count = 0;
 		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
 		goto out;
@@ -1272,6 +1361,172 @@ out:
 	if (r != NULL)
 		sam_sad_hashes_free(&r->h);
 	pp_free(r);
+	sam_sad_hashes_free(&h);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ algorithms */
+
+static const struct sam_sad_field sam_sad_algorithms_fields[] = {
+	{ "sca", json_type_string, 1 },
+};
+
+static enum pp_err
+sam_sad_add_strs(json_object *ans, const char *key, const char *const *v, size_t n)
+{
+	json_object *a = json_object_new_array();
+
+	if (a == NULL || json_object_object_add(ans, key, a) != 0) {
+		json_object_put(a);
+		return PP_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_new_string(v[i]);
+		if (e == NULL || json_object_array_add(a, e) != 0) {
+			json_object_put(e);
+			return PP_ERR_NOMEM;
+		}
+	}
+	return PP_OK;
+}
+
+enum pp_err
+sam_sad_op_algorithms(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	const char *kt[PP_P11_KEYTYPE__MAX], *h[PP_P11_HASH__MAX], *sa[SAM_N(sam_sad_algos)];
+	size_t nk = 0, nh = 0, ns;
+	int missing, refused;
+	enum pp_err rc;
+
+	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
+	/* A read of the configuration in force: nothing else to refuse but a
+	 * malformed request, which closes the connection. */
+	if ((rc = sam_sad_shape(req, sam_sad_algorithms_fields, SAM_N(sam_sad_algorithms_fields),
+	    &missing)) != PP_OK)
+		return rc;
+	if (missing || !sam_enrol_sca_ok(pp_json_get_str(req, "sca")))
+		return PP_ERR_BAD_REQUEST;
+	for (int i = 0; i < PP_P11_KEYTYPE__MAX; i++)
+		if (sam_sad_st.allowed & (1u << i))
+			kt[nk++] = sam_cred_key_type_name((enum pp_p11_keytype)i);
+	for (int i = 0; i < PP_P11_HASH__MAX; i++)
+		if (sam_sad_st.hashes & (1u << i))
+			h[nh++] = sam_sad_hash_oids[i];
+	ns = sam_sad_sign_algos(sam_sad_st.allowed, sam_sad_st.hashes, sa, SAM_N(sa));
+	if ((rc = sam_sad_add_strs(ans, "key_types", kt, nk)) != PP_OK ||
+	    (rc = sam_sad_add_strs(ans, "hash_algos", h, nh)) != PP_OK)
+		return rc;
+	return sam_sad_add_strs(ans, "sign_algos", sa, ns);
+}
+
+/* ------------------------------------------------------------------ request checks */
+
+enum pp_err
+sam_sad_req_check(json_object *req, const char **why)
+{
+	const char *op = pp_json_get_str(req, "op"), *halg, *salg, *mgf1, *sadstr;
+	const struct sam_sad_field *f;
+	json_object *v = NULL, *salt = NULL;
+	struct sam_sad_hashes h = { 0 };
+	struct sam_sad_claims c;
+	unsigned char id[SAM_SAD_ID_BYTES], mac[SAM_SAD_MAC_LEN], *in = NULL;
+	enum pp_p11_mech mech;
+	enum pp_p11_hash hash, mh;
+	size_t n, dlen = 0, len;
+	int missing, kt, usable = 0;
+	enum pp_err rc;
+
+	*why = NULL;
+	if (op == NULL)
+		return PP_ERR_BAD_REQUEST;
+	if (strcmp(op, "otp.send") == 0)
+		f = sam_sad_otp_fields, n = SAM_N(sam_sad_otp_fields);
+	else if (strcmp(op, "sad.issue") == 0)
+		f = sam_sad_issue_fields, n = SAM_N(sam_sad_issue_fields);
+	else if (strcmp(op, "sign") == 0)
+		f = sam_sad_sign_fields, n = SAM_N(sam_sad_sign_fields);
+	else if (strcmp(op, "algorithms") == 0)
+		f = sam_sad_algorithms_fields, n = SAM_N(sam_sad_algorithms_fields);
+	else
+		return PP_ERR_BAD_REQUEST;
+	if ((rc = sam_sad_shape(req, f, n, &missing)) != PP_OK)
+		return rc;
+	if (missing) {
+		*why = "a required member is missing";
+		return PP_OK;
+	}
+	if (!sam_enrol_sca_ok(pp_json_get_str(req, "sca"))) {
+		*why = "sca: 1 to 256 bytes of UTF-8 without control characters";
+		return PP_OK;
+	}
+	if (strcmp(op, "algorithms") == 0)
+		return PP_OK;
+	if (strcmp(op, "sign") != 0 && !sam_enrol_id_ok(pp_json_get_str(req, "signatory")))
+		*why = "signatory: 1 to 64 printable ASCII characters, no space";
+	else if (strcmp(op, "otp.send") != 0 && !sam_cred_id_ok(pp_json_get_str(req, "credential")))
+		*why = "credential: a credential id (32 hex digits)";
+	else if (strcmp(op, "sign") != 0 && !sam_sad_ident_ok(pp_json_get_str(req, "session")))
+		*why = "session: 1 to 128 printable ASCII characters, no space";
+	if (*why != NULL || strcmp(op, "otp.send") == 0)
+		return PP_OK;
+
+	halg = pp_json_get_str(req, "hash_algo");
+	if ((dlen = sam_hash_algo_len(halg)) == 0) {
+		*why = "hash_algo: one of the SHA-256, SHA-384, SHA-512 OIDs";
+		return PP_OK;
+	}
+	if (strcmp(op, "sad.issue") == 0) {
+		if (!sam_sad_otp_id_ok(pp_json_get_str(req, "otp_id")))
+			*why = "otp_id: the id otp.send answered (32 hex digits)";
+		else if (!json_object_object_get_ex(req, "consent", &v) || !json_object_get_boolean(v))
+			*why = "consent: the signatory's explicit consent (true) is required";
+		if (*why != NULL)
+			return PP_OK;
+	} else {
+		sadstr = pp_json_get_str(req, "sad");
+		if (sam_sad_decode(sadstr, strlen(sadstr), id, mac) != PP_OK) {
+			*why = "sad: not a SAD issued by this service";
+			return PP_OK;
+		}
+		pp_wipe(mac, sizeof(mac));
+		/* The algorithms for every key type the credential might have. */
+		salg = pp_json_get_str(req, "sign_algo");
+		mgf1 = pp_json_get_str(req, "pss_mgf1");
+		json_object_object_get_ex(req, "pss_salt_len", &salt);
+		for (kt = 0; kt < PP_P11_KEYTYPE__MAX; kt++) {
+			const char *w = NULL;
+			if ((rc = sam_sad_sign_algo(salg, halg, (enum pp_p11_keytype)kt, &mech, &hash, &w)) != PP_OK)
+				return rc;
+			if (w != NULL)
+				continue;
+			if (mech == PP_P11_RSA_PSS) {
+				int64_t sl = salt ? json_object_get_int64(salt) : (int64_t)dlen;
+				if ((mgf1 != NULL && !sam_sad_hash_of(mgf1, &mh)) || sl < 0 ||
+				    sl > (int64_t)(sam_sad_sig_max((enum pp_p11_keytype)kt) - dlen - 2))
+					continue;
+			} else if (mgf1 != NULL || salt != NULL) {
+				continue;
+			}
+			usable = 1;
+		}
+		if (!usable) {
+			*why = "sign_algo: no key type can sign with these algorithm members";
+			return PP_OK;
+		}
+	}
+	json_object_object_get_ex(req, "hashes", &v);
+	if ((rc = sam_sad_hashes_get(v, dlen, &h, why)) != PP_OK || *why != NULL)
+		return rc;
+	/* What sad.issue would MAC (and sign would re-derive) over them. */
+	memset(id, 0, sizeof(id));
+	c = (struct sam_sad_claims){ .sad_id = "00000000000000000000000000000000", .signatory = "s",
+		.credential = "c", .sca = "sca-x", .session = "s", .hash_algo = halg, .hashes = h.p,
+		.hash_len = h.len, .nhashes = h.n, .expires_ms = 1 };
+	if ((rc = sam_sad_mac_input(&c, &in, &len)) == PP_OK)
+		pp_free(in);
 	sam_sad_hashes_free(&h);
 	return rc;
 }

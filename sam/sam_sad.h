@@ -104,9 +104,41 @@ int sam_sad_mac_equal(const unsigned char a[SAM_SAD_MAC_LEN], const unsigned cha
 enum pp_err sam_sad_sign_algo(const char *sign_oid, const char *hash_oid, enum pp_p11_keytype kt,
     enum pp_p11_mech *mech, enum pp_p11_hash *hash, const char **why) PP_WUR;
 
+/*
+ * Algorithm withdrawal (SEC-6).  sam.key_types (sam_cred.h) and
+ * sam.hash_algos name what may still be used; "sad.issue" and "sign"
+ * refuse anything else, existing credentials included, and the op
+ * "algorithms" tells the SCA API what to advertise.
+ *
+ * Parses sam.hash_algos (names "sha256", "sha384", "sha512" separated by
+ * blanks).  OUT *mask: bit h (enum pp_p11_hash) set for each one allowed.
+ * PP_ERR_CONFIG on an unknown name or none.
+ */
+enum pp_err sam_sad_hash_algos_parse(const char *list, unsigned *mask) PP_WUR;
+/* 1 when oid is the OID of SHA-256, SHA-384 or SHA-512 and in mask. */
+int sam_sad_hash_ok(const char *oid, unsigned mask);
+/* OUT out[0..return): the signature algorithm OIDs (static strings, in
+ * a fixed order) that sam_sad_sign_algo accepts for at least one key type
+ * of key_mask (bit per enum pp_p11_keytype) and one hash of hash_mask; at
+ * most cap of them. */
+size_t sam_sad_sign_algos(unsigned key_mask, unsigned hash_mask, const char **out, size_t cap);
+
 /* 1 when s is a session or other ledger identifier: 1..128 bytes of
  * printable ASCII without space. */
 int sam_sad_ident_ok(const char *s);
+
+/*
+ * The checks of an activation request (the JSON object of a frame,
+ * untrusted) that need neither the store nor the token, made with the
+ * ops' own member tables and helpers: the members of its "op" (otp.send,
+ * sad.issue, sign, algorithms) and their types, each value's format, the
+ * SAD string, the signature algorithm members against every key type, the
+ * hashes decoded for hash_algo and the MAC input built over them.  PP_OK
+ * with *why NULL: the op would go on to the store; PP_OK with *why set (a
+ * static text): it would refuse; PP_ERR_BAD_REQUEST: malformed (the SAM
+ * closes the connection).  The entry point of tests/fuzz/fuzz_sam.c.
+ */
+enum pp_err sam_sad_req_check(json_object *req, const char **why) PP_WUR;
 
 /* pp_daemon hooks (chained after sam_cred's by samd.c): finds or makes
  * the SAD key in the token, derives the OTP key, reads sam.sms_spool and
@@ -121,6 +153,10 @@ enum pp_err sam_sad_op_otp_send(struct pp_daemon_ctx *ctx, const struct pp_ipc_p
 enum pp_err sam_sad_op_issue(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
     json_object *req, json_object *ans);
 enum pp_err sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
+    json_object *req, json_object *ans);
+/* {"sca"} -> "key_types" (names), "hash_algos" (OIDs), "sign_algos" (OIDs):
+ * what sam.key_types and sam.hash_algos leave allowed. */
+enum pp_err sam_sad_op_algorithms(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
     json_object *req, json_object *ans);
 
 #endif

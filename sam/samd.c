@@ -30,6 +30,7 @@ static const struct pp_daemon_op sam_ops[] = {
 	{"otp.send", sam_sad_op_otp_send},
 	{"sad.issue", sam_sad_op_issue},
 	{"sign", sam_sad_op_sign},
+	{"algorithms", sam_sad_op_algorithms},
 };
 
 /* Start-up: the built-in CA (and unfinished credentials), then the SAD

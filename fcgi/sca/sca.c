@@ -31,16 +31,38 @@ static const struct pp_field sca_info_fields[SCA_INFO__MAX] = {
 	[SCA_INFO_LANG] = { "lang", PP_FIELD_TOKEN, 35, 0, 0, 0, NULL },
 };
 
+/* The SAM's "algorithms" answer: what sam.key_types and sam.hash_algos
+ * leave allowed (SEC-6).  OUT *algos, owned by the request. */
+static enum pp_err
+sca_algorithms(struct pp_req *req, json_object **algos)
+{
+	json_object *a;
+	enum pp_err rc;
+
+	if ((rc = sca_sam_call(req, "algorithms", NULL, SCA_SAM_TIMEOUT_MS, algos)) != PP_OK)
+		return rc;
+	if (!json_object_object_get_ex(*algos, "sign_algos", &a) || !json_object_is_type(a, json_type_array) ||
+	    !json_object_object_get_ex(*algos, "key_types", &a) || !json_object_is_type(a, json_type_array))
+		return pp_fail(req, PP_ERR_PROTO, "the SAM's answer has no algorithms");
+	return PP_OK;
+}
+
 static enum pp_err
 sca_info(struct pp_req *req)
 {
 	const struct pp_conf *conf = req->ctx->conf;
-	json_object *doc = json_object_new_object(), *a;
+	json_object *doc, *a, *algos, *sa, *sign;
+	enum pp_err rc;
 	const struct pp_value *lang = &req->val[SCA_INFO_LANG];
 	const char *l = lang->set && (lang->len == 2 || (lang->len > 2 && lang->s[2] == '-')) &&
 	    strncasecmp(lang->s, "fr", 2) == 0 ? "fr" : "en";
 
-	if (doc == NULL)
+	/* Only the signature algorithms the SAM still accepts: a withdrawn one
+	 * disappears from the document at the SAM's next start (SEC-6). */
+	if ((rc = sca_algorithms(req, &algos)) != PP_OK)
+		return rc;
+	json_object_object_get_ex(algos, "sign_algos", &sa);
+	if ((doc = json_object_new_object()) == NULL)
 		return PP_ERR_NOMEM;
 	if (pp_json_add_str(doc, "specs", SCA_CSC_SPECS) != PP_OK ||
 	    pp_json_add_str(doc, "name", pp_conf_str(conf, "sca", "service_name")) != PP_OK ||
@@ -61,6 +83,23 @@ sca_info(struct pp_req *req)
 	for (const char *const *m = sca_methods; *m; m++)
 		if (json_object_array_add(a, json_object_new_string(*m)) != 0)
 			goto nomem;
+	/* signAlgorithms.algos (CSC v2 info); no algoParams: RSASSA-PSS takes
+	 * its parameters with each signHash. */
+	if ((sign = json_object_new_object()) == NULL)
+		goto nomem;
+	json_object_object_add(doc, "signAlgorithms", sign);
+	if ((a = json_object_new_array()) == NULL)
+		goto nomem;
+	json_object_object_add(sign, "algos", a);
+	for (size_t i = 0; i < json_object_array_length(sa); i++) {
+		json_object *o = json_object_array_get_idx(sa, i);
+		if (!json_object_is_type(o, json_type_string)) {
+			json_object_put(doc);
+			return pp_fail(req, PP_ERR_PROTO, "the SAM's algorithms are not strings");
+		}
+		if (json_object_array_add(a, json_object_new_string(json_object_get_string(o))) != 0)
+			goto nomem;
+	}
 	return pp_reply_json(req, 200, doc);
 nomem:
 	json_object_put(doc);
@@ -324,8 +363,11 @@ sca_csc_credentials_info(struct pp_req *req)
 		.multisign = SCA_MULTISIGN,
 	};
 	json_object *info;
-	enum pp_err rc = sca_csc_describe(req, req->val[SCA_CINFO_CREDENTIAL_ID].s, &o, &info);
+	enum pp_err rc;
 
+	if ((rc = sca_algorithms(req, &o.algos)) != PP_OK)
+		return rc;
+	rc = sca_csc_describe(req, req->val[SCA_CINFO_CREDENTIAL_ID].s, &o, &info);
 	return rc != PP_OK ? rc : pp_reply_json(req, 200, info);
 }
 
@@ -375,6 +417,8 @@ sca_csc_credentials_list(struct pp_req *req)
 	if (ci->set && alias->set && ci->i != alias->i)
 		return pp_fail(req, PP_ERR_FIELD_INVALID, "credentialInfo and its alias credInfo disagree.");
 	with_info = (ci->set && ci->i) || (alias->set && alias->i);
+	if ((with_info || only_valid) && (rc = sca_algorithms(req, &o.algos)) != PP_OK)
+		return rc;
 	if ((args = json_object_new_object()) == NULL ||
 	    pp_json_add_str(args, "signatory", req->val[SCA_LIST_USER_ID].s) != PP_OK) {
 		json_object_put(args);
@@ -399,7 +443,8 @@ sca_csc_credentials_list(struct pp_req *req)
 			rc = pp_fail(req, PP_ERR_PROTO, "a credential without id");
 			goto fail;
 		}
-		if (!sca_cred_visible(c) || (only_valid && !sca_cred_usable(c, now)))
+		if (!sca_cred_visible(c) ||
+		    (only_valid && !(sca_cred_usable(c, now) && sca_cred_key_allowed(c, o.algos))))
 			continue;
 		if (json_object_array_add(ids, json_object_new_string(id)) != 0)
 			goto nomem;

@@ -76,17 +76,45 @@ sca_cred_usable(json_object *cred, int64_t now)
 	    now <= sca_cred_int(cred, "not_after");
 }
 
+/* 1 when the array member key of algos holds the string s. */
+static int
+sca_cred_listed(json_object *algos, const char *key, const char *s)
+{
+	json_object *a;
+
+	if (algos == NULL || !json_object_object_get_ex(algos, key, &a) || !json_object_is_type(a, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		if (json_object_is_type(e, json_type_string) && strcmp(json_object_get_string(e), s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+sca_cred_key_allowed(json_object *cred, json_object *algos)
+{
+	const char *type = pp_json_get_str(cred, "key_type");
+
+	return type != NULL && sca_cred_listed(algos, "key_types", type);
+}
+
+/* key.algo: v[0] (the key's algorithm), then those of v[1..] that the
+ * SAM's sign_algos lists, when the key type itself is allowed. */
 static enum pp_err
-sca_cred_add_strs(json_object *o, const char *key, const char *const *v)
+sca_cred_add_algos(json_object *o, const char *const *v, int allowed, json_object *algos)
 {
 	json_object *a = json_object_new_array();
 
-	if (a == NULL || json_object_object_add(o, key, a) != 0) {
+	if (a == NULL || json_object_object_add(o, "algo", a) != 0) {
 		json_object_put(a);
 		return PP_ERR_NOMEM;
 	}
-	for (; *v; v++)
-		if (json_object_array_add(a, json_object_new_string(*v)) != 0)
+	if (json_object_array_add(a, json_object_new_string(*v)) != 0)
+		return PP_ERR_NOMEM;
+	for (v++; allowed && *v; v++)
+		if (sca_cred_listed(algos, "sign_algos", *v) && json_object_array_add(a, json_object_new_string(*v)) != 0)
 			return PP_ERR_NOMEM;
 	return PP_OK;
 }
@@ -248,6 +276,7 @@ sca_cred_info(json_object *cred, const struct sca_cred_opts *o, int64_t now, jso
 	const char *type = pp_json_get_str(cred, "key_type"), *state = pp_json_get_str(cred, "state");
 	json_object *info = NULL, *key;
 	size_t t;
+	int allowed;
 	enum pp_err rc = PP_ERR_NOMEM;
 
 	if (type == NULL || state == NULL)
@@ -266,8 +295,11 @@ sca_cred_info(json_object *cred, const struct sca_cred_opts *o, int64_t now, jso
 	    (key = json_object_new_object()) == NULL)
 		goto fail;
 	json_object_object_add(info, "key", key);
-	if (pp_json_add_str(key, "status", sca_cred_usable(cred, now) ? "enabled" : "disabled") != PP_OK ||
-	    sca_cred_add_strs(key, "algo", sca_cred_types[t].algos) != PP_OK ||
+	/* A key type withdrawn by the service (sam.key_types) cannot sign any
+	 * more: the key is disabled whatever its certificate says. */
+	allowed = sca_cred_key_allowed(cred, o->algos);
+	if (pp_json_add_str(key, "status", allowed && sca_cred_usable(cred, now) ? "enabled" : "disabled") != PP_OK ||
+	    sca_cred_add_algos(key, sca_cred_types[t].algos, allowed, o->algos) != PP_OK ||
 	    pp_json_add_int(key, "len", sca_cred_types[t].bits) != PP_OK ||
 	    (sca_cred_types[t].curve && pp_json_add_str(key, "curve", sca_cred_types[t].curve) != PP_OK))
 		goto fail;

@@ -2,7 +2,8 @@
  * The SAD string and its MAC (sam/sam_sad.h), with a software HMAC in place
  * of the token's: encoding round trip, strict decoding, the MAC input's
  * independence from the hashes' order and its dependence on every claim,
- * a flipped bit anywhere refused, and the choice of signature mechanism.
+ * a flipped bit anywhere refused, and the choice of signature mechanism;
+ * algorithm withdrawal (sam.hash_algos, the advertised signature algorithms).
  * Allocation failures in the MAC input builder change nothing.
  */
 #include "config.h"
@@ -249,6 +250,95 @@ test_ident(void **state)
 	assert_true(sam_sad_ident_ok(big));
 }
 
+/* sam.hash_algos: names, blanks, refusals (SEC-6). */
+static void
+test_hash_algos_parse(void **state)
+{
+	unsigned m = 99;
+
+	(void)state;
+	assert_int_equal(sam_sad_hash_algos_parse("sha256 sha384 sha512", &m), PP_OK);
+	assert_int_equal(m, 7u);
+	assert_int_equal(sam_sad_hash_algos_parse("  sha384\tsha256 ", &m), PP_OK);
+	assert_int_equal(m, (1u << PP_P11_SHA256) | (1u << PP_P11_SHA384));
+	assert_int_equal(sam_sad_hash_algos_parse("sha512", &m), PP_OK);
+	assert_int_equal(m, 1u << PP_P11_SHA512);
+	/* Unknown, weak, a prefix or a longer name, nothing at all. */
+	assert_int_equal(sam_sad_hash_algos_parse("sha256 sha1", &m), PP_ERR_CONFIG);
+	assert_int_equal(m, 0u);
+	assert_int_equal(sam_sad_hash_algos_parse("md5", &m), PP_ERR_CONFIG);
+	assert_int_equal(sam_sad_hash_algos_parse("sha25", &m), PP_ERR_CONFIG);
+	assert_int_equal(sam_sad_hash_algos_parse("sha2566", &m), PP_ERR_CONFIG);
+	assert_int_equal(sam_sad_hash_algos_parse("SHA256", &m), PP_ERR_CONFIG);
+	assert_int_equal(sam_sad_hash_algos_parse("", &m), PP_ERR_CONFIG);
+	assert_int_equal(sam_sad_hash_algos_parse(" \t ", &m), PP_ERR_CONFIG);
+	assert_int_equal(sam_sad_hash_algos_parse(NULL, &m), PP_ERR_CONFIG);
+}
+
+static void
+test_hash_ok(void **state)
+{
+	unsigned no512 = (1u << PP_P11_SHA256) | (1u << PP_P11_SHA384);
+
+	(void)state;
+	assert_true(sam_sad_hash_ok(SAM_OID_SHA256, no512));
+	assert_true(sam_sad_hash_ok(SAM_OID_SHA384, no512));
+	assert_false(sam_sad_hash_ok(SAM_OID_SHA512, no512));
+	assert_true(sam_sad_hash_ok(SAM_OID_SHA512, 7u));
+	assert_false(sam_sad_hash_ok("1.3.14.3.2.26", 7u));		/* SHA-1 */
+	assert_false(sam_sad_hash_ok("1.2.840.113549.2.5", 7u));	/* MD5 */
+	assert_false(sam_sad_hash_ok(NULL, 7u));
+	assert_false(sam_sad_hash_ok(SAM_OID_SHA256, 0u));
+}
+
+/* 1 when oid is among out[0..n). */
+static int
+listed(const char **out, size_t n, const char *oid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(out[i], oid) == 0)
+			return 1;
+	return 0;
+}
+
+/* The advertised list follows both masks and never names an algorithm
+ * that sam_sad_sign_algo would refuse for every allowed key and hash. */
+static void
+test_sign_algos(void **state)
+{
+	const char *out[16];
+	unsigned all_k = (1u << PP_P11_KEYTYPE__MAX) - 1, all_h = (1u << PP_P11_HASH__MAX) - 1;
+	size_t n;
+
+	(void)state;
+	n = sam_sad_sign_algos(all_k, all_h, out, 16);
+	assert_int_equal(n, 8);
+	assert_string_equal(out[0], "1.2.840.113549.1.1.1");
+	assert_true(listed(out, n, "1.2.840.113549.1.1.10"));
+	assert_true(listed(out, n, "1.2.840.10045.4.3.4"));
+	/* No EC key type: no ECDSA. */
+	n = sam_sad_sign_algos((1u << PP_P11_RSA3072) | (1u << PP_P11_RSA4096), all_h, out, 16);
+	assert_int_equal(n, 5);
+	assert_false(listed(out, n, "1.2.840.10045.4.3.2"));
+	assert_true(listed(out, n, "1.2.840.113549.1.1.13"));
+	/* SHA-512 withdrawn: the algorithms bound to it go, the others stay. */
+	n = sam_sad_sign_algos(all_k, (1u << PP_P11_SHA256) | (1u << PP_P11_SHA384), out, 16);
+	assert_int_equal(n, 6);
+	assert_false(listed(out, n, "1.2.840.113549.1.1.13"));
+	assert_false(listed(out, n, "1.2.840.10045.4.3.4"));
+	assert_true(listed(out, n, "1.2.840.113549.1.1.1"));
+	assert_true(listed(out, n, "1.2.840.113549.1.1.10"));
+	assert_true(listed(out, n, "1.2.840.10045.4.3.3"));
+	/* EC P-256 and SHA-256 only. */
+	n = sam_sad_sign_algos(1u << PP_P11_EC_P256, 1u << PP_P11_SHA256, out, 16);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0], "1.2.840.10045.4.3.2");
+	/* Nothing allowed, and the cap. */
+	assert_int_equal(sam_sad_sign_algos(0, all_h, out, 16), 0);
+	assert_int_equal(sam_sad_sign_algos(all_k, 0, out, 16), 0);
+	assert_int_equal(sam_sad_sign_algos(all_k, all_h, out, 3), 3);
+}
+
 int
 main(void)
 {
@@ -261,6 +351,9 @@ main(void)
 		cmocka_unit_test_teardown(test_mac_input_alloc_failure, pp_test_alloc_reset),
 		cmocka_unit_test(test_sign_algo),
 		cmocka_unit_test(test_ident),
+		cmocka_unit_test(test_hash_algos_parse),
+		cmocka_unit_test(test_hash_ok),
+		cmocka_unit_test(test_sign_algos),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
