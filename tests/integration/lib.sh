@@ -64,6 +64,10 @@ pp_init() {
 	PKI=$STATE/pki
 	CA=$PKI/root-ca.crt
 	SCA_CERT=(--cert "$PKI/sca/sca-demo.crt" --key "$PKI/sca/sca-demo.key")
+	# The demo SCA is registered with its certificate's fingerprint: a
+	# request sent straight to the SAM's socket in its name carries it, as
+	# the SCA plugin's do ("client_sha256").
+	SCA_SHA256=$(pp_cert_sha256 "$PKI/sca/sca-demo.crt")
 	STAFF_CERT=(--cert "$PKI/staff/operator.crt" --key "$PKI/staff/operator.key")
 	NOTARY_CERT=(--cert "$PKI/notary/notary-demo.crt" --key "$PKI/notary/notary-demo.key")
 }
