@@ -16,12 +16,23 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <glob.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include "pp_conf.h"
+#include "pp_daemon.h"
+#include "pp_ipc.h"
+#include "pp_json.h"
 #include "pp_log.h"
 #include "pp_mem.h"
+#include "pp_p11.h"
 #include "pp_store.h"
 #include "pp_util.h"
 #include "sam_cred.h"
@@ -339,6 +350,320 @@ test_schema_states(void **state)
 	assert_int_equal(pp_test_rmtree(dir), 0);
 }
 
+/* ------------------------------------------------------------------ the expiry sweep */
+
+/*
+ * A stand-in audit daemon on a unix socket: acknowledges every append with
+ * a sequence number and keeps the records' type, cause and details; with
+ * fake_audit.refuse set it closes the connection instead (the record is
+ * then not durable, as when the real daemon is down).
+ */
+static struct {
+	int fd;
+	char path[108];
+	pthread_t th;
+	pthread_mutex_t mu;
+	int refuse, stop, n;
+	char recs[16][512];
+} fake_audit = { .fd = -1, .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static int
+read_full(int fd, void *buf, size_t n)
+{
+	for (size_t got = 0; got < n;) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
+		if (r <= 0)
+			return 0;
+		got += (size_t)r;
+	}
+	return 1;
+}
+
+static void *
+fake_audit_run(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int c = accept(fake_audit.fd, NULL, NULL);
+		unsigned char hdr[4];
+		char body[PP_IPC_MAX + 1], ans[128];
+		uint32_t len, alen;
+		json_object *req = NULL, *rec;
+
+		if (c < 0)
+			return NULL;
+		pthread_mutex_lock(&fake_audit.mu);
+		int stop = fake_audit.stop, refuse = fake_audit.refuse;
+		pthread_mutex_unlock(&fake_audit.mu);
+		if (stop) {
+			close(c);
+			return NULL;
+		}
+		if (!read_full(c, hdr, 4) || (len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+		    (uint32_t)hdr[2] << 8 | hdr[3]) == 0 || len > PP_IPC_MAX || !read_full(c, body, len) || refuse) {
+			close(c);
+			continue;
+		}
+		body[len] = '\0';
+		if ((req = json_tokener_parse(body)) != NULL && json_object_object_get_ex(req, "record", &rec)) {
+			pthread_mutex_lock(&fake_audit.mu);
+			if (fake_audit.n < 16)
+				snprintf(fake_audit.recs[fake_audit.n], sizeof(fake_audit.recs[0]), "%s",
+				    json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
+			fake_audit.n++;
+			alen = (uint32_t)snprintf(ans, sizeof(ans), "{\"v\":1,\"component\":\"audit\",\"seq\":%d}",
+			    fake_audit.n);
+			pthread_mutex_unlock(&fake_audit.mu);
+			hdr[0] = (unsigned char)(alen >> 24);
+			hdr[1] = (unsigned char)(alen >> 16);
+			hdr[2] = (unsigned char)(alen >> 8);
+			hdr[3] = (unsigned char)alen;
+			if (write(c, hdr, 4) != 4 || write(c, ans, alen) != (ssize_t)alen)
+				fprintf(stderr, "fake audit: short write\n");
+		}
+		json_object_put(req);
+		close(c);
+	}
+}
+
+static void
+fake_audit_start(const char *dir)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	snprintf(fake_audit.path, sizeof(fake_audit.path), "%s/audit.sock", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", fake_audit.path);
+	assert_true((fake_audit.fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(fake_audit.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fake_audit.fd, 8), 0);
+	assert_int_equal(pthread_create(&fake_audit.th, NULL, fake_audit_run, NULL), 0);
+}
+
+static void
+fake_audit_stop(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	pthread_mutex_lock(&fake_audit.mu);
+	fake_audit.stop = 1;
+	pthread_mutex_unlock(&fake_audit.mu);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", fake_audit.path);
+	assert_true(c >= 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(c);
+	assert_int_equal(pthread_join(fake_audit.th, NULL), 0);
+	close(fake_audit.fd);
+	fake_audit.fd = -1;
+}
+
+/* The records received, from the i-th on, holding every string given. */
+static int
+fake_audit_has(int from, const char *a, const char *b, const char *c)
+{
+	int found = 0;
+
+	pthread_mutex_lock(&fake_audit.mu);
+	for (int i = from; i < fake_audit.n && i < 16; i++)
+		if (strstr(fake_audit.recs[i], a) && (!b || strstr(fake_audit.recs[i], b)) &&
+		    (!c || strstr(fake_audit.recs[i], c)))
+			found++;
+	pthread_mutex_unlock(&fake_audit.mu);
+	return found;
+}
+
+static int
+softhsm_module(char *out, size_t cap)
+{
+	glob_t g;
+	int found = 0;
+
+	if (access("/usr/lib/softhsm/libsofthsm2.so", R_OK) == 0) {
+		snprintf(out, cap, "%s", "/usr/lib/softhsm/libsofthsm2.so");
+		return 1;
+	}
+	if (glob("/usr/lib/*/softhsm/libsofthsm2.so", 0, NULL, &g) == 0 && g.gl_pathc > 0) {
+		snprintf(out, cap, "%s", g.gl_pathv[0]);
+		found = 1;
+	}
+	globfree(&g);
+	return found;
+}
+
+static void
+put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+}
+
+/* A configuration with every required key (paths under dir) and the audit
+ * socket of the stand-in. */
+static struct pp_conf *
+sweep_conf(const char *dir)
+{
+	const struct pp_conf_key *k;
+	struct pp_conf *conf = NULL;
+	char *text = malloc(65536), err[256];
+	const char *sec = "";
+	size_t n, len = 0;
+
+	assert_non_null(text);
+	k = pp_conf_schema(&n);
+	for (size_t i = 0; i < n; i++) {
+		if (k[i].def != NULL && !(strcmp(k[i].section, "audit") == 0 && strcmp(k[i].key, "socket") == 0))
+			continue;
+		if (strcmp(sec, k[i].section) != 0) {
+			sec = k[i].section;
+			len += (size_t)snprintf(text + len, 65536 - len, "[%s]\n", sec);
+		}
+		if (strcmp(k[i].section, "audit") == 0 && strcmp(k[i].key, "socket") == 0)
+			len += (size_t)snprintf(text + len, 65536 - len, "socket = %s\n", fake_audit.path);
+		else if (k[i].type == PP_CONF_PATH)
+			len += (size_t)snprintf(text + len, 65536 - len, "%s = %s/%s_%s\n", k[i].key, dir,
+			    k[i].section, k[i].key);
+		else
+			len += (size_t)snprintf(text + len, 65536 - len, "%s = test\n", k[i].key);
+		assert_true(len < 65536);
+	}
+	if (pp_conf_parse(text, len, &conf, err, sizeof(err)) != PP_OK)
+		fail_msg("configuration refused: %s", err);
+	free(text);
+	return conf;
+}
+
+#define C_PAST "000000000000000000000000000000a1"
+#define C_NOW "000000000000000000000000000000a2"
+#define C_FUTURE "000000000000000000000000000000a3"
+#define C_UNLOGGED "000000000000000000000000000000a4"
+
+/* A credential row (id: 32 hex digits) with a key generated in the token
+ * under CKA_ID = the id's bytes; not_after given. */
+static void
+sweep_cred(struct pp_daemon_ctx *ctx, const char *id, unsigned char kid[SAM_CRED_KEY_ID_BYTES],
+    int64_t not_after)
+{
+	struct pp_p11_objs o;
+	char hex[2 * SAM_CRED_KEY_ID_BYTES + 1];
+	struct pp_val b[4];
+
+	for (size_t i = 0; i < SAM_CRED_KEY_ID_BYTES; i++) {
+		unsigned v;
+		assert_int_equal(sscanf(id + 2 * i, "%2x", &v), 1);
+		kid[i] = (unsigned char)v;
+	}
+	pp_hex(kid, SAM_CRED_KEY_ID_BYTES, hex);
+	assert_int_equal(pp_p11_key_generate(ctx->p11, PP_P11_EC_P256, kid, SAM_CRED_KEY_ID_BYTES, id, &o), PP_OK);
+	b[0] = PP_VAL_S(id);
+	b[1] = PP_VAL_S(hex);
+	b[2] = PP_VAL_I(not_after - 3600);
+	b[3] = PP_VAL_I(not_after);
+	assert_int_equal(pp_store_exec(ctx->store, "INSERT INTO credentials (id, signatory, sca, key_type, key_id,"
+	    " state, certificate, serial, not_before, not_after, created_ms, updated_ms) VALUES (?, 'sig-1',"
+	    " 'CN=SCA', 'ec-p256', ?, 'ACTIVE', x'3000', 'a1b2', ?, ?, 1, 1)", b, 4, NULL, NULL, NULL), PP_OK);
+}
+
+static void
+expect_state(struct pp_store *st, const char *id, const char *state)
+{
+	struct pp_val b[2] = { PP_VAL_S(id), PP_VAL_S(state) };
+	int64_t n = -1;
+
+	assert_int_equal(pp_store_exec(st, "SELECT count(*) FROM credentials WHERE id = ? AND state = ?", b, 2,
+	    count_row, &n, NULL), PP_OK);
+	if (n != 1)
+		fail_msg("credential %s is not %s", id, state);
+}
+
+/*
+ * sam_cred_sweep against a SoftHSMv2 token and the stand-in audit daemon:
+ * only ACTIVE credentials whose notAfter has passed (notAfter itself
+ * included) are closed, each EXPIRED with its key objects gone and one
+ * key.destroy record (serial, cause) each; a second sweep closes nothing;
+ * with the audit daemon down the sweep fails, yet the credential is
+ * already EXPIRED (unusable before anything else) and its key destroyed.
+ */
+static void
+test_sweep(void **state)
+{
+	char dir[64], module[256], path[160], text[256], cmd[512];
+	struct pp_daemon_ctx ctx = { 0 };
+	unsigned char k1[SAM_CRED_KEY_ID_BYTES], k2[SAM_CRED_KEY_ID_BYTES], k3[SAM_CRED_KEY_ID_BYTES],
+	    k4[SAM_CRED_KEY_ID_BYTES];
+	struct pp_p11_objs o;
+	int64_t now = 1800000000;
+	size_t closed = 99;
+	int before, after;
+
+	(void)state;
+	if (!softhsm_module(module, sizeof(module)) || access("/usr/bin/softhsm2-util", X_OK) != 0)
+		skip();
+	ctx.store = open_sam_db(dir);
+	snprintf(path, sizeof(path), "%s/tokens", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(text, sizeof(text), "directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n", path);
+	snprintf(path, sizeof(path), "%s/softhsm2.conf", dir);
+	put_file(path, text);
+	assert_int_equal(setenv("SOFTHSM2_CONF", path, 1), 0);
+	/* A throwaway token: its PINs on argv harm nobody. */
+	snprintf(cmd, sizeof(cmd), "softhsm2-util --init-token --free --label sweep --pin 1234 --so-pin 5678 >/dev/null");
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/pin", dir);
+	put_file(path, "1234\n");
+	assert_int_equal(pp_p11_open(module, "sweep", path, NULL, &ctx.p11), PP_OK);
+	fake_audit_start(dir);
+	ctx.conf = sweep_conf(dir);
+
+	sweep_cred(&ctx, C_PAST, k1, now - 1);
+	sweep_cred(&ctx, C_NOW, k2, now);
+	sweep_cred(&ctx, C_FUTURE, k3, now + 1);
+	assert_int_equal(sam_cred_sweep(&ctx, now, &closed), PP_OK);
+	assert_int_equal(closed, 2);
+	expect_state(ctx.store, C_PAST, "EXPIRED");
+	expect_state(ctx.store, C_NOW, "EXPIRED");
+	expect_state(ctx.store, C_FUTURE, "ACTIVE");
+	assert_int_equal(pp_p11_find(ctx.p11, k1, sizeof(k1), &o), PP_ERR_NOT_FOUND);
+	assert_int_equal(pp_p11_find(ctx.p11, k2, sizeof(k2), &o), PP_ERR_NOT_FOUND);
+	assert_int_equal(pp_p11_find(ctx.p11, k3, sizeof(k3), &o), PP_OK);
+	assert_int_equal(fake_audit_has(0, "\"type\":\"key.destroy\"", "\"cause\":\"certificate expired\"",
+	    "\"serial\":\"a1b2\""), 2);
+	assert_int_equal(fake_audit_has(0, "\"credential\":\"" C_PAST "\"", "\"kind\":\"system\"", "\"key_type\":\"ec-p256\""), 1);
+	assert_int_equal(fake_audit_has(0, "\"credential\":\"" C_NOW "\"", "\"recipient\":\"sig-1\"", NULL), 1);
+	assert_int_equal(fake_audit_has(0, C_FUTURE, NULL, NULL), 0);
+	/* nothing left to close; then the third one's time comes */
+	assert_int_equal(sam_cred_sweep(&ctx, now, &closed), PP_OK);
+	assert_int_equal(closed, 0);
+	assert_int_equal(sam_cred_sweep(&ctx, now + 1, &closed), PP_OK);
+	assert_int_equal(closed, 1);
+	expect_state(ctx.store, C_FUTURE, "EXPIRED");
+	assert_int_equal(pp_p11_find(ctx.p11, k3, sizeof(k3), &o), PP_ERR_NOT_FOUND);
+
+	/* the audit daemon down: the sweep fails, the credential is closed */
+	sweep_cred(&ctx, C_UNLOGGED, k4, now);
+	pthread_mutex_lock(&fake_audit.mu);
+	fake_audit.refuse = 1;
+	before = fake_audit.n;
+	pthread_mutex_unlock(&fake_audit.mu);
+	assert_int_not_equal(sam_cred_sweep(&ctx, now + 10, &closed), PP_OK);
+	assert_int_equal(closed, 0);
+	expect_state(ctx.store, C_UNLOGGED, "EXPIRED");
+	assert_int_equal(pp_p11_find(ctx.p11, k4, sizeof(k4), &o), PP_ERR_NOT_FOUND);
+	pthread_mutex_lock(&fake_audit.mu);
+	after = fake_audit.n;
+	pthread_mutex_unlock(&fake_audit.mu);
+	assert_int_equal(after, before);
+
+	fake_audit_stop();
+	pp_conf_free(ctx.conf);
+	pp_p11_close(ctx.p11);
+	pp_store_close(ctx.store);
+	assert_int_equal(pp_test_rmtree(dir), 0);
+}
+
 int
 main(void)
 {
@@ -350,6 +675,7 @@ main(void)
 		cmocka_unit_test(test_cert_decode),
 		cmocka_unit_test(test_chain_decode),
 		cmocka_unit_test(test_schema_states),
+		cmocka_unit_test(test_sweep),
 	};
 	pp_log_open("test_sam_cred", PP_LOG_ERROR, PP_LOG_STDERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
