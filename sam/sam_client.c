@@ -5,6 +5,7 @@
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -146,7 +147,7 @@ sam_client_sha256_norm(const char *s, char out[65])
 	return i == 64 && s[i] == '\0';
 }
 
-/* A string member of e, or NULL (absent: *absent = 1). */
+/* A string member of e; NULL when absent, or when not a string (*bad = 1). */
 static const char *
 sam_client_str(json_object *e, const char *key, int *bad)
 {
@@ -161,7 +162,20 @@ sam_client_str(json_object *e, const char *key, int *bad)
 	return json_object_get_string(v);
 }
 
-#define SAM_CLIENT_WHY(...) (snprintf(why, cap, __VA_ARGS__), PP_ERR_CONFIG)
+/* Says why a registry is refused (why: cap bytes); PP_ERR_CONFIG. */
+static enum pp_err sam_client_why(char *why, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum pp_err
+sam_client_why(char *why, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, cap, fmt, ap);
+	va_end(ap);
+	return PP_ERR_CONFIG;
+}
 
 /* Entry i of the registry into c. */
 static enum pp_err
@@ -176,14 +190,14 @@ sam_client_entry(json_object *e, size_t i, struct sam_client *c, char *why, size
 
 	memset(c, 0, sizeof(*c));
 	if (!json_object_is_type(e, json_type_object))
-		return SAM_CLIENT_WHY("clients[%zu]: not an object", i);
+		return sam_client_why(why, cap, "clients[%zu]: not an object", i);
 	json_object_object_foreach(e, key, val) {
 		(void)val;
 		for (k = 0; k < SAM_N(members); k++)
 			if (strcmp(key, members[k]) == 0)
 				break;
 		if (k == SAM_N(members))
-			return SAM_CLIENT_WHY("clients[%zu]: unknown member \"%.32s\" (id, name, roles, subject,"
+			return sam_client_why(why, cap, "clients[%zu]: unknown member \"%.32s\" (id, name, roles, subject,"
 			    " sha256, status)", i, key);
 	}
 	id = sam_client_str(e, "id", &bad);
@@ -192,38 +206,40 @@ sam_client_entry(json_object *e, size_t i, struct sam_client *c, char *why, size
 	sha = sam_client_str(e, "sha256", &bad);
 	status = sam_client_str(e, "status", &bad);
 	if (bad)
-		return SAM_CLIENT_WHY("clients[%zu]: id, name, subject, sha256 and status are strings", i);
+		return sam_client_why(why, cap, "clients[%zu]: id, name, subject, sha256 and status are strings", i);
 	if (id == NULL || !sam_client_id_ok(id))
-		return SAM_CLIENT_WHY("clients[%zu]: id: 1 to %d characters A-Z a-z 0-9 . _ -", i, SAM_CLIENT_ID_MAX);
+		return sam_client_why(why, cap, "clients[%zu]: id: 1 to %d characters A-Z a-z 0-9 . _ -", i,
+		    SAM_CLIENT_ID_MAX);
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	if (name == NULL || !sam_enrol_text_ok(name, SAM_CLIENT_NAME_MAX))
-		return SAM_CLIENT_WHY("client %s: name: 1 to %d bytes of UTF-8 without control characters",
+		return sam_client_why(why, cap, "client %s: name: 1 to %d bytes of UTF-8 without control characters",
 		    c->id, SAM_CLIENT_NAME_MAX);
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	if (subject == NULL || !sam_enrol_sca_ok(subject))
-		return SAM_CLIENT_WHY("client %s: subject: the certificate's subject DN (RFC 2253), 1 to %d"
+		return sam_client_why(why, cap, "client %s: subject: the certificate's subject DN (RFC 2253), 1 to %d"
 		    " bytes of UTF-8 without control characters", c->id, SAM_CLIENT_SUBJECT_MAX);
 	snprintf(c->subject, sizeof(c->subject), "%s", subject);
 	if (sha != NULL && !sam_client_sha256_norm(sha, c->sha256))
-		return SAM_CLIENT_WHY("client %s: sha256: 64 hex digits (SHA-256 of the certificate's DER)", c->id);
+		return sam_client_why(why, cap, "client %s: sha256: 64 hex digits (SHA-256 of the certificate's DER)",
+		    c->id);
 	if (status == NULL)
-		return SAM_CLIENT_WHY("client %s: status: \"active\" or \"suspended\"", c->id);
+		return sam_client_why(why, cap, "client %s: status: \"active\" or \"suspended\"", c->id);
 	for (k = 0; k < SAM_CLIENT_STATUS__MAX; k++)
 		if (strcmp(status, sam_client_statuses[k]) == 0)
 			break;
 	if (k == SAM_CLIENT_STATUS__MAX)
-		return SAM_CLIENT_WHY("client %s: status: \"active\" or \"suspended\"", c->id);
+		return sam_client_why(why, cap, "client %s: status: \"active\" or \"suspended\"", c->id);
 	c->status = (enum sam_client_status)k;
 	if (!json_object_object_get_ex(e, "roles", &roles) || !json_object_is_type(roles, json_type_array) ||
 	    (n = json_object_array_length(roles)) == 0 || n > SAM_CLIENT_ROLE__MAX)
-		return SAM_CLIENT_WHY("client %s: roles: a non-empty array of \"sca\", \"ra\"", c->id);
+		return sam_client_why(why, cap, "client %s: roles: a non-empty array of \"sca\", \"ra\"", c->id);
 	for (k = 0; k < n; k++) {
 		json_object *v = json_object_array_get_idx(roles, k);
 
 		if (!json_object_is_type(v, json_type_string) || !sam_client_role_of(json_object_get_string(v), &r))
-			return SAM_CLIENT_WHY("client %s: roles: each one \"sca\" or \"ra\"", c->id);
+			return sam_client_why(why, cap, "client %s: roles: each one \"sca\" or \"ra\"", c->id);
 		if (c->roles & (1u << r))
-			return SAM_CLIENT_WHY("client %s: roles: \"%s\" given twice", c->id, sam_client_role_name(r));
+			return sam_client_why(why, cap, "client %s: roles: \"%s\" given twice", c->id, sam_client_role_name(r));
 		c->roles |= 1u << r;
 	}
 	return PP_OK;
@@ -244,16 +260,16 @@ sam_clients_parse(const char *buf, size_t len, struct sam_clients **out, char *w
 	if ((rc = pp_json_parse(buf, len, 4, 10 * SAM_CLIENT_MAX + 2, &root)) != PP_OK) {
 		if (rc == PP_ERR_NOMEM)
 			return rc;
-		return SAM_CLIENT_WHY("not one JSON object (UTF-8, no duplicate member, at most %d clients): %s",
+		return sam_client_why(why, cap, "not one JSON object (UTF-8, no duplicate member, at most %d clients): %s",
 		    SAM_CLIENT_MAX, pp_err_name(rc));
 	}
 	if (json_object_object_length(root) != 1 || !json_object_object_get_ex(root, "clients", &arr) ||
 	    !json_object_is_type(arr, json_type_array)) {
-		rc = SAM_CLIENT_WHY("the only member is \"clients\", an array");
+		rc = sam_client_why(why, cap, "the only member is \"clients\", an array");
 		goto out;
 	}
 	if ((n = json_object_array_length(arr)) > SAM_CLIENT_MAX) {
-		rc = SAM_CLIENT_WHY("more than %d clients", SAM_CLIENT_MAX);
+		rc = sam_client_why(why, cap, "more than %d clients", SAM_CLIENT_MAX);
 		goto out;
 	}
 	rc = PP_ERR_NOMEM;
@@ -269,18 +285,18 @@ sam_clients_parse(const char *buf, size_t len, struct sam_clients **out, char *w
 			goto out;
 		for (j = 0; j < i; j++) {
 			if (strcmp(reg->c[j].id, c->id) == 0) {
-				rc = SAM_CLIENT_WHY("client %s: id given twice", c->id);
+				rc = sam_client_why(why, cap, "client %s: id given twice", c->id);
 				goto out;
 			}
 			/* The subject is the ownership key of everything a client
 			 * creates: two entries with one subject would share it. */
 			if (strcmp(reg->c[j].subject, c->subject) == 0) {
-				rc = SAM_CLIENT_WHY("client %s: subject already registered for client %s", c->id,
+				rc = sam_client_why(why, cap, "client %s: subject already registered for client %s", c->id,
 				    reg->c[j].id);
 				goto out;
 			}
 			if (c->sha256[0] && strcmp(reg->c[j].sha256, c->sha256) == 0) {
-				rc = SAM_CLIENT_WHY("client %s: sha256 already registered for client %s", c->id,
+				rc = sam_client_why(why, cap, "client %s: sha256 already registered for client %s", c->id,
 				    reg->c[j].id);
 				goto out;
 			}
@@ -308,21 +324,21 @@ sam_clients_load(const char *path, int must_be_root, struct sam_clients **out, c
 
 	*out = NULL;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0)
-		return SAM_CLIENT_WHY("%s: %s", path, strerror(errno));
+		return sam_client_why(why, cap, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = SAM_CLIENT_WHY("%s: not a regular file", path);
+		rc = sam_client_why(why, cap, "%s: not a regular file", path);
 		goto out;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		rc = SAM_CLIENT_WHY("%s: writable by its group or others (chmod 0644)", path);
+		rc = sam_client_why(why, cap, "%s: writable by its group or others (chmod 0644)", path);
 		goto out;
 	}
 	if (must_be_root && st.st_uid != 0) {
-		rc = SAM_CLIENT_WHY("%s: not owned by root (the service user may not change its clients)", path);
+		rc = sam_client_why(why, cap, "%s: not owned by root (the service user may not change its clients)", path);
 		goto out;
 	}
 	if (st.st_size > SAM_CLIENT_FILE_MAX) {
-		rc = SAM_CLIENT_WHY("%s: larger than %d bytes", path, SAM_CLIENT_FILE_MAX);
+		rc = sam_client_why(why, cap, "%s: larger than %d bytes", path, SAM_CLIENT_FILE_MAX);
 		goto out;
 	}
 	rc = PP_ERR_NOMEM;
@@ -332,7 +348,7 @@ sam_clients_load(const char *path, int must_be_root, struct sam_clients **out, c
 		if ((r = read(fd, buf + len, (size_t)st.st_size - len)) < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			rc = SAM_CLIENT_WHY("%s: read failed", path);
+			rc = sam_client_why(why, cap, "%s: read failed", path);
 			goto out;
 		}
 		len += (size_t)r;

@@ -4,7 +4,8 @@
  * link), the op policy and the decision (unknown, suspended, fingerprint
  * mismatch or missing, wrong role), and the check made by the ops: the
  * client members taken out of the request, a malformed member closing the
- * connection, no answer when the refusal cannot be recorded.
+ * connection, no answer when the refusal cannot be recorded; allocation
+ * failures.
  */
 #include "config.h"
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include "pp_conf.h"
 #include "pp_daemon.h"
 #include "pp_json.h"
+#include "pp_mem.h"
 #include "pp_test.h"
 #include "sam_client.h"
 
@@ -505,6 +507,48 @@ test_check(void **state)
 	pp_test_rmtree(dir);
 }
 
+/* Every allocation failure of the parser and the loader is PP_ERR_NOMEM
+ * with nothing returned and nothing leaked (ASan). */
+static void
+test_alloc(void **state)
+{
+	char dir[] = "/tmp/pp-clients.XXXXXX", path[128], why[768];
+	struct sam_clients *reg;
+	enum pp_err rc = PP_ERR_NOMEM;
+	long n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/clients.json", dir);
+	write_file(path, good, 0644);
+	for (n = 0; n < 64; n++) {
+		reg = (void *)1;
+		pp_mem_fail_after(n);
+		rc = sam_clients_parse(good, strlen(good), &reg, why, sizeof(why));
+		pp_mem_fail_after(-1);
+		if (rc == PP_OK)
+			break;
+		assert_int_equal(rc, PP_ERR_NOMEM);
+		assert_null(reg);
+	}
+	assert_int_equal(rc, PP_OK);
+	assert_true(n > 0);
+	sam_clients_free(reg);
+	for (n = 0; n < 64; n++) {
+		reg = NULL;
+		pp_mem_fail_after(n);
+		rc = sam_clients_load(path, 0, &reg, why, sizeof(why));
+		pp_mem_fail_after(-1);
+		if (rc == PP_OK)
+			break;
+		assert_int_equal(rc, PP_ERR_NOMEM);
+		assert_null(reg);
+	}
+	assert_int_equal(rc, PP_OK);
+	sam_clients_free(reg);
+	pp_test_rmtree(dir);
+}
+
 int
 main(void)
 {
@@ -516,6 +560,7 @@ main(void)
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_decide),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test_teardown(test_alloc, pp_test_alloc_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
