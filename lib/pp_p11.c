@@ -74,6 +74,7 @@ static const struct {
 	[PP_P11_EC_P256] = { CKK_EC, 0, 0 },
 	[PP_P11_EC_P384] = { CKK_EC, 0, 1 },
 	[PP_P11_EC_P521] = { CKK_EC, 0, 2 },
+	[PP_P11_RSA2048] = { CKK_RSA, 2048, 0 },	/* never generated */
 };
 
 /* DER DigestInfo up to the digest bytes (RFC 8017 section 9.2, note 1). */
@@ -965,6 +966,12 @@ pp_p11_key_generate(struct pp_p11 *p, enum pp_p11_keytype type, const unsigned c
 		pp_err_log("pkcs11: unknown key type %d", (int)type);
 		return PP_ERR_BAD_REQUEST;
 	}
+	/* KEY-2: RSA 2048 is only ever a legacy key imported with its
+	 * certificate, never a new one. */
+	if (type == PP_P11_RSA2048) {
+		pp_err_log("pkcs11: RSA 2048 keys are not generated (legacy keys are imported)");
+		return PP_ERR_BAD_REQUEST;
+	}
 	if ((rc = pp_p11_id_check(id, idlen)) != PP_OK)
 		return rc;
 	if (label && strnlen(label, PP_P11_LABEL_MAX + 1) > PP_P11_LABEL_MAX) {
@@ -1009,6 +1016,103 @@ pp_p11_find(struct pp_p11 *p, const unsigned char *id, size_t idlen, struct pp_p
 	if ((rc = pp_p11_id_check(id, idlen)) != PP_OK)
 		return rc;
 	return pp_p11_run(p, "lookup by CKA_ID", pp_p11_find_op, &a);
+}
+
+struct pp_p11_attrs_arg {
+	const unsigned char *id;
+	size_t idlen;
+	struct pp_p11_key_attrs *a;
+};
+
+/* One CK_BBOOL attribute; *out unsafe when the token does not answer it. */
+static CK_RV
+pp_p11_attr_bool(struct pp_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+    int unsafe, int *out)
+{
+	CK_BBOOL v = CK_FALSE;
+	CK_ATTRIBUTE t = { type, &v, sizeof(v) };
+	CK_RV rv = p->fn->C_GetAttributeValue(s, h, &t, 1);
+
+	*out = unsafe;
+	if (rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_ATTRIBUTE_SENSITIVE)
+		return CKR_OK;
+	if (rv == CKR_OK && t.ulValueLen == sizeof(v))
+		*out = v == CK_TRUE;
+	return rv;
+}
+
+static CK_RV
+pp_p11_attrs_op(struct pp_p11 *p, CK_SESSION_HANDLE s, void *arg, enum pp_err *err)
+{
+	struct pp_p11_attrs_arg *x = arg;
+	struct pp_p11_key_attrs *a = x->a;
+	CK_OBJECT_HANDLE h, cert;
+	CK_KEY_TYPE kt;
+	CK_ATTRIBUTE tk = { CKA_KEY_TYPE, &kt, sizeof(kt) };
+	CK_BYTE n[1024], e[64];
+	CK_RV rv;
+
+	/* A retry after a lost session starts from scratch. */
+	EVP_PKEY_free(a->rsa_pub);
+	memset(a, 0, sizeof(*a));
+	a->kind = PP_P11_KIND_OTHER;
+	a->extractable = 1;
+	if ((rv = pp_p11_find_id(p, s, CKO_PRIVATE_KEY, x->id, x->idlen, &h, err)) != CKR_OK || *err != PP_OK)
+		return rv;
+	if (h == CK_INVALID_HANDLE) {
+		*err = PP_ERR_NOT_FOUND;
+		return CKR_OK;
+	}
+	if ((rv = pp_p11_find_id(p, s, CKO_CERTIFICATE, x->id, x->idlen, &cert, err)) != CKR_OK || *err != PP_OK)
+		return rv;
+	a->has_cert = cert != CK_INVALID_HANDLE;
+	if ((rv = pp_p11_attr_bool(p, s, h, CKA_SENSITIVE, 0, &a->sensitive)) != CKR_OK ||
+	    (rv = pp_p11_attr_bool(p, s, h, CKA_EXTRACTABLE, 1, &a->extractable)) != CKR_OK ||
+	    (rv = pp_p11_attr_bool(p, s, h, CKA_SIGN, 0, &a->sign)) != CKR_OK ||
+	    (rv = pp_p11_attr_bool(p, s, h, CKA_ALWAYS_SENSITIVE, 0, &a->always_sensitive)) != CKR_OK ||
+	    (rv = pp_p11_attr_bool(p, s, h, CKA_NEVER_EXTRACTABLE, 0, &a->never_extractable)) != CKR_OK)
+		return rv;
+	if ((rv = p->fn->C_GetAttributeValue(s, h, &tk, 1)) != CKR_OK)
+		return rv;
+	if (kt == CKK_RSA) {
+		CK_ATTRIBUTE t[] = { { CKA_MODULUS, n, sizeof(n) }, { CKA_PUBLIC_EXPONENT, e, sizeof(e) } };
+		a->kind = PP_P11_KIND_RSA;
+		if ((rv = p->fn->C_GetAttributeValue(s, h, t, 2)) != CKR_OK)
+			return rv;
+		if ((*err = pp_p11_rsa_pkey(n, t[0].ulValueLen, e, t[1].ulValueLen, &a->rsa_pub)) != PP_OK)
+			return CKR_OK;
+		a->bits = (unsigned)EVP_PKEY_get_bits(a->rsa_pub);
+	} else if (kt == CKK_EC) {
+		CK_ATTRIBUTE t = { CKA_EC_PARAMS, e, sizeof(e) };
+		static const unsigned bits[PP_P11_NCURVES] = { 256, 384, 521 };
+		a->kind = PP_P11_KIND_EC;
+		if ((rv = p->fn->C_GetAttributeValue(s, h, &t, 1)) != CKR_OK)
+			return rv;
+		for (size_t i = 0; i < PP_P11_NCURVES; i++)
+			if (t.ulValueLen == pp_p11_curves[i].oidlen &&
+			    memcmp(e, pp_p11_curves[i].oid, t.ulValueLen) == 0)
+				a->bits = bits[i];
+	}
+	return CKR_OK;
+}
+
+enum pp_err
+pp_p11_key_attrs(struct pp_p11 *p, const unsigned char *id, size_t idlen, struct pp_p11_key_attrs *a)
+{
+	struct pp_p11_attrs_arg x = { id, idlen, a };
+	enum pp_err rc;
+
+	memset(a, 0, sizeof(*a));
+	a->kind = PP_P11_KIND_OTHER;
+	a->extractable = 1;
+	if ((rc = pp_p11_id_check(id, idlen)) != PP_OK)
+		return rc;
+	rc = pp_p11_run(p, "key attributes", pp_p11_attrs_op, &x);
+	if (rc != PP_OK) {
+		EVP_PKEY_free(a->rsa_pub);
+		a->rsa_pub = NULL;
+	}
+	return rc;
 }
 
 struct pp_p11_idpub_arg {

@@ -121,6 +121,9 @@ enum pp_p11_keytype {
 	PP_P11_EC_P256,
 	PP_P11_EC_P384,
 	PP_P11_EC_P521,
+	/* Legacy: only an RSA-2048 key imported with a certificate issued
+	 * before 2025-12-31 (KEY-2) has it; pp_p11_key_generate refuses it. */
+	PP_P11_RSA2048,
 	PP_P11_KEYTYPE__MAX
 };
 
@@ -154,11 +157,40 @@ size_t pp_p11_hash_len(enum pp_p11_hash h);
 
 /* Generates a key pair of the given type in the token under id[0..idlen);
  * label (NULL: none) is informative only.  PP_ERR_BAD_REQUEST for a bad
- * type, id or label, or an id already on the token.  OUT *objs: priv and
+ * type (PP_P11_RSA2048 included: never generated), id or label, or an id
+ * already on the token.  OUT *objs: priv and
  * pub set, cert CK_INVALID_HANDLE (handles are not owned: the objects live
  * on the token until pp_p11_destroy). */
 enum pp_err pp_p11_key_generate(struct pp_p11 *p, enum pp_p11_keytype type, const unsigned char *id,
     size_t idlen, const char *label, struct pp_p11_objs *objs) PP_WUR;
+/* What a private key found by CKA_ID says about itself (a key made
+ * elsewhere, e.g. migrated by an HSM vendor's tools, before it is trusted).
+ * A boolean the token does not answer counts as the unsafe value: not
+ * sensitive, extractable, cannot sign. */
+enum pp_p11_kind {
+	PP_P11_KIND_RSA,
+	PP_P11_KIND_EC,
+	PP_P11_KIND_OTHER,	/* any other CKA_KEY_TYPE */
+	PP_P11_KIND__MAX
+};
+struct pp_p11_key_attrs {
+	enum pp_p11_kind kind;
+	unsigned bits;		/* RSA modulus bits; EC 256, 384 or 521; 0: another curve or other */
+	int sensitive;		/* CKA_SENSITIVE */
+	int extractable;	/* CKA_EXTRACTABLE */
+	int sign;		/* CKA_SIGN */
+	int always_sensitive;	/* CKA_ALWAYS_SENSITIVE */
+	int never_extractable;	/* CKA_NEVER_EXTRACTABLE */
+	int has_cert;		/* a certificate object has that CKA_ID too */
+	/* RSA: the public key the private key object names (CKA_MODULUS,
+	 * CKA_PUBLIC_EXPONENT), owned by the caller (EVP_PKEY_free); NULL
+	 * otherwise. */
+	EVP_PKEY *rsa_pub;
+};
+/* OUT *a: the attributes of the private key with that CKA_ID.
+ * PP_ERR_NOT_FOUND when there is none; PP_ERR_HSM when two. */
+enum pp_err pp_p11_key_attrs(struct pp_p11 *p, const unsigned char *id, size_t idlen,
+    struct pp_p11_key_attrs *a) PP_WUR;
 /* OUT *objs: the objects with that CKA_ID.  PP_ERR_NOT_FOUND when there is
  * none; PP_ERR_HSM when one class has two (which one to use would be
  * arbitrary). */

@@ -109,6 +109,39 @@ static const struct pp_migration pp_schema_sam[] = {
 	 "ALTER TABLE credentials ADD COLUMN csr BLOB;"
 	 "ALTER TABLE credentials ADD COLUMN chain BLOB;"
 	 "CREATE INDEX credentials_state ON credentials (state, not_after);"},
+	/* Imported legacy credentials (sam/sam_cred.c, credential.import,
+	 * KEY-2): key_type may be 'rsa2048', only for a credential certified
+	 * by an external CA whose certificate's notBefore is before
+	 * 2025-12-31T00:00:00Z (1767139200).  SQLite cannot change a CHECK: the table is
+	 * rebuilt under the same name with every row, column (in the same
+	 * order), index and trigger, in this migration's transaction. */
+	{6, "imported legacy RSA 2048 credentials",
+	 "CREATE TABLE credentials_v6 (id TEXT PRIMARY KEY, signatory TEXT NOT NULL, sca TEXT NOT NULL,"
+	 " key_type TEXT NOT NULL"
+	 " CHECK (key_type IN ('rsa3072', 'rsa4096', 'ec-p256', 'ec-p384', 'ec-p521', 'rsa2048')),"
+	 " key_id TEXT NOT NULL UNIQUE CHECK (length(key_id) = 32),"
+	 " state TEXT NOT NULL CHECK (state IN ('PENDING', 'ACTIVE', 'REVOKED', 'EXPIRED', 'DESTROYED')),"
+	 " certificate BLOB, serial TEXT, not_before INTEGER, not_after INTEGER,"
+	 " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+	 " ca TEXT NOT NULL DEFAULT 'builtin' CHECK (ca IN ('builtin', 'external')),"
+	 " csr BLOB, chain BLOB,"
+	 " CHECK (state <> 'ACTIVE' OR (certificate IS NOT NULL AND serial IS NOT NULL)),"
+	 " CHECK (key_type <> 'rsa2048' OR (ca = 'external' AND not_before IS NOT NULL"
+	 " AND not_before < 1767139200)));"
+	 "INSERT INTO credentials_v6 (id, signatory, sca, key_type, key_id, state, certificate, serial,"
+	 " not_before, not_after, created_ms, updated_ms, ca, csr, chain)"
+	 " SELECT id, signatory, sca, key_type, key_id, state, certificate, serial,"
+	 " not_before, not_after, created_ms, updated_ms, ca, csr, chain FROM credentials;"
+	 "DROP TABLE credentials;"
+	 "ALTER TABLE credentials_v6 RENAME TO credentials;"
+	 "CREATE INDEX credentials_signatory ON credentials (signatory, sca);"
+	 "CREATE INDEX credentials_state ON credentials (state, not_after);"
+	 "CREATE TRIGGER credentials_transition BEFORE UPDATE OF state ON credentials"
+	 " WHEN NEW.state IS NOT OLD.state AND NOT ("
+	 " (OLD.state = 'PENDING' AND NEW.state IN ('ACTIVE', 'DESTROYED'))"
+	 " OR (OLD.state = 'ACTIVE' AND NEW.state IN ('REVOKED', 'EXPIRED'))"
+	 " OR (OLD.state IN ('REVOKED', 'EXPIRED') AND NEW.state = 'DESTROYED'))"
+	 " BEGIN SELECT RAISE(ABORT, 'illegal credential transition'); END;"},
 };
 
 static const struct pp_migration pp_schema_audit[] = {

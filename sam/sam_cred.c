@@ -35,6 +35,7 @@ static const char *const sam_cred_types[PP_P11_KEYTYPE__MAX] = {
 	[PP_P11_EC_P256] = "ec-p256",
 	[PP_P11_EC_P384] = "ec-p384",
 	[PP_P11_EC_P521] = "ec-p521",
+	[PP_P11_RSA2048] = "rsa2048",	/* imported legacy credentials only */
 };
 
 /* The SAM's credential state, ctx->data. */
@@ -99,6 +100,12 @@ sam_cred_key_types_parse(const char *list, unsigned *mask)
 		name[n] = '\0';
 		if (sam_cred_key_type(name, &t) != PP_OK)
 			goto bad;
+		if (t == PP_P11_RSA2048) {
+			pp_err_log("sam: sam.key_types: rsa2048 is not a key type for new credentials (KEY-2); imported"
+			    " legacy RSA 2048 credentials sign while rsa3072 is allowed");
+			*mask = 0;
+			return PP_ERR_CONFIG;
+		}
 		*mask |= 1u << t;
 		list += n;
 	}
@@ -109,6 +116,68 @@ bad:
 	pp_err_log("sam: sam.key_types: give one or more of rsa3072 rsa4096 ec-p256 ec-p384 ec-p521");
 	*mask = 0;
 	return PP_ERR_CONFIG;
+}
+
+unsigned
+sam_cred_key_types_in_force(unsigned mask)
+{
+	if (mask & (1u << PP_P11_RSA3072))
+		mask |= 1u << PP_P11_RSA2048;
+	return mask;
+}
+
+void
+sam_cred_import_check(const struct pp_p11_key_attrs *a, int64_t not_before, unsigned in_force,
+    enum pp_p11_keytype *type, const char **why)
+{
+	*type = PP_P11_KEYTYPE__MAX;
+	*why = NULL;
+	if (!a->sensitive)
+		*why = "key_id: the private key is not sensitive (CKA_SENSITIVE must be true)";
+	else if (a->extractable)
+		*why = "key_id: the private key is extractable (CKA_EXTRACTABLE must be false)";
+	else if (!a->sign)
+		*why = "key_id: the private key may not sign (CKA_SIGN must be true)";
+	if (*why != NULL)
+		return;
+	switch (a->kind) {
+	case PP_P11_KIND_RSA:
+		if (a->bits == 3072)
+			*type = PP_P11_RSA3072;
+		else if (a->bits == 4096)
+			*type = PP_P11_RSA4096;
+		else if (a->bits == 2048)
+			*type = PP_P11_RSA2048;
+		else if (a->bits < 2048)
+			*why = "key_id: RSA key too short (3072 or 4096 bits; 2048 only for certificates issued before"
+			    " 2025-12-31)";
+		else
+			*why = "key_id: RSA key size not supported (3072 or 4096 bits)";
+		break;
+	case PP_P11_KIND_EC:
+		if (a->bits == 256)
+			*type = PP_P11_EC_P256;
+		else if (a->bits == 384)
+			*type = PP_P11_EC_P384;
+		else if (a->bits == 521)
+			*type = PP_P11_EC_P521;
+		else
+			*why = "key_id: EC curve not accepted (P-256, P-384 or P-521 only)";
+		break;
+	default:
+		*why = "key_id: the key is neither RSA nor EC";
+		break;
+	}
+	if (*why != NULL)
+		return;
+	if (*type == PP_P11_RSA2048 && not_before >= SAM_CA_RSA2048_LEGACY_END)
+		*why = SAM_CRED_RSA2048_REFUSAL;
+	else if (*type == PP_P11_RSA2048 && !(in_force & (1u << *type)))
+		*why = "key_id: RSA 2048 is withdrawn by the service with rsa3072 (sam.key_types)";
+	else if (!(in_force & (1u << *type)))
+		*why = "key_id: this key algorithm is withdrawn by the service (sam.key_types)";
+	if (*why != NULL)
+		*type = PP_P11_KEYTYPE__MAX;
 }
 
 int
@@ -923,6 +992,11 @@ sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 		ref.text = "key_type: one of rsa3072, rsa4096, ec-p256, ec-p384, ec-p521";
 		goto refuse;
 	}
+	if (type == PP_P11_RSA2048) {
+		ref.text = "key_type: one of rsa3072, rsa4096, ec-p256, ec-p384, ec-p521 (RSA 2048 is accepted only"
+		    " for a legacy key imported with its certificate issued before 2025-12-31: credential.import)";
+		goto refuse;
+	}
 	if (!(cr->allowed & (1u << type))) {
 		ref.text = "key_type: this algorithm is withdrawn by the service (sam.key_types)";
 		goto refuse;
@@ -1358,6 +1432,247 @@ sam_cred_op_certificate(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *pee
 refuse:
 	rc = sam_cred_refuse(ctx, PP_AUDIT_CREDENTIAL_CHANGE, req, k->found ? k->signatory : NULL, id, &ref, ans);
 out:
+	EVP_PKEY_free(pub);
+	pp_free(cdr);
+	pp_free(der);
+	pp_free(k);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ legacy import */
+
+static const struct sam_field sam_cred_import_fields[] = { {"sca", 1}, {"signatory", 1}, {"key_id", 1},
+	{"certificate", 1}, {"chain", 0} };
+
+/* A CKA_ID as given: SAM_CRED_KEY_ID_BYTES bytes in hex, either case.
+ * OUT kid, hex (lower case, as the rows hold it). */
+static int
+sam_cred_key_id_parse(const char *s, unsigned char kid[SAM_CRED_KEY_ID_BYTES],
+    char hex[2 * SAM_CRED_KEY_ID_BYTES + 1])
+{
+	if (s == NULL || strspn(s, "0123456789abcdefABCDEF") != 2 * SAM_CRED_KEY_ID_BYTES ||
+	    s[2 * SAM_CRED_KEY_ID_BYTES] != '\0' || !sam_cred_unhex(s, kid))
+		return 0;
+	pp_hex(kid, SAM_CRED_KEY_ID_BYTES, hex);
+	return 1;
+}
+
+static enum pp_err
+sam_cred_count_row(void *arg, const struct pp_val *c, size_t n)
+{
+	int64_t *count = arg;
+
+	if (n != 1 || c[0].type != PP_VAL_INT)
+		return PP_ERR_DB;
+	*count = c[0].i;
+	return PP_OK;
+}
+
+enum pp_err
+sam_cred_op_import(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	const struct sam_cred *cr = ctx->data;
+	const char *sca = pp_json_get_str(req, "sca"), *sig = pp_json_get_str(req, "signatory");
+	const char *chain = pp_json_get_str(req, "chain");
+	struct sam_signatory s;
+	struct sam_credential *k = NULL;
+	struct sam_refuse ref;
+	struct sam_cred_rec rec;
+	struct pp_p11_key_attrs attrs;
+	unsigned char kid[SAM_CRED_KEY_ID_BYTES], rnd[SAM_CRED_ID_LEN / 2];
+	char hex[2 * SAM_CRED_KEY_ID_BYTES + 1];
+	unsigned char *der = NULL, *cdr = NULL;
+	size_t dlen = 0, clen = 0, ccount = 0;
+	enum sam_ca_verdict verdict = SAM_CA_MALFORMED;
+	enum pp_p11_keytype type;
+	EVP_PKEY *pub = NULL;
+	const unsigned char *p;
+	X509 *x = NULL;
+	int64_t now = sam_now_ms(), used = 0;
+	struct pp_val b[12];
+	enum pp_err rc;
+	int refused, legacy = 0;
+
+	(void)peer;
+	memset(&attrs, 0, sizeof(attrs));
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
+	if ((rc = sam_req_shape(req, sam_cred_import_fields, SAM_N(sam_cred_import_fields), &ref)) != PP_OK)
+		return rc;
+	if ((k = pp_malloc(sizeof(*k))) == NULL || (der = pp_malloc(SAM_CA_DER_MAX)) == NULL ||
+	    (cdr = pp_malloc(SAM_CRED_CHAIN_MAX)) == NULL) {
+		rc = PP_ERR_NOMEM;
+		goto out;
+	}
+	memset(k, 0, sizeof(*k));
+	if (ref.why != SAM_REFUSAL_NONE)
+		goto refuse;
+	ref.why = SAM_REFUSAL_INVALID;
+	if (!sam_enrol_sca_ok(sca)) {
+		ref.text = "sca: 1 to 256 bytes of UTF-8 without control characters";
+		goto refuse;
+	}
+	if (!sam_enrol_id_ok(sig)) {
+		ref.text = "signatory: 1 to 64 printable ASCII characters, no space";
+		goto refuse;
+	}
+	if (!sam_cred_key_id_parse(pp_json_get_str(req, "key_id"), kid, hex)) {
+		ref.text = "key_id: the key's CKA_ID in the token, 16 bytes as 32 hex digits";
+		goto refuse;
+	}
+	if (cr->ext_ca_file == NULL || *cr->ext_ca_file == '\0') {
+		ref.text = "this service trusts no external CA (sam.external_ca_file is not set)";
+		goto refuse;
+	}
+	if (sam_cred_cert_decode(pp_json_get_str(req, "certificate"), der, SAM_CA_DER_MAX, &dlen) != PP_OK) {
+		ref.text = "certificate: one X.509 certificate, PEM or the base64 of its DER";
+		goto refuse;
+	}
+	if (chain != NULL && sam_cred_chain_decode(chain, cdr, SAM_CRED_CHAIN_MAX, &clen, &ccount) != PP_OK) {
+		ref.text = "chain: 1 to 4 PEM certificates (the issuing CA first), 8 KiB of DER at most";
+		goto refuse;
+	}
+	if ((rc = sam_enrol_get(ctx->store, sca, sig, &s, &ref)) != PP_OK)
+		goto out;
+	if (ref.why != SAM_REFUSAL_NONE)
+		goto refuse;
+	/* A key that is already a credential's, or the built-in CA's. */
+	b[0] = PP_VAL_S(hex);
+	b[1] = PP_VAL_S(hex);
+	if ((rc = pp_store_exec(ctx->store, "SELECT (SELECT count(*) FROM credentials WHERE key_id = ?)"
+	    " + (SELECT count(*) FROM ca WHERE key_id = ?)", b, 2, sam_cred_count_row, &used, NULL)) != PP_OK)
+		goto out;
+	if (used != 0) {
+		ref.why = SAM_REFUSAL_CONFLICT;
+		ref.text = "key_id: this key is already in use by the service";
+		goto refuse;
+	}
+	rc = pp_p11_key_attrs(ctx->p11, kid, sizeof(kid), &attrs);
+	if (rc == PP_ERR_NOT_FOUND) {
+		ref.text = "key_id: no private key with this CKA_ID in the token";
+		goto refuse;
+	}
+	if (rc != PP_OK) {
+		pp_err_log("sam: key %s: its attributes could not be read: %s", hex, pp_err_name(rc));
+		goto out;
+	}
+	if (sam_ca_cert_facts(der, dlen, &k->not_before, &k->not_after, k->serial, sizeof(k->serial)) != PP_OK) {
+		ref.text = sam_cred_verdict_refusal[SAM_CA_MALFORMED];
+		goto refuse;
+	}
+	sam_cred_import_check(&attrs, k->not_before, sam_cred_key_types_in_force(cr->allowed), &type, &ref.text);
+	if (ref.text != NULL)
+		goto refuse;
+	/* The key is the token's, never the certificate's word for it: the
+	 * public key object, and for RSA what the private key itself names. */
+	rc = pp_p11_key_public(ctx->p11, kid, sizeof(kid), &pub);
+	if (rc == PP_ERR_NOT_FOUND && attrs.rsa_pub != NULL) {
+		pub = attrs.rsa_pub;
+		attrs.rsa_pub = NULL;
+	} else if (rc == PP_ERR_NOT_FOUND) {
+		ref.text = "key_id: no public key object with this CKA_ID in the token (an EC key needs one)";
+		goto refuse;
+	} else if (rc != PP_OK) {
+		pp_err_log("sam: key %s: its public key could not be read: %s", hex, pp_err_name(rc));
+		goto out;
+	}
+	p = der;
+	if (attrs.rsa_pub != NULL && ((x = d2i_X509(NULL, &p, (long)dlen)) == NULL ||
+	    X509_get0_pubkey(x) == NULL || EVP_PKEY_eq(X509_get0_pubkey(x), attrs.rsa_pub) != 1)) {
+		ref.text = "certificate: its public key is not the key of this CKA_ID";
+		goto refuse;
+	}
+	if ((rc = sam_ca_check_external(der, dlen, pub, cr->ext_ca_file, now / 1000, &verdict, &legacy)) != PP_OK) {
+		pp_err_log("sam: key %s: the certificate could not be checked (sam.external_ca_file)", hex);
+		goto out;
+	}
+	if (verdict == SAM_CA_KEY_MISMATCH) {
+		ref.text = "certificate: its public key is not the key of this CKA_ID";
+		goto refuse;
+	}
+	if (verdict != SAM_CA_ACCEPTED) {
+		ref.text = (unsigned)verdict < SAM_CA_VERDICT__MAX && sam_cred_verdict_refusal[verdict] ?
+		    sam_cred_verdict_refusal[verdict] : "certificate: refused";
+		goto refuse;
+	}
+	/* The two checks of RSA 2048 agree (sam_ca's rule is the same date). */
+	if ((type == PP_P11_RSA2048) != (legacy != 0)) {
+		rc = PP_ERR_INTERNAL;
+		goto out;
+	}
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		rc = PP_ERR_INTERNAL;
+		goto out;
+	}
+	pp_hex(rnd, sizeof(rnd), k->id);
+	snprintf(k->key_id, sizeof(k->key_id), "%s", hex);
+	snprintf(k->signatory, sizeof(k->signatory), "%s", sig);
+	snprintf(k->sca, sizeof(k->sca), "%s", sca);
+	snprintf(k->key_type, sizeof(k->key_type), "%s", sam_cred_key_type_name(type));
+	snprintf(k->state, sizeof(k->state), "ACTIVE");
+	k->external = 1;
+	/* Bound in the token (the certificate a previous attempt left there
+	 * is the same one), recorded, then usable. */
+	if ((rc = sam_cred_cert_bind(ctx->p11, kid, der, dlen)) == PP_ERR_BAD_REQUEST) {
+		ref.why = SAM_REFUSAL_CONFLICT;
+		ref.text = "key_id: the token holds another certificate for this key";
+		goto refuse;
+	}
+	if (rc != PP_OK) {
+		pp_err_log("sam: key %s: the certificate could not be stored in the token: %s", hex, pp_err_name(rc));
+		goto out;
+	}
+	memset(&rec, 0, sizeof(rec));
+	rec.type = PP_AUDIT_CREDENTIAL_CHANGE;
+	rec.sca = sca;
+	rec.signatory = sig;
+	rec.credential = k->id;
+	rec.key_type = k->key_type;
+	rec.serial = k->serial;
+	rec.cause = "legacy import";
+	rec.op = pp_json_get_str(req, "op");
+	if ((rc = sam_cred_audit(ctx, &rec)) != PP_OK)
+		goto out;
+	k->created_ms = k->updated_ms = sam_now_ms();
+	b[0] = PP_VAL_S(k->id);
+	b[1] = PP_VAL_S(k->signatory);
+	b[2] = PP_VAL_S(k->sca);
+	b[3] = PP_VAL_S(k->key_type);
+	b[4] = PP_VAL_S(k->key_id);
+	b[5] = (struct pp_val){ .type = PP_VAL_BLOB, .p = der, .len = dlen };
+	b[6] = clen ? (struct pp_val){ .type = PP_VAL_BLOB, .p = cdr, .len = clen } :
+	    (struct pp_val){ .type = PP_VAL_NULL };
+	b[7] = PP_VAL_S(k->serial);
+	b[8] = PP_VAL_I(k->not_before);
+	b[9] = PP_VAL_I(k->not_after);
+	b[10] = PP_VAL_I(k->created_ms);
+	b[11] = PP_VAL_I(k->updated_ms);
+	if ((rc = pp_store_exec(ctx->store, "INSERT INTO credentials (id, signatory, sca, key_type, key_id, state,"
+	    " certificate, chain, serial, not_before, not_after, created_ms, updated_ms, ca)"
+	    " VALUES (?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?, ?, ?, ?, ?, 'external')", b, 12, NULL, NULL, NULL)) != PP_OK) {
+		/* Recorded but not stored: the certificate stays in the token
+		 * and the same import can be sent again. */
+		pp_err_log("sam: key %s: imported but not stored: %s", hex, pp_err_name(rc));
+		rec.failure = 1;
+		rec.cause = "legacy import: the credential could not be stored";
+		(void)sam_cred_audit(ctx, &rec);
+		goto out;
+	}
+	pp_info_log("sam: credential %s imported (%s, key id %s, certificate %s)", k->id, k->key_type, hex, k->serial);
+	memcpy(k->cert, der, dlen);
+	k->cert_len = dlen;
+	memcpy(k->chain, cdr, clen);
+	k->chain_len = clen;
+	rc = sam_cred_json(cr, k, 1, ans, "credential");
+	goto out;
+refuse:
+	if (ref.why == SAM_REFUSAL_NONE)
+		ref.why = SAM_REFUSAL_INVALID;
+	rc = sam_cred_refuse(ctx, PP_AUDIT_CREDENTIAL_CHANGE, req, sam_enrol_id_ok(sig) ? sig : NULL, NULL, &ref, ans);
+out:
+	X509_free(x);
+	EVP_PKEY_free(attrs.rsa_pub);
 	EVP_PKEY_free(pub);
 	pp_free(cdr);
 	pp_free(der);

@@ -37,6 +37,26 @@
  * csr it waits for its certificate and is kept.  Revoking a PENDING
  * credential abandons it: key destroyed, row DESTROYED.
  *
+ * Legacy import (credential.import, KEY-2): a key pair already in the
+ * token (migrated there by the HSM vendor's tools, found by its 16-byte
+ * CKA_ID) becomes an ACTIVE external credential of a signatory together
+ * with its certificate, when the private key is sensitive, not
+ * extractable and may sign (sam_cred_import_check), its public key is the
+ * certificate's (for RSA the private key object's own modulus and
+ * exponent as well as the public key object), and the certificate passes
+ * sam_ca_check_external against sam.external_ca_file.  RSA 2048 only
+ * with a certificate whose notBefore is before 2025-12-31T00:00:00Z: its
+ * key type is "rsa2048", which no new credential may have (credential.
+ * create and sam.key_types refuse it) and which is in force only while
+ * rsa3072 is (sam_cred_key_types_in_force).  Other key types must be
+ * allowed by sam.key_types.  Nothing is generated and nothing destroyed
+ * on the way: the key is not the SAM's until the row exists.  The
+ * certificate is stored in the token under the key's CKA_ID (the same
+ * certificate already there is accepted), credential.change is recorded
+ * with cause "legacy import", then the row is inserted ACTIVE
+ * (ca = 'external').  From then on it is a credential like the others:
+ * revocation and the expiry sweep destroy its key.
+ *
  * Expiry (KEY-5): sam_cred_sweep closes every ACTIVE credential whose
  * certificate's notAfter has passed: the row becomes EXPIRED first (no
  * signature from then on), then the key objects are destroyed and
@@ -59,13 +79,33 @@ struct pp_ipc_peer;
 #define SAM_CRED_ID_LEN		32	/* credential id: 16 random bytes, hex */
 #define SAM_CRED_KEY_ID_BYTES	16	/* CKA_ID */
 
-/* Key type name ("rsa3072", "rsa4096", "ec-p256", "ec-p384", "ec-p521")
- * to type.  PP_ERR_FIELD_INVALID for anything else. */
+/* Key type name ("rsa3072", "rsa4096", "ec-p256", "ec-p384", "ec-p521",
+ * and "rsa2048" of imported legacy credentials) to type.
+ * PP_ERR_FIELD_INVALID for anything else. */
 enum pp_err sam_cred_key_type(const char *name, enum pp_p11_keytype *t) PP_WUR;
 const char *sam_cred_key_type_name(enum pp_p11_keytype t);
 /* Parses sam.key_types (names separated by blanks).  OUT *mask: bit t set
- * for each type allowed.  PP_ERR_CONFIG on an unknown name or none. */
+ * for each type allowed.  PP_ERR_CONFIG on an unknown name, rsa2048 (never
+ * a type for new credentials) or none. */
 enum pp_err sam_cred_key_types_parse(const char *list, unsigned *mask) PP_WUR;
+/* The key types that may sign under the sam.key_types mask: the mask, and
+ * rsa2048 (imported legacy keys) while rsa3072 is allowed: withdrawing RSA
+ * 3072 withdraws the weaker RSA 2048 with it (SEC-6). */
+unsigned sam_cred_key_types_in_force(unsigned mask);
+
+/* The refusal of an RSA 2048 key whose certificate is too recent. */
+#define SAM_CRED_RSA2048_REFUSAL "RSA 2048 is accepted only for certificates issued before 2025-12-31"
+/*
+ * The verdict of credential.import on a key found in the token (a) whose
+ * certificate's notBefore is not_before (seconds since the epoch), under
+ * the key types in force (sam_cred_key_types_in_force of sam.key_types):
+ * the private key must be sensitive, not extractable and able to sign;
+ * RSA 3072 or 4096, EC P-256, P-384 or P-521 allowed by the mask, or RSA
+ * 2048 with not_before < SAM_CA_RSA2048_LEGACY_END (and rsa2048 in force).
+ * OUT *type; *why: NULL when acceptable, else the refusal (static text).
+ */
+void sam_cred_import_check(const struct pp_p11_key_attrs *a, int64_t not_before, unsigned in_force,
+    enum pp_p11_keytype *type, const char **why);
 /* A credential id as issued: SAM_CRED_ID_LEN lower-case hex digits. */
 int sam_cred_id_ok(const char *s);
 
@@ -112,6 +152,8 @@ enum pp_err sam_cred_op_info(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer
 enum pp_err sam_cred_op_revoke(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
     json_object *req, json_object *ans);
 enum pp_err sam_cred_op_certificate(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
+    json_object *req, json_object *ans);
+enum pp_err sam_cred_op_import(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
     json_object *req, json_object *ans);
 enum pp_err sam_cred_op_sweep(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
     json_object *req, json_object *ans);

@@ -326,7 +326,7 @@ sam_sad_sign_algo(const char *sign_oid, const char *hash_oid, enum pp_p11_keytyp
 		*why = "sign_algo: rsaEncryption, RSASSA-PSS, sha2WithRSAEncryption or ecdsa-with-SHA2 OID";
 		return PP_OK;
 	}
-	rsa = kt == PP_P11_RSA3072 || kt == PP_P11_RSA4096;
+	rsa = kt == PP_P11_RSA3072 || kt == PP_P11_RSA4096 || kt == PP_P11_RSA2048;
 	if (rsa != (sam_sad_algos[i].mech != PP_P11_ECDSA)) {
 		*why = "sign_algo: the signature algorithm does not fit the credential's key";
 		return PP_OK;
@@ -707,6 +707,7 @@ sam_sad_init(struct pp_daemon_ctx *ctx)
 	snprintf(s->spool, sizeof(s->spool), "%s", spool);
 	if ((rc = sam_cred_key_types_parse(pp_conf_str(ctx->conf, "sam", "key_types"), &s->allowed)) != PP_OK)
 		return rc;
+	s->allowed = sam_cred_key_types_in_force(s->allowed);	/* imported legacy RSA 2048 */
 	if ((rc = sam_sad_hash_algos_parse(pp_conf_str(ctx->conf, "sam", "hash_algos"), &s->hashes)) != PP_OK)
 		return rc;
 	pp_info_log("sam: algorithms in force: key types \"%s\", hashes \"%s\" (SEC-6)",
@@ -1121,6 +1122,7 @@ sam_sad_sig_max(enum pp_p11_keytype kt)
 	switch (kt) {
 	case PP_P11_RSA3072: return 384;
 	case PP_P11_RSA4096: return 512;
+	case PP_P11_RSA2048: return 256;
 	case PP_P11_EC_P256: return 72;
 	case PP_P11_EC_P384: return 104;
 	default: return PP_P11_ECDSA_DER_MAX;

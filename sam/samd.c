@@ -26,6 +26,7 @@ static const struct pp_daemon_op sam_ops[] = {
 	{"credential.info", sam_cred_op_info},
 	{"credential.revoke", sam_cred_op_revoke},
 	{"credential.certificate", sam_cred_op_certificate},
+	{"credential.import", sam_cred_op_import},
 	{"credential.sweep", sam_cred_op_sweep},
 	{"otp.send", sam_sad_op_otp_send},
 	{"sad.issue", sam_sad_op_issue},

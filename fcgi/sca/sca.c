@@ -295,6 +295,48 @@ sca_ra_credential_certificate(struct pp_req *req)
 	return sca_reply_member(req, 200, ans, "credential");
 }
 
+/* A legacy key already in the signatory token (KEY-2), registered with
+ * its certificate: the SAM checks the key, the certificate and the date. */
+enum { SCA_IMP_SIGNATORY, SCA_IMP_KEY_ID, SCA_IMP_CERTIFICATE, SCA_IMP_CHAIN, SCA_IMP__MAX };
+static const struct pp_field sca_cred_import_fields[SCA_IMP__MAX] = {
+	[SCA_IMP_SIGNATORY] = { "signatory", PP_FIELD_TOKEN, PP_PATH_PARAM_MAX, 1, 0, 0, NULL },
+	/* The key's CKA_ID in hex: the SAM says which lengths it takes. */
+	[SCA_IMP_KEY_ID] = { "key_id", PP_FIELD_TOKEN, 64, 1, 0, 0, NULL },
+	[SCA_IMP_CERTIFICATE] = { "certificate", PP_FIELD_JSON, 0, 1, 0, 0, NULL },
+	[SCA_IMP_CHAIN] = { "chain", PP_FIELD_JSON, 0, 0, 0, 0, NULL },
+};
+
+static enum pp_err
+sca_ra_credential_import(struct pp_req *req)
+{
+	static const size_t max[SCA_IMP__MAX] = { 0, 0, SCA_CERT_TEXT_MAX, SCA_CHAIN_TEXT_MAX };
+	json_object *args, *ans;
+	enum pp_err rc;
+
+	for (size_t i = SCA_IMP_CERTIFICATE; i < SCA_IMP__MAX; i++) {
+		json_object *j = req->val[i].j;
+		if (!req->val[i].set)
+			continue;
+		if (!json_object_is_type(j, json_type_string) || json_object_get_string_len(j) == 0 ||
+		    (size_t)json_object_get_string_len(j) > max[i])
+			return pp_fail(req, PP_ERR_FIELD_INVALID, "Field '%s' must be a string of 1 to %zu bytes.",
+			    sca_cred_import_fields[i].name, max[i]);
+	}
+	if ((args = json_object_new_object()) == NULL)
+		return PP_ERR_NOMEM;
+	if (pp_json_add_str(args, "signatory", req->val[SCA_IMP_SIGNATORY].s) != PP_OK ||
+	    pp_json_add_str(args, "key_id", req->val[SCA_IMP_KEY_ID].s) != PP_OK ||
+	    pp_json_add_str(args, "certificate", json_object_get_string(req->val[SCA_IMP_CERTIFICATE].j)) != PP_OK ||
+	    (req->val[SCA_IMP_CHAIN].set && pp_json_add_str(args, "chain",
+	    json_object_get_string(req->val[SCA_IMP_CHAIN].j)) != PP_OK)) {
+		json_object_put(args);
+		return PP_ERR_NOMEM;
+	}
+	if ((rc = sca_sam_call(req, "credential.import", args, SCA_SAM_TIMEOUT_MS, &ans)) != PP_OK)
+		return rc;
+	return sca_reply_member(req, 201, ans, "credential");
+}
+
 static enum pp_err
 sca_ra_credential_revoke(struct pp_req *req)
 {
@@ -610,6 +652,8 @@ static const struct pp_route sca_routes[] = {
 	{ PP_POST, "/ra/v1/credentials", sca_ra_credential_create, PP_BODY_JSON, sca_cred_create_fields,
 	    SCA_CRED__MAX },
 	{ PP_GET, "/ra/v1/credentials/{id}", sca_ra_credential_get, PP_BODY_NONE, NULL, 0 },
+	{ PP_POST, "/ra/v1/credentials/import", sca_ra_credential_import, PP_BODY_JSON, sca_cred_import_fields,
+	    SCA_IMP__MAX },
 	/* No fields: an empty body or {}. */
 	{ PP_POST, "/ra/v1/credentials/{id}/revoke", sca_ra_credential_revoke, PP_BODY_JSON, NULL, 0 },
 	{ PP_POST, "/ra/v1/credentials/{id}/certificate", sca_ra_credential_certificate, PP_BODY_JSON,

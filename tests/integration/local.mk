@@ -16,6 +16,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t_demo.sh \
 	tests/integration/t_cred.sh \
 	tests/integration/t_algo.sh \
+	tests/integration/t_legacy.sh \
 	tests/integration/t_bench.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)

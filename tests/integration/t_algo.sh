@@ -261,7 +261,8 @@ verify "... and the signature verifies" "$PP_TMP/rsa.pub" r2 sha384 \
 # The SAM op behind info, asked as the plugin asks it (the registered demo SCA).
 FP="\"client_sha256\":\"$(pp_cert_sha256 "$PKI/sca/sca-demo.crt")\",\"client_role\":\"sca\""
 sam "{\"v\":1,\"op\":\"algorithms\",$A,$FP}"
-ahas "the SAM's algorithms op lists the allowed key types" '"key_types":["rsa3072","rsa4096","ec-p256","ec-p521"]'
+# (rsa2048, of imported legacy credentials only, signs while rsa3072 is allowed.)
+ahas "the SAM's algorithms op lists the allowed key types" '"key_types":["rsa3072","rsa4096","ec-p256","ec-p521","rsa2048"]'
 ahas "... and hashes" "\"hash_algos\":[\"$SHA256\",\"$SHA384\"]"
 sam "{\"v\":1,\"op\":\"algorithms\",$A,$FP,\"more\":1}"
 check "... and closes the connection on an unknown member" test "$ANS" = closed

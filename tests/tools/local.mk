@@ -2,7 +2,8 @@
 # (and, for the collector, by the demo supervisor) on loopback: a
 # time-stamping authority (RFC 3161 over HTTP) and a syslog collector.
 # Built by `make` (not installed) because the demo instance uses them.
-noinst_PROGRAMS += tests/tools/pp-test-tsa tests/tools/pp-test-syslog tests/tools/pp-test-ipc tests/tools/pp-test-sam
+noinst_PROGRAMS += tests/tools/pp-test-tsa tests/tools/pp-test-syslog tests/tools/pp-test-ipc tests/tools/pp-test-sam \
+	tests/tools/pp-test-p11keygen
 tests_tools_pp_test_tsa_SOURCES = tests/tools/pp-test-tsa.c
 tests_tools_pp_test_tsa_LDADD = $(CORE_LIBS)
 tests_tools_pp_test_syslog_SOURCES = tests/tools/pp-test-syslog.c
@@ -10,3 +11,6 @@ tests_tools_pp_test_syslog_LDADD = $(CORE_LIBS)
 tests_tools_pp_test_ipc_SOURCES = tests/tools/pp-test-ipc.c
 tests_tools_pp_test_sam_SOURCES = tests/tools/pp-test-sam.c
 tests_tools_pp_test_sam_LDADD = $(CORE_LIBS)
+# An HSM vendor's migration tool: a legacy key pair in the SAM's token (t_legacy).
+tests_tools_pp_test_p11keygen_SOURCES = tests/tools/pp-test-p11keygen.c
+tests_tools_pp_test_p11keygen_LDADD = $(CORE_LIBS)

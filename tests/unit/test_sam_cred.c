@@ -2,7 +2,9 @@
  * Credentials: the closed list of key types, the sam.key_types setting
  * that withdraws some of them (SEC-6), credential ids, the decoding of an
  * external CA's certificate and chain, and the credential states the
- * schema allows (external CA, expiry).  The key generation, certificate
+ * schema allows (external CA, expiry), the legacy import's verdict on a
+ * key (RSA 2048 by the certificate's date) and the migration that lets
+ * rsa2048 rows in.  The key generation, certificate
  * binding, expiry sweep and destruction run against the real SoftHSMv2
  * token and audit daemon in tests/integration/t_sam.sh and t_cred.sh.
  */
@@ -35,6 +37,7 @@
 #include "pp_p11.h"
 #include "pp_store.h"
 #include "pp_util.h"
+#include "sam_ca.h"
 #include "sam_cred.h"
 #include "pp_test.h"
 
@@ -52,8 +55,12 @@ test_key_types(void **state)
 	assert_int_equal(sam_cred_key_type("ec-p384", &t), PP_OK);
 	assert_int_equal(sam_cred_key_type("ec-p521", &t), PP_OK);
 	assert_int_equal(t, PP_P11_EC_P521);
+	/* RSA 2048: a type of imported legacy credentials only. */
+	assert_int_equal(sam_cred_key_type("rsa2048", &t), PP_OK);
+	assert_int_equal(t, PP_P11_RSA2048);
+	assert_string_equal(sam_cred_key_type_name(PP_P11_RSA2048), "rsa2048");
 	/* Weaker or unknown: refused. */
-	assert_int_equal(sam_cred_key_type("rsa2048", &t), PP_ERR_FIELD_INVALID);
+	assert_int_equal(sam_cred_key_type("rsa1024", &t), PP_ERR_FIELD_INVALID);
 	assert_int_equal(sam_cred_key_type("EC-P256", &t), PP_ERR_FIELD_INVALID);
 	assert_int_equal(sam_cred_key_type("ec-p256 ", &t), PP_ERR_FIELD_INVALID);
 	assert_int_equal(sam_cred_key_type("", &t), PP_ERR_FIELD_INVALID);
@@ -71,7 +78,15 @@ test_key_types_setting(void **state)
 
 	(void)state;
 	assert_int_equal(sam_cred_key_types_parse("rsa3072 rsa4096 ec-p256 ec-p384 ec-p521", &m), PP_OK);
-	assert_int_equal(m, (1u << PP_P11_KEYTYPE__MAX) - 1);
+	assert_int_equal(m, ((1u << PP_P11_KEYTYPE__MAX) - 1) & ~(1u << PP_P11_RSA2048));
+	/* never for new credentials, even alone */
+	assert_int_equal(sam_cred_key_types_parse("rsa2048", &m), PP_ERR_CONFIG);
+	assert_int_equal(m, 0);
+	/* in force for signing: while rsa3072 is */
+	assert_int_equal(sam_cred_key_types_in_force(1u << PP_P11_RSA3072),
+	    (1u << PP_P11_RSA3072) | (1u << PP_P11_RSA2048));
+	assert_int_equal(sam_cred_key_types_in_force((1u << PP_P11_RSA4096) | (1u << PP_P11_EC_P256)),
+	    (1u << PP_P11_RSA4096) | (1u << PP_P11_EC_P256));
 	assert_int_equal(sam_cred_key_types_parse("  ec-p384\trsa4096 ", &m), PP_OK);
 	assert_int_equal(m, (1u << PP_P11_EC_P384) | (1u << PP_P11_RSA4096));
 	assert_int_equal(sam_cred_key_types_parse("ec-p256 rsa2048", &m), PP_ERR_CONFIG);
@@ -346,6 +361,221 @@ test_schema_states(void **state)
 	/* a pending credential abandoned */
 	assert_int_equal(set_state(st, "c1", "DESTROYED"), PP_OK);
 	assert_int_not_equal(set_state(st, "c1", "ACTIVE"), PP_OK);
+	pp_store_close(st);
+	assert_int_equal(pp_test_rmtree(dir), 0);
+}
+
+/* ------------------------------------------------------------------ legacy import */
+
+/* The import's verdict on a key found in the token: its protection, its
+ * algorithm and size, and RSA 2048 only with a certificate issued before
+ * 2025-12-31T00:00:00Z, on either side of the cut-off. */
+static void
+test_import_check(void **state)
+{
+	const int64_t t_2025_06_01 = 1748736000, t_2026_01_10 = 1768003200;
+	unsigned all = sam_cred_key_types_in_force((1u << PP_P11_RSA3072) | (1u << PP_P11_RSA4096) |
+	    (1u << PP_P11_EC_P256) | (1u << PP_P11_EC_P384) | (1u << PP_P11_EC_P521));
+	struct pp_p11_key_attrs a = { .kind = PP_P11_KIND_RSA, .bits = 2048, .sensitive = 1, .sign = 1 };
+	enum pp_p11_keytype t;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(SAM_CA_RSA2048_LEGACY_END, 1767139200);	/* 2025-12-31T00:00:00Z */
+	/* RSA 2048: the date decides. */
+	sam_cred_import_check(&a, t_2025_06_01, all, &t, &why);
+	assert_null(why);
+	assert_int_equal(t, PP_P11_RSA2048);
+	sam_cred_import_check(&a, SAM_CA_RSA2048_LEGACY_END - 1, all, &t, &why);
+	assert_null(why);
+	assert_int_equal(t, PP_P11_RSA2048);
+	sam_cred_import_check(&a, SAM_CA_RSA2048_LEGACY_END, all, &t, &why);
+	assert_string_equal(why, SAM_CRED_RSA2048_REFUSAL);
+	assert_int_equal(t, PP_P11_KEYTYPE__MAX);
+	sam_cred_import_check(&a, t_2026_01_10, all, &t, &why);
+	assert_string_equal(why, "RSA 2048 is accepted only for certificates issued before 2025-12-31");
+	/* withdrawn with rsa3072 */
+	sam_cred_import_check(&a, t_2025_06_01, all & ~(1u << PP_P11_RSA3072) & ~(1u << PP_P11_RSA2048), &t, &why);
+	assert_non_null(strstr(why, "withdrawn"));
+	/* The protection attributes, whatever the algorithm. */
+	a.bits = 3072;
+	sam_cred_import_check(&a, t_2026_01_10, all, &t, &why);
+	assert_null(why);
+	assert_int_equal(t, PP_P11_RSA3072);
+	a.extractable = 1;
+	sam_cred_import_check(&a, t_2026_01_10, all, &t, &why);
+	assert_string_equal(why, "key_id: the private key is extractable (CKA_EXTRACTABLE must be false)");
+	a.extractable = 0;
+	a.sensitive = 0;
+	sam_cred_import_check(&a, t_2026_01_10, all, &t, &why);
+	assert_string_equal(why, "key_id: the private key is not sensitive (CKA_SENSITIVE must be true)");
+	a.sensitive = 1;
+	a.sign = 0;
+	sam_cred_import_check(&a, t_2026_01_10, all, &t, &why);
+	assert_string_equal(why, "key_id: the private key may not sign (CKA_SIGN must be true)");
+	assert_int_equal(t, PP_P11_KEYTYPE__MAX);
+	a.sign = 1;
+	/* Sizes: below 2048 and odd sizes refused, whatever the date. */
+	a.bits = 1024;
+	sam_cred_import_check(&a, t_2025_06_01, all, &t, &why);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "RSA key too short"));
+	a.bits = 2047;
+	sam_cred_import_check(&a, t_2025_06_01, all, &t, &why);
+	assert_non_null(strstr(why, "RSA key too short"));
+	a.bits = 3584;
+	sam_cred_import_check(&a, t_2025_06_01, all, &t, &why);
+	assert_non_null(strstr(why, "not supported"));
+	a.bits = 4096;
+	sam_cred_import_check(&a, t_2026_01_10, all, &t, &why);
+	assert_null(why);
+	assert_int_equal(t, PP_P11_RSA4096);
+	/* withdrawn by sam.key_types */
+	sam_cred_import_check(&a, t_2026_01_10, all & ~(1u << PP_P11_RSA4096), &t, &why);
+	assert_string_equal(why, "key_id: this key algorithm is withdrawn by the service (sam.key_types)");
+	/* EC: the three curves; another curve (P-224: 0 bits) refused. */
+	a.kind = PP_P11_KIND_EC;
+	a.bits = 256;
+	sam_cred_import_check(&a, t_2026_01_10, all, &t, &why);
+	assert_null(why);
+	assert_int_equal(t, PP_P11_EC_P256);
+	a.bits = 521;
+	sam_cred_import_check(&a, t_2026_01_10, all, &t, &why);
+	assert_int_equal(t, PP_P11_EC_P521);
+	a.bits = 0;
+	sam_cred_import_check(&a, t_2025_06_01, all, &t, &why);
+	assert_string_equal(why, "key_id: EC curve not accepted (P-256, P-384 or P-521 only)");
+	a.kind = PP_P11_KIND_OTHER;
+	a.bits = 0;
+	sam_cred_import_check(&a, t_2025_06_01, all, &t, &why);
+	assert_string_equal(why, "key_id: the key is neither RSA nor EC");
+}
+
+static void
+names_row_cb(void *arg, const char *name)
+{
+	char *out = arg;
+
+	strncat(out, name, 1023 - strlen(out));
+	strncat(out, " ", 1023 - strlen(out));
+}
+
+static enum pp_err
+text_row(void *arg, const struct pp_val *c, size_t n)
+{
+	char buf[128];
+
+	assert_int_equal(n, 1);
+	assert_true(c[0].type == PP_VAL_TEXT && c[0].len < sizeof(buf));
+	memcpy(buf, c[0].p, c[0].len);
+	buf[c[0].len] = '\0';
+	names_row_cb(arg, buf);
+	return PP_OK;
+}
+
+/* Migration 6 rebuilds the credentials table: a database of version 5
+ * holding rows of every kind keeps them all, byte for byte, with its
+ * indexes and the transition trigger, and then takes rsa2048 for an
+ * external credential certified before 2025-12-31 only. */
+static void
+test_schema_migration_rsa2048(void **state)
+{
+	const struct pp_migration *m;
+	struct pp_store *st = NULL;
+	char dir[64], path[128], names[1024] = "", before[4096] = "", after[4096] = "";
+	size_t n;
+	int v = 0;
+	int64_t count = -1;
+	const char *dump = "SELECT id || '|' || signatory || '|' || sca || '|' || key_type || '|' || key_id || '|'"
+	    " || state || '|' || ifnull(hex(certificate), '-') || '|' || ifnull(serial, '-') || '|' ||"
+	    " ifnull(not_before, '-') || '|' || ifnull(not_after, '-') || '|' || created_ms || '|' || updated_ms"
+	    " || '|' || ca || '|' || ifnull(hex(csr), '-') || '|' || ifnull(hex(chain), '-')"
+	    " FROM credentials ORDER BY id";
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/pp-cred.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sam.db", dir);
+	m = pp_schema_migrations("sam", &n);
+	assert_true(n >= 6);
+	assert_int_equal(m[5].version, 6);
+	/* version 5, as a SAM of the previous release left it */
+	assert_int_equal(pp_store_open_with(&pp_store_sqlite_ops, path, 5000, m, 5, &st), PP_OK);
+	assert_int_equal(pp_store_exec(st, "INSERT INTO credentials (id, signatory, sca, key_type, key_id,"
+	    " state, certificate, serial, not_before, not_after, created_ms, updated_ms, ca, csr, chain) VALUES"
+	    " ('a1', 's1', 'CN=SCA', 'ec-p256', '000000000000000000000000000000a1', 'ACTIVE', x'3082', '0a', 10,"
+	    " 20, 1, 2, 'builtin', NULL, NULL),"
+	    " ('a2', 's1', 'CN=SCA', 'rsa3072', '000000000000000000000000000000a2', 'PENDING', NULL, NULL, NULL,"
+	    " NULL, 3, 4, 'external', x'3001', NULL),"
+	    " ('a3', 's2', 'CN=Other', 'rsa4096', '000000000000000000000000000000a3', 'ACTIVE', x'3083', '0b', 11,"
+	    " 21, 5, 6, 'external', x'3002', x'30033004'),"
+	    " ('a4', 's2', 'CN=Other', 'ec-p384', '000000000000000000000000000000a4', 'ACTIVE', x'3084', '0c', 12,"
+	    " 22, 7, 8, 'builtin', NULL, NULL)", NULL, 0, NULL, NULL, NULL), PP_OK);
+	assert_int_equal(pp_store_exec(st, "UPDATE credentials SET state = 'EXPIRED' WHERE id = 'a4'", NULL, 0,
+	    NULL, NULL, NULL), PP_OK);
+	/* RSA 2048 was refused by version 5 */
+	assert_int_not_equal(pp_store_exec(st, "INSERT INTO credentials (id, signatory, sca, key_type, key_id,"
+	    " state, created_ms, updated_ms, ca) VALUES ('x', 's', 'CN=SCA', 'rsa2048',"
+	    " '000000000000000000000000000000ff', 'PENDING', 1, 1, 'external')", NULL, 0, NULL, NULL, NULL), PP_OK);
+	assert_int_equal(pp_store_exec(st, dump, NULL, 0, text_row, before, NULL), PP_OK);
+	pp_store_close(st);
+	st = NULL;
+
+	/* the SAM of this release opens it */
+	assert_int_equal(pp_store_open_with(&pp_store_sqlite_ops, path, 5000, m, n, &st), PP_OK);
+	assert_int_equal(pp_store_version(st, &v), PP_OK);
+	assert_int_equal(v, (int)n);
+	assert_int_equal(pp_store_exec(st, dump, NULL, 0, text_row, after, NULL), PP_OK);
+	assert_string_equal(after, before);
+	assert_non_null(strstr(after, "a3|s2|CN=Other|rsa4096|000000000000000000000000000000a3|ACTIVE|3083|0b|11|21|5|6"
+	    "|external|3002|30033004"));
+	/* the indexes and the trigger, under their names; no table left over */
+	assert_int_equal(pp_store_exec(st, "SELECT name FROM sqlite_master WHERE tbl_name = 'credentials' OR"
+	    " name LIKE 'credentials%' ORDER BY name", NULL, 0, text_row, names, NULL), PP_OK);
+	assert_string_equal(names, "credentials credentials_signatory credentials_state credentials_transition"
+	    " sqlite_autoindex_credentials_1 sqlite_autoindex_credentials_2 ");
+	assert_int_equal(pp_store_exec(st, "SELECT count(*) FROM pragma_index_info('credentials_state')"
+	    " WHERE name IN ('state', 'not_after')", NULL, 0, count_row, &count, NULL), PP_OK);
+	assert_int_equal(count, 2);
+	/* the trigger still holds: EXPIRED never back to ACTIVE */
+	assert_int_not_equal(set_state(st, "a4", "ACTIVE"), PP_OK);
+	assert_int_equal(set_state(st, "a1", "REVOKED"), PP_OK);
+	/* key_id stays unique, the other checks stay */
+	assert_int_not_equal(pp_store_exec(st, "INSERT INTO credentials (id, signatory, sca, key_type, key_id,"
+	    " state, created_ms, updated_ms, ca) VALUES ('y', 's', 'CN=SCA', 'ec-p256',"
+	    " '000000000000000000000000000000a1', 'PENDING', 1, 1, 'builtin')", NULL, 0, NULL, NULL, NULL), PP_OK);
+	assert_int_not_equal(pp_store_exec(st, "INSERT INTO credentials (id, signatory, sca, key_type, key_id,"
+	    " state, created_ms, updated_ms) VALUES ('y', 's', 'CN=SCA', 'rsa1024',"
+	    " '000000000000000000000000000000b1', 'PENDING', 1, 1)", NULL, 0, NULL, NULL, NULL), PP_OK);
+	assert_int_not_equal(pp_store_exec(st, "INSERT INTO credentials (id, signatory, sca, key_type, key_id,"
+	    " state, created_ms, updated_ms) VALUES ('y', 's', 'CN=SCA', 'ec-p256',"
+	    " '000000000000000000000000000000b1', 'ACTIVE', 1, 1)", NULL, 0, NULL, NULL, NULL), PP_OK);
+	/* rsa2048: an external credential only, ACTIVE from the start, its
+	 * certificate issued before 2025-12-31T00:00:00Z */
+	assert_int_not_equal(pp_store_exec(st, "INSERT INTO credentials (id, signatory, sca, key_type, key_id,"
+	    " state, certificate, serial, not_before, not_after, created_ms, updated_ms) VALUES ('y', 's',"
+	    " 'CN=SCA', 'rsa2048', '000000000000000000000000000000b1', 'ACTIVE', x'30', '01', 1748736000,"
+	    " 1830000000, 1, 1)", NULL, 0, NULL, NULL, NULL), PP_OK);
+	assert_int_not_equal(pp_store_exec(st, "INSERT INTO credentials (id, signatory, sca, key_type, key_id,"
+	    " state, certificate, serial, not_before, not_after, created_ms, updated_ms, ca) VALUES ('y', 's',"
+	    " 'CN=SCA', 'rsa2048', '000000000000000000000000000000b1', 'ACTIVE', x'30', '01', 1767139200,"
+	    " 1830000000, 1, 1, 'external')", NULL, 0, NULL, NULL, NULL), PP_OK);
+	assert_int_not_equal(pp_store_exec(st, "INSERT INTO credentials (id, signatory, sca, key_type, key_id,"
+	    " state, created_ms, updated_ms, ca) VALUES ('y', 's', 'CN=SCA', 'rsa2048',"
+	    " '000000000000000000000000000000b1', 'PENDING', 1, 1, 'external')", NULL, 0, NULL, NULL, NULL), PP_OK);
+	assert_int_equal(pp_store_exec(st, "INSERT INTO credentials (id, signatory, sca, key_type, key_id,"
+	    " state, certificate, serial, not_before, not_after, created_ms, updated_ms, ca) VALUES ('y', 's',"
+	    " 'CN=SCA', 'rsa2048', '000000000000000000000000000000b1', 'ACTIVE', x'30', '01', 1767139199,"
+	    " 1830000000, 1, 1, 'external')", NULL, 0, NULL, NULL, NULL), PP_OK);
+	assert_int_equal(pp_store_exec(st, "SELECT count(*) FROM credentials", NULL, 0, count_row, &count, NULL),
+	    PP_OK);
+	assert_int_equal(count, 5);
+	pp_store_close(st);
+	/* opened again: nothing more to migrate, nothing lost */
+	assert_int_equal(pp_store_open_with(&pp_store_sqlite_ops, path, 5000, m, n, &st), PP_OK);
+	assert_int_equal(pp_store_exec(st, "SELECT count(*) FROM credentials", NULL, 0, count_row, &count, NULL),
+	    PP_OK);
+	assert_int_equal(count, 5);
 	pp_store_close(st);
 	assert_int_equal(pp_test_rmtree(dir), 0);
 }
@@ -675,6 +905,8 @@ main(void)
 		cmocka_unit_test(test_cert_decode),
 		cmocka_unit_test(test_chain_decode),
 		cmocka_unit_test(test_schema_states),
+		cmocka_unit_test(test_import_check),
+		cmocka_unit_test(test_schema_migration_rsa2048),
 		cmocka_unit_test(test_sweep),
 	};
 	pp_log_open("test_sam_cred", PP_LOG_ERROR, PP_LOG_STDERR);
