@@ -1646,3 +1646,205 @@ pp_p11_hmac_sha256(struct pp_p11 *p, CK_OBJECT_HANDLE key, const unsigned char *
 	}
 	return PP_OK;
 }
+
+/*
+ * Listing.
+ */
+static const struct {
+	CK_ATTRIBUTE_TYPE type;
+	const char *name;
+} pp_p11_attrs[PP_P11_A__MAX] = {
+	[PP_P11_A_TOKEN] = { CKA_TOKEN, "token" },
+	[PP_P11_A_PRIVATE] = { CKA_PRIVATE, "private" },
+	[PP_P11_A_SENSITIVE] = { CKA_SENSITIVE, "sensitive" },
+	[PP_P11_A_ALWAYS_SENSITIVE] = { CKA_ALWAYS_SENSITIVE, "always_sensitive" },
+	[PP_P11_A_EXTRACTABLE] = { CKA_EXTRACTABLE, "extractable" },
+	[PP_P11_A_NEVER_EXTRACTABLE] = { CKA_NEVER_EXTRACTABLE, "never_extractable" },
+	[PP_P11_A_SIGN] = { CKA_SIGN, "sign" },
+	[PP_P11_A_VERIFY] = { CKA_VERIFY, "verify" },
+	[PP_P11_A_ENCRYPT] = { CKA_ENCRYPT, "encrypt" },
+	[PP_P11_A_DECRYPT] = { CKA_DECRYPT, "decrypt" },
+	[PP_P11_A_WRAP] = { CKA_WRAP, "wrap" },
+	[PP_P11_A_UNWRAP] = { CKA_UNWRAP, "unwrap" },
+	[PP_P11_A_DERIVE] = { CKA_DERIVE, "derive" },
+};
+
+const char *
+pp_p11_attr_name(enum pp_p11_attr a)
+{
+	return (unsigned)a < PP_P11_A__MAX ? pp_p11_attrs[a].name : NULL;
+}
+
+/* The object has no such attribute (or may not tell): not a failure. */
+static int
+pp_p11_rv_absent(CK_RV rv)
+{
+	return rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_ATTRIBUTE_SENSITIVE;
+}
+
+/* A byte attribute into buf[0..cap); OUT *len (0 when absent), *truncated
+ * set when it was longer.  The length is asked first, so that a longer
+ * value is cut rather than refused. */
+static CK_RV
+pp_p11_attr_bytes(struct pp_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+    void *buf, size_t cap, size_t *len, int *truncated)
+{
+	CK_ATTRIBUTE t = { type, NULL, 0 };
+	unsigned char *tmp;
+	CK_RV rv;
+
+	*len = 0;
+	rv = p->fn->C_GetAttributeValue(s, h, &t, 1);
+	if (pp_p11_rv_absent(rv) || (rv == CKR_OK && t.ulValueLen == CK_UNAVAILABLE_INFORMATION))
+		return CKR_OK;
+	if (rv != CKR_OK || t.ulValueLen == 0)
+		return rv;
+	if (t.ulValueLen <= cap) {
+		t.pValue = buf;
+		if ((rv = p->fn->C_GetAttributeValue(s, h, &t, 1)) == CKR_OK)
+			*len = t.ulValueLen;
+		return rv;
+	}
+	/* Bounded by the module, not by us: CKA_ID and CKA_LABEL are small. */
+	if (t.ulValueLen > PP_P11_CERT_MAX || (tmp = pp_malloc(t.ulValueLen)) == NULL)
+		return CKR_HOST_MEMORY;
+	t.pValue = tmp;
+	if ((rv = p->fn->C_GetAttributeValue(s, h, &t, 1)) == CKR_OK) {
+		memcpy(buf, tmp, cap);
+		*len = cap;
+		*truncated = 1;
+	}
+	pp_free(tmp);
+	return rv;
+}
+
+static CK_RV
+pp_p11_obj_read(struct pp_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct pp_p11_obj *o)
+{
+	CK_ULONG vlen = 0;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &o->cls, sizeof(o->cls) },
+		{ CKA_KEY_TYPE, &o->key_type, sizeof(o->key_type) },
+		{ CKA_VALUE_LEN, &vlen, sizeof(vlen) },
+	};
+	CK_RV rv;
+
+	memset(o, 0, sizeof(*o));
+	/* One attribute a call: a module answering several at once may leave
+	 * the valid ones unfilled when one is invalid for the class. */
+	if ((rv = p->fn->C_GetAttributeValue(s, h, &t[0], 1)) != CKR_OK)
+		return rv;
+	rv = p->fn->C_GetAttributeValue(s, h, &t[1], 1);
+	if (rv != CKR_OK && !pp_p11_rv_absent(rv))
+		return rv;
+	if (rv != CKR_OK || t[1].ulValueLen != sizeof(o->key_type))
+		o->key_type = CK_UNAVAILABLE_INFORMATION;
+	rv = p->fn->C_GetAttributeValue(s, h, &t[2], 1);
+	if (rv != CKR_OK && !pp_p11_rv_absent(rv))
+		return rv;
+	if (rv == CKR_OK && t[2].ulValueLen == sizeof(vlen))
+		o->value_len = (unsigned long)vlen;
+	for (size_t i = 0; i < PP_P11_A__MAX; i++) {
+		CK_BBOOL b = CK_FALSE;
+		CK_ATTRIBUTE a = { pp_p11_attrs[i].type, &b, sizeof(b) };
+
+		rv = p->fn->C_GetAttributeValue(s, h, &a, 1);
+		if (rv != CKR_OK && !pp_p11_rv_absent(rv))
+			return rv;
+		o->attr[i] = rv == CKR_OK && a.ulValueLen == sizeof(b) ? (b != CK_FALSE) : -1;
+	}
+	if ((rv = pp_p11_attr_bytes(p, s, h, CKA_ID, o->id, sizeof(o->id), &o->idlen, &o->truncated)) != CKR_OK)
+		return rv;
+	rv = pp_p11_attr_bytes(p, s, h, CKA_LABEL, o->label, sizeof(o->label) - 1, &o->labellen, &o->truncated);
+	o->label[o->labellen] = '\0';
+	return rv;
+}
+
+struct pp_p11_list_arg {
+	struct pp_p11_obj *objs;
+	size_t n;
+};
+
+static CK_RV
+pp_p11_list_op(struct pp_p11 *p, CK_SESSION_HANDLE s, void *arg, enum pp_err *err)
+{
+	struct pp_p11_list_arg *a = arg;
+	CK_OBJECT_HANDLE *h;
+	CK_ULONG got, total = 0;
+	CK_RV rv, rv2;
+
+	/* Run again after a dead session: start from nothing. */
+	pp_free(a->objs);
+	a->objs = NULL;
+	a->n = 0;
+	/* One more than the limit, to tell "exactly the limit" from "more". */
+	if ((h = pp_calloc(PP_P11_LIST_MAX + 1, sizeof(*h))) == NULL) {
+		*err = PP_ERR_NOMEM;
+		return CKR_OK;
+	}
+	if ((rv = p->fn->C_FindObjectsInit(s, NULL, 0)) != CKR_OK) {
+		pp_free(h);
+		return rv;
+	}
+	/* Handles first, attributes after the search is finished. */
+	while (total < PP_P11_LIST_MAX + 1) {
+		rv = p->fn->C_FindObjects(s, h + total, PP_P11_LIST_MAX + 1 - total, &got);
+		if (rv != CKR_OK || got == 0)
+			break;
+		total += got;
+	}
+	rv2 = p->fn->C_FindObjectsFinal(s);
+	if (rv == CKR_OK)
+		rv = rv2;
+	if (rv != CKR_OK)
+		goto out;
+	if (total > PP_P11_LIST_MAX) {
+		pp_err_log("pkcs11: more than %d objects on the token", PP_P11_LIST_MAX);
+		*err = PP_ERR_HSM;
+		goto out;
+	}
+	if (total > 0 && (a->objs = pp_calloc(total, sizeof(*a->objs))) == NULL) {
+		*err = PP_ERR_NOMEM;
+		goto out;
+	}
+	for (CK_ULONG i = 0; i < total; i++) {
+		rv = pp_p11_obj_read(p, s, h[i], &a->objs[a->n]);
+		if (rv == CKR_OBJECT_HANDLE_INVALID) {
+			/* Destroyed by another process since the search. */
+			rv = CKR_OK;
+			continue;
+		}
+		if (rv != CKR_OK)
+			break;
+		a->n++;
+	}
+out:
+	pp_free(h);
+	if ((rv != CKR_OK || *err != PP_OK) && a->objs != NULL) {
+		pp_free(a->objs);
+		a->objs = NULL;
+		a->n = 0;
+	}
+	return rv;
+}
+
+enum pp_err
+pp_p11_list(struct pp_p11 *p, struct pp_p11_obj **objs, size_t *n)
+{
+	struct pp_p11_list_arg a = { NULL, 0 };
+	enum pp_err rc;
+
+	*objs = NULL;
+	*n = 0;
+	if ((rc = pp_p11_run(p, "object listing", pp_p11_list_op, &a)) != PP_OK) {
+		pp_free(a.objs);
+		return rc;
+	}
+	if (a.n == 0) {
+		pp_free(a.objs);
+		a.objs = NULL;
+	}
+	*objs = a.objs;
+	*n = a.n;
+	return PP_OK;
+}

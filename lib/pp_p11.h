@@ -7,7 +7,7 @@
  * wiped at once.  It is never taken from argv or the environment, and it is
  * never kept: a token that loses its login cannot be logged in again by
  * this process.  Only the SAM and the audit daemon link this module for
- * real tokens.
+ * real tokens (besides the test tools under tests/tools).
  *
  * Sessions.  After login a pool of sessions is opened (pp_p11_open_pool);
  * every operation takes one, uses it, and gives it back on every path, so
@@ -249,5 +249,50 @@ enum pp_err pp_p11_secret_generate(struct pp_p11 *p, const char *label, size_t l
  * OUT mac. */
 enum pp_err pp_p11_hmac_sha256(struct pp_p11 *p, CK_OBJECT_HANDLE key, const unsigned char *in,
     size_t len, unsigned char mac[PP_P11_HMAC_LEN]) PP_WUR;
+
+/*
+ * Listing, for inspection tools and tests (tests/tools/pp-test-p11): every
+ * object the logged-in user sees, with what says what a key may do.  It
+ * reads attributes only; no secret value is ever asked for.
+ */
+enum pp_p11_attr {
+	PP_P11_A_TOKEN,
+	PP_P11_A_PRIVATE,
+	PP_P11_A_SENSITIVE,
+	PP_P11_A_ALWAYS_SENSITIVE,
+	PP_P11_A_EXTRACTABLE,
+	PP_P11_A_NEVER_EXTRACTABLE,
+	PP_P11_A_SIGN,
+	PP_P11_A_VERIFY,
+	PP_P11_A_ENCRYPT,
+	PP_P11_A_DECRYPT,
+	PP_P11_A_WRAP,
+	PP_P11_A_UNWRAP,
+	PP_P11_A_DERIVE,
+	PP_P11_A__MAX
+};
+
+#define PP_P11_LIST_MAX 4096  /* most objects pp_p11_list returns */
+
+struct pp_p11_obj {
+	CK_OBJECT_CLASS cls;
+	CK_KEY_TYPE key_type;   /* CK_UNAVAILABLE_INFORMATION: not a key */
+	unsigned char id[PP_P11_ID_MAX];
+	size_t idlen;
+	char label[PP_P11_LABEL_MAX + 1];   /* NUL-terminated; may hold NULs */
+	size_t labellen;
+	int truncated;          /* the id or the label was longer than kept */
+	signed char attr[PP_P11_A__MAX];  /* 1 true, 0 false, -1 the object has none */
+	unsigned long value_len;  /* CKA_VALUE_LEN of a secret key, else 0 */
+};
+
+/* Lower-case name of an attribute ("never_extractable"); NULL when out
+ * of range. */
+const char *pp_p11_attr_name(enum pp_p11_attr a);
+/* OUT *objs[0..*n): the token's objects in the module's order, allocated
+ * with pp_malloc, owned by the caller (pp_free; NULL when *n is 0).
+ * PP_ERR_HSM when the token holds more than PP_P11_LIST_MAX.  Objects
+ * destroyed by another process while listing are left out. */
+enum pp_err pp_p11_list(struct pp_p11 *p, struct pp_p11_obj **objs, size_t *n) PP_WUR;
 
 #endif

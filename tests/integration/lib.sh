@@ -110,6 +110,26 @@ pp_cert_sha256() {
 	openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'
 }
 
+# pp_p11_list SECTION: the objects of the [sam] or [audit] token, one line
+# each with class, key_type, id (hex), label and the attributes
+# (tests/tools/pp-test-p11, which logs in with the section's PIN file like
+# the daemon: the tests run as its owner).  Fails when it cannot list.
+pp_p11_list() { "$top_builddir/tests/tools/pp-test-p11" -c "$STATE/paraphe.conf" "$1" list; }
+# pp_p11_count LISTING FIELD...: how many lines of LISTING (pp_p11_list's
+# output) have every FIELD, e.g. class=private "id=$KID" sensitive=1.
+pp_p11_count() {
+	local l f found n=0
+	while IFS= read -r l; do
+		[ -n "$l" ] || continue
+		found=1
+		for f in "${@:2}"; do [[ " $l " == *" $f "* ]] || { found=0; break; }; done
+		n=$((n + found))
+	done <<<"$1"
+	echo $n
+}
+# pp_p11_has LISTING FIELD...: at least one line has every FIELD.
+pp_p11_has() { [ "$(pp_p11_count "$@")" -gt 0 ]; }
+
 pp_start() {
 	if ! "$top_srcdir/scripts/paraphe-supervise" start "$STATE" "$top_builddir" >"$PP_TMP/start.log" 2>&1; then
 		cat "$PP_TMP/start.log" >&2

@@ -8,8 +8,8 @@
 #   - expiry: certificates made short-lived (sam.cert_validity_s) are
 #     closed by paraphe-sam-admin sweep, by the SAM's timer
 #     (sam.sweep_interval_s) and at the SAM's start: row EXPIRED, key gone
-#     from the token (pkcs11-tool), signHash refused, key.destroy recorded
-#     with the serial and the cause.
+#     from the token (listed with tests/tools/pp-test-p11), signHash
+#     refused, key.destroy recorded with the serial and the cause.
 # The audit records are read where the stand-in collector received them.
 . "$(dirname "$0")/lib.sh"
 
@@ -54,16 +54,14 @@ J=(-H 'Content-Type: application/json')
 A='"sca":"CN=Demo SCA,O=Paraphe Demo SCA,C=FR"'
 SHA256=2.16.840.1.101.3.4.2.1
 ECDSA256=1.2.840.10045.4.3.2
-P11=()
-if command -v pkcs11-tool >/dev/null; then
-	P11=(env SOFTHSM2_CONF="$STATE/hsm/softhsm2.conf" pkcs11-tool
-		--module "$(sed -n 's/^pkcs11_module = //p' "$STATE/paraphe.conf" | head -n 1)"
-		--token-label paraphe-sam --login --pin "$(cat "$STATE/hsm/sam.pin")")
-fi
-# nobj KEY_ID: how many token objects carry that CKA_ID (-1: no pkcs11-tool).
+# nobj KEY_ID [FIELD...]: how many of the SAM token's objects carry that
+# CKA_ID (and every FIELD, e.g. class=certificate); -1 when the token cannot
+# be listed or the listing lacks the built-in CA's key, so that no count
+# passes on a failed listing.
 nobj() {
-	[ ${#P11[@]} -gt 0 ] || { echo -1; return; }
-	"${P11[@]}" --list-objects 2>/dev/null | grep -ci "ID: *$1" || true
+	local l
+	l=$(pp_p11_list sam) && pp_p11_has "$l" class=private || { echo -1; return; }
+	pp_p11_count "$l" "id=${1,,}" "${@:2}"
 }
 db() { sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "$1"; }
 keyid() { db "SELECT key_id FROM credentials WHERE id = '$1'"; }
@@ -129,7 +127,8 @@ check "... the CSR names the signatory" bash -c \
 check "... the CSR's key is a P-256 key" bash -c \
 	'openssl req -in "$1" -noout -text | grep -q "NIST CURVE: P-256"' _ "$PP_TMP/ext.csr"
 KID=$(keyid "$EXT")
-[ "$(nobj "$KID")" = -1 ] || check "... its key pair is in the token, no certificate yet" test "$(nobj "$KID")" -eq 2
+check "... its key pair is in the token, no certificate yet" test "$(nobj "$KID")" -eq 2 \
+	-a "$(nobj "$KID" class=private sensitive=1 extractable=0 sign=1)" -eq 1 -a "$(nobj "$KID" class=public)" -eq 1
 http GET "$SCA/ra/v1/credentials/$EXT" "${SCA_CERT[@]}"
 expect "GET gives the PENDING credential with its CSR" 200 '"csr":"'
 check "... the same CSR" test "$(bmember csr)" = "$(base64 -w0 <"$PP_TMP/ext.csr.der")"
@@ -188,7 +187,8 @@ SERIAL=$(openssl x509 -in "$PP_TMP/ext.crt" -noout -serial | cut -d= -f2 | tr 'A
 check "... the serial is the certificate's" test "$(bmember serial)" = "$SERIAL"
 check "... the binding is recorded with the serial" wait_for 10 rec "\"credential\":\"$EXT\"" "\"serial\":\"$SERIAL\"" \
 	'"cause":"certificate of the external CA bound to the key"' '"type":"credential.change"'
-[ "$(nobj "$KID")" = -1 ] || check "... the certificate is stored in the token under the key's CKA_ID" test "$(nobj "$KID")" -eq 3
+check "... the certificate is stored in the token under the key's CKA_ID" test "$(nobj "$KID")" -eq 3 \
+	-a "$(nobj "$KID" class=certificate)" -eq 1
 post "/ra/v1/credentials/$EXT/certificate" "{\"certificate\":\"$(openssl x509 -in "$PP_TMP/ext.crt" -outform DER | base64 -w0)\"}"
 expect_json_error "a second upload is a conflict" 409 conflict
 post "/csc/v2/credentials/info" "{\"credentialID\":\"$EXT\",\"certificates\":\"chain\"}"
@@ -210,7 +210,7 @@ AB=$(bmember id)
 AB_KID=$(keyid "$AB")
 post "/ra/v1/credentials/$AB/revoke" '{}'
 expect "revoking a PENDING credential abandons it" 200 '"state":"DESTROYED"'
-[ "$(nobj "$AB_KID")" = -1 ] || check "... its key is gone from the token" test "$(nobj "$AB_KID")" -eq 0
+check "... its key is gone from the token" test "$(nobj "$AB_KID")" -eq 0
 check "... the destruction is recorded" wait_for 10 rec "\"credential\":\"$AB\"" '"type":"key.destroy"' 'abandoned'
 post "/ra/v1/credentials/$AB/certificate" "{\"certificate\":\"$(pemjson "$PP_TMP/ext.crt")\"}"
 expect_json_error "... and it takes no certificate any more" 409 conflict
@@ -238,7 +238,7 @@ wait_for 15 expired "$X"
 OUT=$("${ADMIN[@]}" sweep)
 check "paraphe-sam-admin sweep closes the expired credential" test "$OUT" = "closed 1"
 check "... the row is EXPIRED" test "$(state "$X")" = EXPIRED
-[ "$(nobj "$X_KID")" = -1 ] || check "... its key is gone from the token" test "$(nobj "$X_KID")" -eq 0
+check "... its key is gone from the token" test "$(nobj "$X_KID")" -eq 0
 check "... key.destroy is recorded with the serial and the cause" wait_for 10 rec "\"credential\":\"$X\"" \
 	"\"serial\":\"$X_SERIAL\"" '"cause":"certificate expired"' '"type":"key.destroy"' '"outcome":"success"'
 signhash "$X" "$SADX" "$H2"
@@ -261,7 +261,7 @@ pp_conf_set sam sweep_interval_s 1
 wait_for 15 expired "$Z"
 check "the SAM restarts with a 1 s sweep" restart_sam
 check "the credential that expired meanwhile is closed at start" test "$(state "$Z")" = EXPIRED
-[ "$(nobj "$Z_KID")" = -1 ] || check "... its key is gone from the token" test "$(nobj "$Z_KID")" -eq 0
+check "... its key is gone from the token" test "$(nobj "$Z_KID")" -eq 0
 check "... recorded" wait_for 10 rec "\"credential\":\"$Z\"" '"cause":"certificate expired"' '"type":"key.destroy"'
 post /ra/v1/credentials '{"signatory":"sig-001","key_type":"ec-p256"}'
 expect "a third short-lived credential" 201 '"state":"ACTIVE"'
@@ -269,11 +269,11 @@ Y=$(bmember id)
 Y_KID=$(keyid "$Y")
 is_expired() { [ "$(state "$1")" = EXPIRED ]; }
 check "the timer closes it once its certificate expired" wait_for 20 is_expired "$Y"
-[ "$(nobj "$Y_KID")" = -1 ] || check "... its key is gone from the token" test "$(nobj "$Y_KID")" -eq 0
+check "... its key is gone from the token" test "$(nobj "$Y_KID")" -eq 0
 check "... recorded with the SAM as actor" wait_for 10 rec "\"credential\":\"$Y\"" '"cause":"certificate expired"' \
 	'"type":"key.destroy"' '"kind":"system"'
 check "the external credential (valid a year) is untouched" test "$(state "$EXT")" = ACTIVE
-[ "$(nobj "$KID")" = -1 ] || check "... its key and certificate are still in the token" test "$(nobj "$KID")" -eq 3
-[ ${#P11[@]} -gt 0 ] || echo "# pkcs11-tool not installed: the token's objects were not listed"
+check "... its key and certificate are still in the token" test "$(nobj "$KID")" -eq 3 \
+	-a "$(nobj "$KID" class=certificate)" -eq 1
 
 pp_finish

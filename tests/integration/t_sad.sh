@@ -77,15 +77,13 @@ verify() {
 }
 
 check "the SMS spool directory exists" test -d "$SPOOL"
-if command -v pkcs11-tool >/dev/null; then
-	objs=$(env SOFTHSM2_CONF="$STATE/hsm/softhsm2.conf" pkcs11-tool \
-		--module "$(sed -n 's/^pkcs11_module = //p' "$STATE/paraphe.conf" | head -n 1)" \
-		--token-label paraphe-sam --login --pin "$(cat "$STATE/hsm/sam.pin")" --list-objects 2>/dev/null)
-	check "the SAD key is a secret in the token, sensitive and never extractable" bash -c \
-		'grep -A4 "^Secret Key Object" <<<"$1" | grep -A3 "label: *paraphe-sam-sad-hmac" | grep -q "sensitive.*never extractable"' _ "$objs"
-else
-	echo "# pkcs11-tool not installed: the SAD key is not inspected"
-fi
+objs=$(pp_p11_list sam) || not_ok "pp-test-p11 lists the SAM's token"
+check "the SAD key is a secret in the token, sensitive and never extractable" pp_p11_has "$objs" \
+	class=secret label=paraphe-sam-sad-hmac sensitive=1 extractable=0 never_extractable=1
+check "... one 32-byte generic secret, a private token object that may only MAC" pp_p11_has "$objs" \
+	class=secret key_type=generic_secret label=paraphe-sam-sad-hmac value_len=32 token=1 private=1 \
+	sign=1 verify=1 encrypt=0 decrypt=0 wrap=0 unwrap=0 derive=0
+check "... and the only one" test "$(pp_p11_count "$objs" label=paraphe-sam-sad-hmac)" -eq 1
 
 # --- a signatory and two credentials.
 sam "{\"v\":1,\"op\":\"signatory.create\",$A,\"id\":\"sig-001\",\"given_name\":\"Elodie\",\"surname\":\"Martin\",\"country\":\"FR\",\"serial_number\":\"IDCFR-123456\",\"mobile\":\"+33612345678\",\"evidence\":\"KYC-1\"}"

@@ -2,8 +2,8 @@
 # The SAM's enrolment and credential ops end to end: the real SAM with its
 # SoftHSMv2 token and the real audit daemon, driven on its unix socket with
 # tests/tools/pp-test-sam.  Certificates are checked with openssl, the
-# token's objects with pkcs11-tool (when installed), the audit records in
-# what the stand-in syslog collector received.
+# token's objects with tests/tools/pp-test-p11 (pp_p11_list), the audit
+# records in what the stand-in syslog collector received.
 . "$(dirname "$0")/lib.sh"
 
 BIN=$top_builddir
@@ -36,13 +36,16 @@ has() {
 member() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$ANS" | head -n 1; }
 A='"sca":"CN=sca-demo,O=Demo SCA,C=FR"'
 B='"sca":"CN=sca-other,O=Other SCA,C=DE"'
-P11=()
-if command -v pkcs11-tool >/dev/null; then
-	P11=(env SOFTHSM2_CONF="$STATE/hsm/softhsm2.conf" pkcs11-tool
-		--module "$(sed -n 's/^pkcs11_module = //p' "$STATE/paraphe.conf" | head -n 1)"
-		--token-label paraphe-sam --login --pin "$(cat "$STATE/hsm/sam.pin")")
-fi
-objects() { "${P11[@]}" --list-objects 2>/dev/null; }
+# The token's objects as last listed (pp_p11_list) into OBJS: has3 KEY_ID:
+# a private key, a public key and a certificate under that CKA_ID and
+# nothing else; none KEY_ID: no object under it, in a listing that shows
+# other keys (so not an empty or failed one).
+OBJS=""
+has3() {
+	[ "$(pp_p11_count "$OBJS" "id=$1")" -eq 3 ] && pp_p11_has "$OBJS" class=private "id=$1" &&
+		pp_p11_has "$OBJS" class=public "id=$1" && pp_p11_has "$OBJS" class=certificate "id=$1"
+}
+none() { [ "$(pp_p11_count "$OBJS" "id=$1")" -eq 0 ] && pp_p11_has "$OBJS" class=private; }
 
 sam '{"v":1,"op":"health"}'
 has "the SAM answers health" '"ok":true'
@@ -132,16 +135,12 @@ has "credential.list lists both credentials" "\"id\":\"$RSA\""
 sam "{\"v\":1,\"op\":\"credential.list\",$B,\"signatory\":\"sig-001\"}"
 has "another SCA cannot list them" '"error":"access_denied"'
 
-if [ ${#P11[@]} -gt 0 ]; then
-	objects >"$PP_TMP/objects.txt"
-	n=$(grep -ci "ID: *$EC_KEY" "$PP_TMP/objects.txt")
-	check "the token holds private key, public key and certificate under one CKA_ID" test "$n" -eq 3
-	# pkcs11-tool prints each object as a header line then label, ID, Usage, Access.
-	check "the private key is sensitive and never extractable" bash -c \
-		'grep -A4 "^Private Key Object" "$1" | grep -i -A2 "ID: *$2" | grep -q "Access: *sensitive, always sensitive, never extractable"' _ "$PP_TMP/objects.txt" "$EC_KEY"
-else
-	echo "# pkcs11-tool not installed: token objects not inspected"
-fi
+OBJS=$(pp_p11_list sam) || not_ok "pp-test-p11 lists the SAM's token"
+check "the token holds private key, public key and certificate under one CKA_ID" has3 "${EC_KEY,,}"
+check "the private key is sensitive and never extractable" pp_p11_has "$OBJS" class=private "id=${EC_KEY,,}" \
+	sensitive=1 always_sensitive=1 extractable=0 never_extractable=1
+check "... a private token object that may only sign" pp_p11_has "$OBJS" class=private "id=${EC_KEY,,}" \
+	token=1 private=1 sign=1 decrypt=0 unwrap=0 derive=0
 
 check "key.generate is recorded with the credential" wait_for 10 forwarded "\"credential\":\"$EC\",\"key_type\":\"ec-p256\"}.*\"type\":\"key.generate\""
 check "the certificate binding (credential.change) is recorded with the serial" \
@@ -159,11 +158,8 @@ sam "{\"v\":1,\"op\":\"credential.info\",$A,\"credential\":\"$EC\"}"
 has "credential.info shows REVOKED" '"state":"REVOKED"'
 sam "{\"v\":1,\"op\":\"credential.revoke\",$A,\"credential\":\"$EC\"}"
 has "revoking twice is a conflict" '"error":"conflict"'
-if [ ${#P11[@]} -gt 0 ]; then
-	objects >"$PP_TMP/objects2.txt"
-	check "the revoked credential's objects are gone from the token" \
-		bash -c '! grep -qi "ID: *$2" "$1" && grep -q "Object" "$1"' _ "$PP_TMP/objects2.txt" "$EC_KEY"
-fi
+OBJS=$(pp_p11_list sam) || not_ok "pp-test-p11 lists the SAM's token"
+check "the revoked credential's objects are gone from the token" none "${EC_KEY,,}"
 check "key.destroy is recorded with the serial" \
 	wait_for 10 forwarded "\"serial\":\"$EC_SERIAL\"}.*\"type\":\"key.destroy\""
 sam "{\"v\":1,\"op\":\"credential.revoke\",$A,\"credential\":\"$RSA\"}"
@@ -193,13 +189,13 @@ rm -f "$SOCK"
 KID=00112233445566778899aabbccddeeff
 CID=0123456789abcdef0123456789abcdef
 sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "INSERT INTO credentials (id, signatory, sca, key_type, key_id, state, created_ms, updated_ms) VALUES ('$CID', 'sig-009', 'CN=sca-demo,O=Demo SCA,C=FR', 'ec-p256', '$KID', 'PENDING', 1, 1)"
-if [ ${#P11[@]} -gt 0 ]; then
-	"${P11[@]}" --keypairgen --key-type EC:prime256v1 --id "$KID" --label interrupted >/dev/null 2>&1
-	# Made by this (maybe root) process: give the new object files to the
-	# token's owner, the SAM's user after its privilege drop.
-	for d in "$STATE"/hsm/tokens/*/; do chown -R "$(stat -c %u:%g "$d")" "$d" 2>/dev/null; done
-	check "(the interrupted creation's key pair is in the token)" bash -c 'objects() { "$@" --list-objects 2>/dev/null; }; objects "${@:2}" | grep -qi "ID: *$1"' _ "$KID" "${P11[@]}"
-fi
+check "(a key pair is made in the token under that CKA_ID)" \
+	"$BIN/tests/tools/pp-test-p11" -c "$STATE/paraphe.conf" sam keygen "$KID" interrupted
+# Made by this (maybe root) process: give the new object files to the
+# token's owner, the SAM's user after its privilege drop.
+for d in "$STATE"/hsm/tokens/*/; do chown -R "$(stat -c %u:%g "$d")" "$d" 2>/dev/null; done
+OBJS=$(pp_p11_list sam) || not_ok "pp-test-p11 lists the SAM's token"
+check "(the interrupted creation's key pair is in the token)" pp_p11_has "$OBJS" class=private "id=$KID" label=interrupted
 "$BIN/sam/paraphe-samd" -c "$STATE/paraphe.conf" >>"$STATE/log/samd.log" 2>&1 </dev/null &
 echo $! >"$STATE/run/samd.pid"
 wait_for 10 test -S "$SOCK"
@@ -208,10 +204,9 @@ member certificate | base64 -d >"$PP_TMP/ca2.der"
 check "after a restart the built-in CA is the same" cmp -s "$PP_TMP/ca.der" "$PP_TMP/ca2.der"
 check "a credential left PENDING by a crash is DESTROYED at start" \
 	test "$(sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "SELECT state FROM credentials WHERE id = '$CID'")" = DESTROYED
-if [ ${#P11[@]} -gt 0 ]; then
-	check "... with its objects in the token" bash -c '! "${@:2}" --list-objects 2>/dev/null | grep -qi "ID: *$1"' _ "$KID" "${P11[@]}"
-	check "... and the destruction is recorded" wait_for 10 forwarded "\"credential\":\"$CID\".*\"type\":\"key.destroy\""
-fi
+OBJS=$(pp_p11_list sam) || not_ok "pp-test-p11 lists the SAM's token"
+check "... with its objects in the token" none "$KID"
+check "... and the destruction is recorded" wait_for 10 forwarded "\"credential\":\"$CID\".*\"type\":\"key.destroy\""
 
 # --- fail closed: no audit record, no credential (and nothing left in the token).
 sam "{\"v\":1,\"op\":\"signatory.create\",$A,\"id\":\"sig-003\",\"given_name\":\"Jean\",\"surname\":\"Dupont\",\"country\":\"BE\",\"serial_number\":\"PASBE-EH123456\",\"mobile\":\"32470123456\",\"evidence\":\"KYC-3\"}"
@@ -234,10 +229,8 @@ echo $! >"$STATE/run/auditd.pid"
 wait_for 10 test -S "$STATE/run/audit.sock"
 check "... and leaves no usable credential (DESTROYED)" \
 	test "$(sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "SELECT group_concat(state) FROM credentials WHERE signatory = 'sig-003'")" = DESTROYED
-if [ ${#P11[@]} -gt 0 ]; then
-	check "... and no key in the token but the CA's" \
-		test "$(objects | grep -c '^Private Key Object')" -eq 1
-fi
+OBJS=$(pp_p11_list sam) || not_ok "pp-test-p11 lists the SAM's token"
+check "... and no key in the token but the CA's" test "$(pp_p11_count "$OBJS" class=private)" -eq 1
 sam '{"v":1,"op":"health"}'
 has "the SAM is still up" '"ok":true'
 

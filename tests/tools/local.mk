@@ -14,3 +14,9 @@ tests_tools_pp_test_sam_LDADD = $(CORE_LIBS)
 # An HSM vendor's migration tool: a legacy key pair in the SAM's token (t_legacy).
 tests_tools_pp_test_p11keygen_SOURCES = tests/tools/pp-test-p11keygen.c
 tests_tools_pp_test_p11keygen_LDADD = $(CORE_LIBS)
+# The objects of the SAM's or the audit daemon's token, listed with their
+# attributes, and a key pair made in it (t_sam, t_sad, t_cred), so that no
+# test depends on opensc's pkcs11-tool.
+noinst_PROGRAMS += tests/tools/pp-test-p11
+tests_tools_pp_test_p11_SOURCES = tests/tools/pp-test-p11.c
+tests_tools_pp_test_p11_LDADD = $(CORE_LIBS)
