@@ -388,13 +388,40 @@ test_load_file(void **state)
 	free(text);
 }
 
-/* etc/paraphe.conf.example must always load. */
+/* 1 when the file f has a line "key = ..." in [section] (comments and
+ * other sections do not count). */
+static int
+example_sets(FILE *f, const char *section, const char *key)
+{
+	char line[4096], cur[64] = "";
+	size_t klen = strlen(key);
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == '[') {
+			size_t n = strcspn(line + 1, "]");
+			snprintf(cur, sizeof(cur), "%.*s", (int)n, line + 1);
+			continue;
+		}
+		if (strcmp(cur, section) == 0 && strncmp(line, key, klen) == 0 &&
+		    strspn(line + klen, " \t") > 0 && line[klen + strspn(line + klen, " \t")] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+/* etc/paraphe.conf.example must always load, and show every key of the
+ * schema (set, or left empty where the default is empty), so that it
+ * documents the whole configuration. */
 static void
 test_example_file(void **state)
 {
 	const char *srcdir = getenv("srcdir");
 	char path[4096], err[512] = "";
 	struct pp_conf *conf = NULL;
+	const struct pp_conf_key *keys;
+	size_t n, missing = 0;
+	FILE *f;
 	(void)state;
 
 	snprintf(path, sizeof(path), "%s/etc/paraphe.conf.example", srcdir && *srcdir ? srcdir : ".");
@@ -406,6 +433,19 @@ test_example_file(void **state)
 	if (pp_conf_load(path, &conf, err, sizeof(err)) != PP_OK)
 		fail_msg("%s: %s", path, err);
 	pp_conf_free(conf);
+	assert_non_null(f = fopen(path, "r"));
+	keys = pp_conf_schema(&n);
+	for (size_t i = 0; i < n; i++) {
+		if (!example_sets(f, keys[i].section, keys[i].key)) {
+			print_message("%s: [%s] %s is missing\n", path, keys[i].section, keys[i].key);
+			missing++;
+		}
+	}
+	/* The check itself: a key in a comment or another section is not there. */
+	assert_false(example_sets(f, "log", "state_dir"));
+	assert_true(example_sets(f, "service", "state_dir"));
+	fclose(f);
+	assert_int_equal(missing, 0);
 }
 
 /* ------------------------------------------------------------------ errors */
