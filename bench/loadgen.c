@@ -6,11 +6,15 @@
  *
  *   paraphe-loadgen --url https://127.0.0.1:PORT/PATH --cacert CA.pem
  *       [--cert CERT.pem --key KEY.pem] [--connections N] [--requests M]
- *       [--method GET|POST] [--body TEXT | --body-file FILE]
+ *       [--method GET|POST] [--body TEXT | --body-file FILE | --bodies-file FILE]
  *       [--content-type TYPE] [--expect STATUS]
  *
  * Each connection sends its share of the M requests one after the other on
  * one TLS session (HTTP/1.1 keep-alive; reconnects if the server closes).
+ * --bodies-file gives one body per line, each sent once (request k of
+ * connection c sends line c * M/N + k): for requests that cannot be
+ * replayed, such as signHash calls each consuming its own authorised hash;
+ * M defaults then to the number of lines.
  * Prints one JSON object: requests, failures (transport errors or a status
  * other than --expect, default 200), seconds, requests/s, latency p50/p90/
  * p99/max in ms, and the status codes seen.
@@ -41,6 +45,9 @@ struct lg {
 	const char *host, *port, *path, *method, *ctype;
 	char *body;
 	size_t bodylen;
+	char **bodies;		/* --bodies-file: one per request slot, or NULL */
+	size_t *bodylens;
+	size_t nbodies;
 	int expect;
 	SSL_CTX *ctx;
 	long per_conn;
@@ -193,30 +200,38 @@ lg_run(void *arg)
 {
 	struct lg_conn *c = arg;
 	struct lg *lg = c->lg;
-	char *resp = malloc(LG_MAX_RESPONSE), head[1024], *req;
+	char *resp = malloc(LG_MAX_RESPONSE), head[1024], *req = NULL;
 	SSL *ssl = NULL;
 	int fd = -1, hlen;
-	size_t reqlen;
+	size_t reqlen, reqcap = 0;
 
 	if (resp == NULL)
 		return NULL;
-	hlen = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: paraphe-loadgen\r\n"
-	    "%s%s%sContent-Length: %zu\r\n\r\n", lg->method, lg->path, lg->host, lg->port,
-	    lg->ctype ? "Content-Type: " : "", lg->ctype ? lg->ctype : "", lg->ctype ? "\r\n" : "",
-	    lg->bodylen);
-	/* Head and body in one write: one TLS record, one segment. */
-	reqlen = (size_t)hlen + lg->bodylen;
-	if (hlen < 0 || (size_t)hlen >= sizeof(head) || (req = malloc(reqlen)) == NULL) {
-		free(resp);
-		return NULL;
-	}
-	memcpy(req, head, (size_t)hlen);
-	if (lg->bodylen)
-		memcpy(req + hlen, lg->body, lg->bodylen);
 	for (long i = 0; i < lg->per_conn; i++) {
 		size_t slot = (size_t)c->index * (size_t)lg->per_conn + (size_t)i;
-		double t0 = lg_now();
+		const char *body = lg->bodies ? lg->bodies[slot] : lg->body;
+		size_t blen = lg->bodies ? lg->bodylens[slot] : lg->bodylen;
+		double t0;
 		int status = -1, keep = 0;
+
+		hlen = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: paraphe-loadgen\r\n"
+		    "%s%s%sContent-Length: %zu\r\n\r\n", lg->method, lg->path, lg->host, lg->port,
+		    lg->ctype ? "Content-Type: " : "", lg->ctype ? lg->ctype : "", lg->ctype ? "\r\n" : "", blen);
+		if (hlen < 0 || (size_t)hlen >= sizeof(head))
+			break;
+		/* Head and body in one write: one TLS record, one segment. */
+		reqlen = (size_t)hlen + blen;
+		if (reqlen > reqcap) {
+			char *nr = realloc(req, reqlen);
+			if (nr == NULL)
+				break;
+			req = nr;
+			reqcap = reqlen;
+		}
+		memcpy(req, head, (size_t)hlen);
+		if (blen)
+			memcpy(req + hlen, body, blen);
+		t0 = lg_now();
 
 		for (int attempt = 0; attempt < 2 && status < 0; attempt++) {
 			if (ssl == NULL && (ssl = lg_connect(lg, &fd)) == NULL)
@@ -258,7 +273,7 @@ static int
 lg_usage(void)
 {
 	fprintf(stderr, "usage: paraphe-loadgen --url https://HOST:PORT/PATH --cacert CA [--cert C --key K]\n"
-	    "       [--connections N] [--requests M] [--method M] [--body TEXT | --body-file F]\n"
+	    "       [--connections N] [--requests M] [--method M] [--body TEXT | --body-file F | --bodies-file F]\n"
 	    "       [--content-type T] [--expect STATUS]\n");
 	return 2;
 }
@@ -276,7 +291,9 @@ main(int argc, char **argv)
 {
 	struct lg lg = { .method = "GET", .expect = 200 };
 	const char *url = NULL, *cacert = NULL, *cert = NULL, *key = NULL, *bodyfile = NULL;
+	const char *bodiesfile = NULL;
 	long conns = 8, requests = 1000;
+	int requests_set = 0;
 	static char hostbuf[256], portbuf[16];
 	pthread_t th[LG_MAX_CONN];
 	struct lg_conn cs[LG_MAX_CONN];
@@ -290,7 +307,10 @@ main(int argc, char **argv)
 		else if (strcmp(o, "--cert") == 0) cert = v;
 		else if (strcmp(o, "--key") == 0) key = v;
 		else if (strcmp(o, "--connections") == 0) conns = lg_num(v, LG_MAX_CONN);
-		else if (strcmp(o, "--requests") == 0) requests = lg_num(v, 100000000);
+		else if (strcmp(o, "--requests") == 0) {
+			requests = lg_num(v, 100000000);
+			requests_set = 1;
+		}
 		else if (strcmp(o, "--method") == 0) lg.method = v;
 		else if (strcmp(o, "--body") == 0) {
 			pp_free(lg.body);
@@ -300,6 +320,7 @@ main(int argc, char **argv)
 			memcpy(lg.body, v, lg.bodylen + 1);
 		}
 		else if (strcmp(o, "--body-file") == 0) bodyfile = v;
+		else if (strcmp(o, "--bodies-file") == 0) bodiesfile = v;
 		else if (strcmp(o, "--content-type") == 0) lg.ctype = v;
 		else if (strcmp(o, "--expect") == 0) lg.expect = (int)lg_num(v, 599);
 		else return lg_usage();
@@ -325,6 +346,35 @@ main(int argc, char **argv)
 			return 1;
 		lg.body = data;
 		lg.bodylen = len;
+	}
+	if (bodiesfile) {
+		/* One body per line; the file's buffer is split in place. */
+		char *data, *p, *e;
+		size_t len, cap = 0;
+		if (bodyfile || pp_file_read(bodiesfile, 1024 * 1024 * 1024, &data, &len) != PP_OK)
+			return lg_usage();
+		lg.body = data;
+		for (p = data; p < data + len; p = e + 1) {
+			if ((e = memchr(p, '\n', (size_t)(data + len - p))) == NULL)
+				e = data + len;
+			if (e == p)
+				continue;
+			if (lg.nbodies == cap) {
+				cap = cap ? 2 * cap : 1024;
+				lg.bodies = realloc(lg.bodies, cap * sizeof(*lg.bodies));
+				lg.bodylens = realloc(lg.bodylens, cap * sizeof(*lg.bodylens));
+				if (lg.bodies == NULL || lg.bodylens == NULL)
+					return 1;
+			}
+			lg.bodies[lg.nbodies] = p;
+			lg.bodylens[lg.nbodies++] = (size_t)(e - p);
+		}
+		if (lg.nbodies == 0)
+			return lg_usage();
+		if (!requests_set || requests > (long)lg.nbodies)
+			requests = (long)lg.nbodies;
+		if (conns > requests)
+			conns = requests;
 	}
 	lg.ctx = SSL_CTX_new(TLS_client_method());
 	if (lg.ctx == NULL || SSL_CTX_load_verify_locations(lg.ctx, cacert, NULL) != 1 ||
@@ -374,6 +424,8 @@ main(int argc, char **argv)
 	SSL_CTX_free(lg.ctx);
 	free(lg.lat);
 	free(lg.status);
+	free(lg.bodies);
+	free(lg.bodylens);
 	pp_free(lg.body);
 	return failed == 0 ? 0 : 1;
 }

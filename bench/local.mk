@@ -7,6 +7,7 @@ EXTRA_DIST += bench/run-audit
 bench: all
 	$(srcdir)/bench/run-audit $(abs_top_builddir)
 	$(srcdir)/bench/run-sign $(abs_top_builddir)
+	$(srcdir)/bench/run-signhash $(abs_top_builddir)
 .PHONY: bench
 noinst_PROGRAMS += bench/paraphe-loadgen
 bench_paraphe_loadgen_SOURCES = bench/loadgen.c
@@ -17,3 +18,7 @@ bench_paraphe_bench_p11_SOURCES = bench/p11_bench.c
 bench_paraphe_bench_p11_CFLAGS = $(AM_CFLAGS) -pthread
 bench_paraphe_bench_p11_LDADD = $(CORE_LIBS) -lpthread
 EXTRA_DIST += bench/run-sign
+noinst_PROGRAMS += bench/paraphe-bench-sads
+bench_paraphe_bench_sads_SOURCES = bench/sad_bench.c
+bench_paraphe_bench_sads_LDADD = $(CORE_LIBS)
+EXTRA_DIST += bench/run-signhash

@@ -37,6 +37,8 @@
  * afterwards (ctx->data belongs to sam_cred).  otp_key is derived from the
  * token key at start and wiped at the end.
  */
+static void sam_sad_cache_free(void);
+
 static struct sam_sad_state {
 	struct pp_p11 *p11;
 	CK_OBJECT_HANDLE key;
@@ -763,6 +765,7 @@ void
 sam_sad_fini(struct pp_daemon_ctx *ctx)
 {
 	(void)ctx;
+	sam_sad_cache_free();
 	pp_wipe(sam_sad_st.otp_key, sizeof(sam_sad_st.otp_key));
 }
 
@@ -1097,6 +1100,119 @@ sam_sad_row_load(struct pp_store *st, const char *sad_id, struct sam_sad_row *r)
 	return r->h.n == r->cap ? PP_OK : PP_ERR_DB;
 }
 
+/*
+ * Verified SADs.  Re-deriving a SAD's MAC means reading back every hash it
+ * covers (up to SAM_LEDGER_MAX_HASHES rows) and an HMAC in the token: on
+ * every call of a SAD used one hash at a time, that would make a SAD of n
+ * hashes cost O(n^2).  So the claims of a SAD whose MAC was verified are
+ * kept in memory, with its MAC and its hashes sorted, until it expires:
+ * a later call presenting the same id must present the same MAC (compared
+ * in constant time), and the claims it is checked against are the verified
+ * ones, never the database's.  Every hash of a batch reserved in the ledger
+ * must also be in the verified set: a row added to the ledger after the
+ * verification (the only thing the MAC check would catch on a second call)
+ * is still refused.  The SAM's memory is trusted as much as its token
+ * session; the database is not.
+ */
+#define SAM_SAD_CACHE 128
+
+struct sam_sad_cent {
+	char sad_id[SAM_SAD_ID_HEX + 1];	/* "" : free slot */
+	unsigned char mac[SAM_SAD_MAC_LEN];
+	struct sam_sad_row *row;		/* owned; row->h in position order */
+	uint8_t *sorted;			/* row->h.n hashes of row->h.len bytes, sorted */
+};
+
+static struct sam_sad_cache {
+	struct sam_sad_cent ent[SAM_SAD_CACHE];
+	size_t next;				/* round-robin victim when none expired */
+	size_t sort_len;			/* for sam_sad_cache_cmp */
+} sam_sad_cache;
+
+static void
+sam_sad_cent_clear(struct sam_sad_cent *e)
+{
+	if (e->row != NULL)
+		sam_sad_hashes_free(&e->row->h);
+	pp_free(e->row);
+	pp_free(e->sorted);
+	pp_wipe(e->mac, sizeof(e->mac));
+	memset(e, 0, sizeof(*e));
+}
+
+static int
+sam_sad_cache_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sam_sad_cache.sort_len);
+}
+
+/* The verified entry of sad_id, or NULL. */
+static struct sam_sad_cent *
+sam_sad_cache_get(const char *sad_id)
+{
+	for (size_t i = 0; i < SAM_SAD_CACHE; i++) {
+		struct sam_sad_cent *e = &sam_sad_cache.ent[i];
+		if (e->row != NULL && strcmp(e->sad_id, sad_id) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* Keeps a verified row (ownership moves to the cache on PP_OK). */
+static enum pp_err
+sam_sad_cache_put(const char *sad_id, const unsigned char mac[SAM_SAD_MAC_LEN], struct sam_sad_row *r,
+    int64_t now)
+{
+	struct sam_sad_cent *e = NULL;
+	uint8_t *sorted;
+
+	if ((sorted = pp_malloc(r->h.n * r->h.len)) == NULL)
+		return PP_ERR_NOMEM;
+	for (size_t i = 0; i < r->h.n; i++)
+		memcpy(sorted + i * r->h.len, r->h.p[i], r->h.len);
+	sam_sad_cache.sort_len = r->h.len;
+	qsort(sorted, r->h.n, r->h.len, sam_sad_cache_cmp);
+	/* A free slot, else one whose SAD has expired, else the oldest. */
+	for (size_t i = 0; i < SAM_SAD_CACHE && e == NULL; i++)
+		if (sam_sad_cache.ent[i].row == NULL)
+			e = &sam_sad_cache.ent[i];
+	for (size_t i = 0; i < SAM_SAD_CACHE && e == NULL; i++)
+		if (now >= sam_sad_cache.ent[i].row->expires_ms) {
+			e = &sam_sad_cache.ent[i];
+			sam_sad_cent_clear(e);
+		}
+	if (e == NULL) {
+		e = &sam_sad_cache.ent[sam_sad_cache.next];
+		sam_sad_cache.next = (sam_sad_cache.next + 1) % SAM_SAD_CACHE;
+		sam_sad_cent_clear(e);
+	}
+	memcpy(e->sad_id, sad_id, SAM_SAD_ID_HEX + 1);
+	memcpy(e->mac, mac, SAM_SAD_MAC_LEN);
+	e->row = r;
+	e->sorted = sorted;
+	return PP_OK;
+}
+
+/* 1 when every one of the n hashes is in e's verified set. */
+static int
+sam_sad_cache_covers(const struct sam_sad_cent *e, const uint8_t *const *h, size_t n, size_t len)
+{
+	if (len != e->row->h.len)
+		return 0;
+	sam_sad_cache.sort_len = len;
+	for (size_t i = 0; i < n; i++)
+		if (bsearch(h[i], e->sorted, e->row->h.n, len, sam_sad_cache_cmp) == NULL)
+			return 0;
+	return 1;
+}
+
+static void
+sam_sad_cache_free(void)
+{
+	for (size_t i = 0; i < SAM_SAD_CACHE; i++)
+		sam_sad_cent_clear(&sam_sad_cache.ent[i]);
+}
+
 /* Hex of SHA-256 over the batch's hashes in request order (the audit
  * record names what was signed without listing every digest). */
 static enum pp_err
@@ -1142,6 +1258,8 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 	struct sam_sad_refuse ref = { "invalid_request", NULL };
 	struct sam_sad_hashes h = { 0 };
 	struct sam_sad_row *r = NULL;
+	const struct sam_sad_row *vr;
+	struct sam_sad_cent *ce = NULL;
 	struct sam_sad_cred k;
 	struct sam_sad_claims c;
 	struct pp_p11_pss pss;
@@ -1186,33 +1304,64 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 	}
 	pp_hex(rid, sizeof(rid), sad_id);
 
-	/* The SAD's claims from the ledger, and its MAC re-derived in the token. */
-	if ((r = pp_malloc(sizeof(*r))) == NULL) {
-		rc = PP_ERR_NOMEM;
-		goto out;
-	}
-	if ((rc = sam_sad_row_load(ctx->store, sad_id, r)) != PP_OK)
-		goto out;
-	ok = 0;
-	if (r->found) {
-		c = (struct sam_sad_claims){ .sad_id = sad_id, .signatory = r->signatory,
-			.credential = r->credential, .sca = r->sca, .session = r->session,
-			.hash_algo = r->hash_algo, .hashes = r->h.p, .hash_len = r->h.len, .nhashes = r->h.n,
-			.expires_ms = r->expires_ms };
-		if ((rc = sam_sad_mac(&c, sam_sad_token_mac, &sam_sad_st, mac2)) != PP_OK)
+	/* The SAD's claims: verified before (in memory, the same MAC), or
+	 * read from the ledger and its MAC re-derived in the token. */
+	now = sam_now_ms();
+	if ((ce = sam_sad_cache_get(sad_id)) != NULL) {
+		ok = pp_ct_equal(mac, ce->mac, sizeof(mac));
+	} else {
+		if ((r = pp_malloc(sizeof(*r))) == NULL) {
+			rc = PP_ERR_NOMEM;
 			goto out;
-		ok = sam_sad_mac_equal(mac, mac2);
+		}
+		if ((rc = sam_sad_row_load(ctx->store, sad_id, r)) != PP_OK)
+			goto out;
+		ok = 0;
+		if (r->found) {
+			c = (struct sam_sad_claims){ .sad_id = sad_id, .signatory = r->signatory,
+				.credential = r->credential, .sca = r->sca, .session = r->session,
+				.hash_algo = r->hash_algo, .hashes = r->h.p, .hash_len = r->h.len,
+				.nhashes = r->h.n, .expires_ms = r->expires_ms };
+			if ((rc = sam_sad_mac(&c, sam_sad_token_mac, &sam_sad_st, mac2)) != PP_OK)
+				goto out;
+			ok = sam_sad_mac_equal(mac, mac2);
+		}
+		if (ok) {
+			if ((rc = sam_sad_cache_put(sad_id, mac, r, now)) != PP_OK)
+				goto out;
+			r = NULL;
+			ce = sam_sad_cache_get(sad_id);
+		}
 	}
-	if (!ok) {
+	if (!ok || ce == NULL) {
 		ref = (struct sam_sad_refuse){ "invalid_token", "sad: not a SAD issued by this service" };
 		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
 		goto out;
 	}
+	vr = ce->row;
 	rec.sad_id = sad_id;
-	rec.signatory = r->signatory;
-	rec.session = r->session;
+	rec.signatory = vr->signatory;
+	rec.session = vr->session;
+	/* The verified claims, in the ledger's order of checks (so that the
+	 * answer is the one the ledger would give); the ledger checks its own
+	 * rows again when it reserves. */
+	if ((rc = sam_sad_sca_key(sca, scakey)) != PP_OK)
+		goto out;
+	if (strcmp(scakey, vr->sca) != 0)
+		why = SAM_REFUSE_OTHER_SCA;
+	else if (now >= vr->expires_ms)
+		why = SAM_REFUSE_EXPIRED;
+	else if (strcmp(cid, vr->credential) != 0)
+		why = SAM_REFUSE_OTHER_CREDENTIAL;
+	else if (strcmp(halg, vr->hash_algo) != 0)
+		why = SAM_REFUSE_OTHER_ALGO;
+	if (why != SAM_REFUSE_NONE) {
+		ref.error = sam_refusal_csc_error(why);
+		ref.text = sam_refusal_text(why);
+		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
+		goto out;
+	}
 
-	now = sam_now_ms();
 	if ((rc = sam_sad_cred_check(ctx->store, cid, sca, NULL, now, &k, &kt, &ref)) != PP_OK)
 		goto out;
 	if (ref.error != NULL) {
@@ -1253,8 +1402,6 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 	rec.count = (int64_t)h.n;
 
 	/* All or none: SCA, credential, algorithm, expiry, coverage, single use. */
-	if ((rc = sam_sad_sca_key(sca, scakey)) != PP_OK)
-		goto out;
 	rc = sam_ledger_reserve(ctx->store, sad_id, cid, scakey, halg, h.p, dlen, h.n, now, batch, &why);
 	if (rc != PP_OK && rc != PP_ERR_FORBIDDEN)
 		goto out;
@@ -1268,6 +1415,25 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 	if (rc != PP_OK)
 		goto out;
 	rec.batch = batch;
+	if (!sam_sad_cache_covers(ce, h.p, h.n, dlen)) {
+		/* The ledger lists a hash the verified SAD does not: a row was
+		 * added behind the SAM's back.  Nothing is signed; the batch is
+		 * settled as never attempted. */
+		pp_err_log("sam: INTEGRITY: SAD %s: the ledger covers a hash the SAD's MAC does not", sad_id);
+		if ((outc = pp_malloc(h.n * sizeof(*outc))) == NULL) {
+			rc = PP_ERR_NOMEM;
+			goto out;
+		}
+		for (i = 0; i < h.n; i++)
+			outc[i] = SAM_OUTCOME_NOT_ATTEMPTED;
+		if ((rc = sam_ledger_settle(ctx->store, batch, outc, h.n, sam_now_ms())) != PP_OK)
+			goto out;
+		ref.error = sam_refusal_csc_error(SAM_REFUSE_HASH_NOT_COVERED);
+		ref.text = sam_refusal_text(SAM_REFUSE_HASH_NOT_COVERED);
+		rec.count = 0;
+		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
+		goto out;
+	}
 
 	/* From here the batch is RESERVED: every path settles it. */
 	if ((outc = pp_malloc(h.n * sizeof(*outc))) == NULL || (arr = json_object_new_array()) == NULL) {

@@ -174,6 +174,18 @@ sign "$A" "$EC" "$SAD2" $SHA256 $RSAENC "$(arr "$H5")"
 has "a signature algorithm that does not fit the key is refused" '"error":"invalid_request"'
 check "after all these refusals both hashes are still AUTHORIZED" \
 	test "$(db "SELECT group_concat(state) FROM sad_hashes WHERE sad = (SELECT sad FROM sad_hashes WHERE hash = X'$(base64 -d <<<"$H5" | od -An -tx1 | tr -d ' \n')' AND state = 'AUTHORIZED')")" = AUTHORIZED,AUTHORIZED
+# A row added to the ledger behind the SAM's back, once the SAD was verified
+# (and its claims kept in the SAM's memory), is still refused: the hashes a
+# batch reserves must be the ones the SAD's MAC covers.
+hex() { base64 -d <<<"$1" | od -An -tx1 | tr -d ' \n'; }
+SAD2_ID=$(db "SELECT sad FROM sad_hashes WHERE hash = X'$(hex "$H5")'")
+db "INSERT INTO sad_hashes (sad, hash, position, state, updated_ms) VALUES ('$SAD2_ID', X'$(hex "$H4")', 99, 'AUTHORIZED', 0)"
+sign "$A" "$EC" "$SAD2" $SHA256 $ECDSA256 "$(arr "$H4")"
+has "a hash added to the ledger after the SAD was verified is refused" '"error":"access_denied"'
+check "... and reported as an INTEGRITY error" grep -q "INTEGRITY: SAD $SAD2_ID" "$STATE/log/samd.log"
+check "... nothing was signed: the added row is not CONSUMED" \
+	test "$(db "SELECT state FROM sad_hashes WHERE sad = '$SAD2_ID' AND position = 99")" = AUTHORIZED
+db "DELETE FROM sad_hashes WHERE sad = '$SAD2_ID' AND position = 99"
 sign "$A" "$EC" "$SAD2" $SHA256 $ECDSA256 "$(arr "$H6" "$H5")"
 mapfile -t S < <(sigs)
 verify "... and then sign (H6)" "$PP_TMP/ec.pub" d6 "${S[0]:-x}"
