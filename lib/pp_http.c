@@ -931,7 +931,7 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 	struct pp_ctx ctx;
 	const char *sock, *ca;
 	FCGX_Request fr;
-	int fd = -1, status = 1, own_socket = 0, started = 0;
+	int fd = -1, status = 1, own_socket = 0, started = 0, nworkers, worker = 1, inited = 0;
 	static char prog[32];
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -965,8 +965,21 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 	if (pp_proc_drop(pp_conf_str(ctx.conf, "service", "user"),
 	    pp_conf_str(ctx.conf, "service", "group")) != PP_OK)
 		goto out;
+	/* Workers share the socket; each opens its own database connection
+	 * and FastCGI state.  The parent only supervises them. */
+	nworkers = (int)pp_conf_int(ctx.conf, app->name, "workers");
+	if (nworkers == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		nworkers = cpus < 1 ? 1 : cpus > PP_PROC_MAX_WORKERS ? PP_PROC_MAX_WORKERS : (int)cpus;
+	}
+	if ((status = pp_proc_prefork(nworkers, &worker)) != 0 || !worker)
+		goto out;
+	status = 1;
+	if (nworkers > 1)
+		own_socket = 0;	/* the supervisor removes it */
 	if (pp_store_open(ctx.conf, "web", &ctx.store) != PP_OK)
 		goto out;
+	inited = 1;
 	if (app->init && app->init(&ctx) != PP_OK)
 		goto out;
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
@@ -1006,7 +1019,7 @@ out:
 		pp_err_log("%s could not start", app->name);
 	if (started && pp_audit_component(ctx.conf, prog, PP_AUDIT_COMPONENT_STOP) != PP_OK)
 		pp_err_log("%s: the stop record was not acknowledged by the audit daemon", prog);
-	if (app->fini)
+	if (app->fini && inited)
 		app->fini(&ctx);
 	if (fd >= 0)
 		close(fd);

@@ -36,7 +36,73 @@ struct pp_p11 {
 	size_t npool;
 	atomic_int lost;         /* 0 -> 1 once, never back */
 	int initialized, logged_in;
+	struct pp_p11_kent *kc;  /* private-key handle cache (under mu) */
 };
+
+/*
+ * Handles of the private keys found by CKA_ID.  Finding a key means a
+ * C_FindObjects over the whole token, whose cost grows with the number of
+ * credentials (SoftHSMv2's file store re-reads every object); a token
+ * object keeps its handle in every session as long as one session stays
+ * open (PKCS#11 2.40, 2.4), which the pool guarantees until a session dies.
+ * So: direct-mapped by CKA_ID, emptied whenever a session is reopened,
+ * entry dropped when its key is destroyed here, and a cached handle is
+ * used only after the token confirmed its CKA_ID (read together with the
+ * key type the signature needs anyway); on any doubt the key is looked up
+ * again.
+ */
+#define PP_P11_KCACHE 1024
+struct pp_p11_kent {
+	unsigned char id[PP_P11_ID_MAX];
+	size_t idlen;			/* 0: empty */
+	CK_OBJECT_HANDLE h;
+};
+
+static size_t
+pp_p11_kc_slot(const unsigned char *id, size_t idlen)
+{
+	uint32_t x = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < idlen; i++)
+		x = (x ^ id[i]) * 16777619u;
+	return x % PP_P11_KCACHE;
+}
+
+static CK_OBJECT_HANDLE
+pp_p11_kc_get(struct pp_p11 *p, const unsigned char *id, size_t idlen)
+{
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	struct pp_p11_kent *e;
+
+	if (p->kc == NULL)
+		return h;
+	pthread_mutex_lock(&p->mu);
+	e = &p->kc[pp_p11_kc_slot(id, idlen)];
+	if (e->idlen == idlen && memcmp(e->id, id, idlen) == 0)
+		h = e->h;
+	pthread_mutex_unlock(&p->mu);
+	return h;
+}
+
+/* h == CK_INVALID_HANDLE: forgets id. */
+static void
+pp_p11_kc_set(struct pp_p11 *p, const unsigned char *id, size_t idlen, CK_OBJECT_HANDLE h)
+{
+	struct pp_p11_kent *e;
+
+	if (p->kc == NULL || idlen > PP_P11_ID_MAX)
+		return;
+	pthread_mutex_lock(&p->mu);
+	e = &p->kc[pp_p11_kc_slot(id, idlen)];
+	if (h != CK_INVALID_HANDLE) {
+		memcpy(e->id, id, idlen);
+		e->idlen = idlen;
+		e->h = h;
+	} else if (e->idlen == idlen && memcmp(e->id, id, idlen) == 0) {
+		e->idlen = 0;
+	}
+	pthread_mutex_unlock(&p->mu);
+}
 
 /*
  * An operation on one session.  It returns the PKCS#11 result that decides
@@ -207,6 +273,9 @@ pp_p11_reopen(struct pp_p11 *p, size_t i)
 		if (j != i && !p->pool[j].busy && p->pool[j].h == h)
 			p->pool[j].h = CK_INVALID_HANDLE;
 	p->pool[i].h = h;
+	/* A session died: the token may have been reset, handles with it. */
+	if (p->kc != NULL)
+		memset(p->kc, 0, PP_P11_KCACHE * sizeof(*p->kc));
 	pthread_mutex_unlock(&p->mu);
 	return CKR_OK;
 }
@@ -364,7 +433,8 @@ pp_p11_open_pool(const char *module, const char *token_label, const char *pin_fi
 		return PP_ERR_INTERNAL;
 	}
 	p->sync = 1;
-	if ((p->pool = pp_calloc(nsessions, sizeof(*p->pool))) == NULL) {
+	if ((p->pool = pp_calloc(nsessions, sizeof(*p->pool))) == NULL ||
+	    (p->kc = pp_calloc(PP_P11_KCACHE, sizeof(*p->kc))) == NULL) {
 		rc = PP_ERR_NOMEM;
 		goto fail;
 	}
@@ -460,6 +530,7 @@ pp_p11_close(struct pp_p11 *p)
 	if (p->dl)
 		dlclose(p->dl);
 	pp_free(p->pool);
+	pp_free(p->kc);
 	if (p->sync) {
 		pthread_cond_destroy(&p->cv);
 		pthread_mutex_destroy(&p->mu);
@@ -1168,9 +1239,22 @@ pp_p11_sign_op(struct pp_p11 *p, CK_SESSION_HANDLE s, void *arg, enum pp_err *er
 {
 	struct pp_p11_sign_arg *a = arg;
 	CK_KEY_TYPE kt;
-	CK_ATTRIBUTE t = { CKA_KEY_TYPE, &kt, sizeof(kt) };
+	CK_OBJECT_CLASS cls;
+	CK_BYTE gotid[PP_P11_ID_MAX];
+	CK_ATTRIBUTE t[3] = { { CKA_KEY_TYPE, &kt, sizeof(kt) }, { CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_ID, gotid, sizeof(gotid) } };
 	CK_RV rv;
 
+	if ((a->raw.key = pp_p11_kc_get(p, a->id, a->idlen)) != CK_INVALID_HANDLE) {
+		rv = p->fn->C_GetAttributeValue(s, a->raw.key, t, 3);
+		if (rv == CKR_OK && cls == CKO_PRIVATE_KEY && t[2].ulValueLen == a->idlen &&
+		    memcmp(gotid, a->id, a->idlen) == 0)
+			goto found;
+		if (pp_p11_rv_session(rv))
+			return rv;
+		/* Not (or no longer) that key: look it up. */
+		pp_p11_kc_set(p, a->id, a->idlen, CK_INVALID_HANDLE);
+	}
 	rv = pp_p11_find_id(p, s, CKO_PRIVATE_KEY, a->id, a->idlen, &a->raw.key, err);
 	if (rv != CKR_OK || *err != PP_OK)
 		return rv;
@@ -1178,8 +1262,10 @@ pp_p11_sign_op(struct pp_p11 *p, CK_SESSION_HANDLE s, void *arg, enum pp_err *er
 		*err = PP_ERR_NOT_FOUND;
 		return CKR_OK;
 	}
-	if ((rv = p->fn->C_GetAttributeValue(s, a->raw.key, &t, 1)) != CKR_OK)
+	if ((rv = p->fn->C_GetAttributeValue(s, a->raw.key, t, 1)) != CKR_OK)
 		return rv;
+	pp_p11_kc_set(p, a->id, a->idlen, a->raw.key);
+found:
 	if (kt != a->kt) {
 		pp_err_log("pkcs11: signature mechanism does not fit the key type");
 		*err = PP_ERR_BAD_REQUEST;
@@ -1524,6 +1610,7 @@ pp_p11_destroy(struct pp_p11 *p, const unsigned char *id, size_t idlen, size_t *
 	*count = 0;
 	if ((rc = pp_p11_id_check(id, idlen)) != PP_OK)
 		return rc;
+	pp_p11_kc_set(p, id, idlen, CK_INVALID_HANDLE);
 	rc = pp_p11_run(p, "key destruction", pp_p11_destroy_op, &a);
 	*count = a.count;
 	return rc;

@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -69,6 +71,117 @@ pp_proc_wait_fd(int fd, int timeout_ms)
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
 	return n > 0 ? 1 : 0;
+}
+
+static double
+pp_proc_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Forks one worker.  Returns its pid in the parent, 0 in the worker, -1. */
+static pid_t
+pp_proc_spawn(pid_t parent)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* The worker dies with its supervisor, even on SIGKILL. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0 || getppid() != parent)
+			_exit(1);
+	} else if (pid < 0) {
+		pp_err_log("fork: %s", strerror(errno));
+	}
+	return pid;
+}
+
+int
+pp_proc_prefork(int n, int *worker)
+{
+	pid_t pids[PP_PROC_MAX_WORKERS], self = getpid();
+	double born[PP_PROC_MAX_WORKERS];
+	struct timespec tick = { 0, 200 * 1000000L };
+	int live = 0, status = 0;
+
+	*worker = 1;
+	if (n <= 1)
+		return 0;
+	if (n > PP_PROC_MAX_WORKERS)
+		n = PP_PROC_MAX_WORKERS;
+	for (int i = 0; i < n; i++) {
+		if ((pids[i] = pp_proc_spawn(self)) == 0)
+			return 0;
+		if (pids[i] < 0) {
+			status = 1;
+			pp_proc_stop = 1;
+			break;
+		}
+		born[i] = pp_proc_now();
+		live++;
+	}
+	*worker = 0;
+	pp_info_log("%d workers started", live);
+	while (!pp_proc_stop) {
+		pid_t dead;
+		int st;
+
+		/* SIGTERM/SIGINT are blocked except while waiting here. */
+		(void)ppoll(NULL, 0, &tick, &pp_proc_waitmask);
+		while ((dead = waitpid(-1, &st, WNOHANG)) > 0) {
+			for (int i = 0; i < n; i++) {
+				if (pids[i] != dead)
+					continue;
+				pids[i] = -1;
+				live--;
+				if (pp_proc_stop)
+					break;
+				if (pp_proc_now() - born[i] < PP_PROC_WORKER_SETTLE_S) {
+					pp_err_log("worker %ld failed at start (status %d): stopping", (long)dead,
+					    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+					status = 1;
+					pp_proc_stop = 1;
+					break;
+				}
+				pp_warn_log("worker %ld ended (status %d): replaced", (long)dead,
+				    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+				if ((pids[i] = pp_proc_spawn(self)) == 0) {
+					*worker = 1;
+					return 0;
+				}
+				if (pids[i] > 0) {
+					born[i] = pp_proc_now();
+					live++;
+				}
+			}
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	for (double until = pp_proc_now() + 10; live > 0;) {
+		pid_t dead = waitpid(-1, NULL, WNOHANG);
+		if (dead > 0) {
+			for (int i = 0; i < n; i++)
+				if (pids[i] == dead) {
+					pids[i] = -1;
+					live--;
+				}
+			continue;
+		}
+		if (dead < 0 && errno == ECHILD)
+			break;
+		if (pp_proc_now() > until) {
+			for (int i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGKILL);
+			until = pp_proc_now() + 10;
+		}
+		nanosleep(&(struct timespec){ 0, 20 * 1000000L }, NULL);
+	}
+	return status;
 }
 
 void

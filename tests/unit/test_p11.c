@@ -747,6 +747,48 @@ test_destroy(void **state)
 	assert_int_equal(pp_p11_find(P, ID(keys[2].id), &o), PP_OK);
 }
 
+/* The handle of a key found by CKA_ID is remembered; a key destroyed and
+ * made again under the same CKA_ID behind the pool's back (another process
+ * of the same token) is found again, never signed with through a stale
+ * handle, and one destroyed for good is reported missing. */
+static void
+test_key_cache(void **state)
+{
+	const char *id = "key-cached";
+	struct pp_p11_objs o, o2;
+	unsigned char dg[32] = { 7 }, sig[PP_P11_SIG_MAX];
+	size_t siglen = sizeof(sig), dlen;
+	CK_SESSION_HANDLE s;
+	EVP_PKEY *pk = NULL;
+
+	(void)state;
+	digest(PP_P11_SHA256, "cached", dg, &dlen);
+	assert_int_equal(pp_p11_key_generate(P, PP_P11_EC_P256, ID(id), "cached", &o), PP_OK);
+	assert_int_equal(pp_p11_sign(P, ID(id), PP_P11_ECDSA, PP_P11_SHA256, NULL, dg, 32, sig, &siglen), PP_OK);
+	/* Destroyed and made again directly on a session, not through pp_p11. */
+	assert_int_equal(pp_p11_session_take(P, &s), PP_OK);
+	assert_int_equal(pp_p11_fn(P)->C_DestroyObject(s, o.priv), CKR_OK);
+	assert_int_equal(pp_p11_fn(P)->C_DestroyObject(s, o.pub), CKR_OK);
+	pp_p11_session_give(P, s);
+	assert_int_equal(pp_p11_key_generate(P, PP_P11_EC_P256, ID(id), "cached again", &o2), PP_OK);
+	assert_true(o2.priv != o.priv);
+	assert_int_equal(pp_p11_key_public(P, ID(id), &pk), PP_OK);
+	siglen = sizeof(sig);
+	assert_int_equal(pp_p11_sign(P, ID(id), PP_P11_ECDSA, PP_P11_SHA256, NULL, dg, 32, sig, &siglen), PP_OK);
+	assert_true(verify_ec(pk, dg, 32, sig, siglen));
+	EVP_PKEY_free(pk);
+	/* Gone for good behind its back: not found, not an HSM failure. */
+	assert_int_equal(pp_p11_session_take(P, &s), PP_OK);
+	assert_int_equal(pp_p11_fn(P)->C_DestroyObject(s, o2.priv), CKR_OK);
+	pp_p11_session_give(P, s);
+	siglen = sizeof(sig);
+	assert_int_equal(pp_p11_sign(P, ID(id), PP_P11_ECDSA, PP_P11_SHA256, NULL, dg, 32, sig, &siglen),
+	    PP_ERR_NOT_FOUND);
+	assert_int_equal(pp_p11_session_take(P, &s), PP_OK);
+	assert_int_equal(pp_p11_fn(P)->C_DestroyObject(s, o2.pub), CKR_OK);
+	pp_p11_session_give(P, s);
+}
+
 /* The SAM's SAD key: a generic secret found by label, sensitive and never
  * extractable, that computes HMAC-SHA-256 in the token. */
 static void
@@ -1137,6 +1179,7 @@ main(void)
 		cmocka_unit_test(test_cert),
 		cmocka_unit_test(test_destroy),
 		cmocka_unit_test(test_key_attrs),
+		cmocka_unit_test(test_key_cache),
 		cmocka_unit_test(test_secret_hmac),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_two_sessions),
