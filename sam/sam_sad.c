@@ -1342,26 +1342,6 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 	rec.sad_id = sad_id;
 	rec.signatory = vr->signatory;
 	rec.session = vr->session;
-	/* The verified claims, in the ledger's order of checks (so that the
-	 * answer is the one the ledger would give); the ledger checks its own
-	 * rows again when it reserves. */
-	if ((rc = sam_sad_sca_key(sca, scakey)) != PP_OK)
-		goto out;
-	if (strcmp(scakey, vr->sca) != 0)
-		why = SAM_REFUSE_OTHER_SCA;
-	else if (now >= vr->expires_ms)
-		why = SAM_REFUSE_EXPIRED;
-	else if (strcmp(cid, vr->credential) != 0)
-		why = SAM_REFUSE_OTHER_CREDENTIAL;
-	else if (strcmp(halg, vr->hash_algo) != 0)
-		why = SAM_REFUSE_OTHER_ALGO;
-	if (why != SAM_REFUSE_NONE) {
-		ref.error = sam_refusal_csc_error(why);
-		ref.text = sam_refusal_text(why);
-		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
-		goto out;
-	}
-
 	if ((rc = sam_sad_cred_check(ctx->store, cid, sca, NULL, now, &k, &kt, &ref)) != PP_OK)
 		goto out;
 	if (ref.error != NULL) {
@@ -1401,8 +1381,22 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 	}
 	rec.count = (int64_t)h.n;
 
-	/* All or none: SCA, credential, algorithm, expiry, coverage, single use. */
-	rc = sam_ledger_reserve(ctx->store, sad_id, cid, scakey, halg, h.p, dlen, h.n, now, batch, &why);
+	/* The verified claims first, in the ledger's order of checks (so that
+	 * the answer is the one the ledger would give), then the ledger with
+	 * its own rows.  All or none: SCA, credential, algorithm, expiry,
+	 * coverage, single use. */
+	if ((rc = sam_sad_sca_key(sca, scakey)) != PP_OK)
+		goto out;
+	if (strcmp(scakey, vr->sca) != 0)
+		why = SAM_REFUSE_OTHER_SCA;
+	else if (now >= vr->expires_ms)
+		why = SAM_REFUSE_EXPIRED;
+	else if (strcmp(cid, vr->credential) != 0)
+		why = SAM_REFUSE_OTHER_CREDENTIAL;
+	else if (strcmp(halg, vr->hash_algo) != 0)
+		why = SAM_REFUSE_OTHER_ALGO;
+	else
+		rc = sam_ledger_reserve(ctx->store, sad_id, cid, scakey, halg, h.p, dlen, h.n, now, batch, &why);
 	if (rc != PP_OK && rc != PP_ERR_FORBIDDEN)
 		goto out;
 	if (why != SAM_REFUSE_NONE) {
