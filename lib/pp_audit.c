@@ -452,6 +452,76 @@ pp_audit_emit_to(const char *socket, int timeout_ms, const struct pp_audit_event
 
 #define PP_AUDIT_TIMEOUT_MS 5000
 
+/* The seq of an append's answer, or 0. */
+static int64_t
+pp_audit_ack(json_object *ans)
+{
+	json_object *v;
+
+	if (ans == NULL || !json_object_object_get_ex(ans, "seq", &v) || !json_object_is_type(v, json_type_int))
+		return 0;
+	return json_object_get_int64(v) < 1 ? 0 : json_object_get_int64(v);
+}
+
+enum pp_err
+pp_audit_emit_many(const struct pp_conf *conf, const struct pp_audit_event *const *evs, size_t n,
+    enum pp_err *rcs)
+{
+	const char *sock = pp_conf_str(conf, "audit", "socket");
+	json_object *req[PP_IPC_MAX_BATCH], *ans[PP_IPC_MAX_BATCH];
+	enum pp_err rc = PP_OK, r[PP_IPC_MAX_BATCH];
+
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < PP_IPC_MAX_BATCH ? n - done : PP_IPC_MAX_BATCH, built = 0;
+		for (; built < k; built++) {
+			json_object *rec = NULL;
+			const struct pp_audit_event *ev = evs[done + built];
+			rcs[done + built] = PP_OK;
+			if ((rcs[done + built] = pp_audit_event_json(ev, &rec)) != PP_OK) {
+				req[built] = NULL;
+				continue;
+			}
+			req[built] = json_object_new_object();
+			if (req[built] == NULL || pp_json_add_int(req[built], "v", PP_IPC_VERSION) != PP_OK ||
+			    pp_json_add_str(req[built], "op", "append") != PP_OK) {
+				json_object_put(rec);
+				rcs[done + built] = PP_ERR_NOMEM;
+				continue;
+			}
+			json_object_object_add(req[built], "record", rec);
+		}
+		/* Only the well-formed ones are sent. */
+		json_object *send[PP_IPC_MAX_BATCH];
+		size_t map[PP_IPC_MAX_BATCH], ns = 0;
+		for (size_t i = 0; i < k; i++)
+			if (rcs[done + i] == PP_OK) {
+				send[ns] = req[i];
+				map[ns++] = i;
+			}
+		if (ns > 0 && pp_ipc_call_many(sock, send, ns, PP_AUDIT_TIMEOUT_MS, ans, r) != PP_OK)
+			for (size_t j = 0; j < ns; j++) {
+				r[j] = PP_ERR_UNAVAILABLE;
+				ans[j] = NULL;
+			}
+		for (size_t j = 0; j < ns; j++) {
+			size_t i = map[j];
+			if (r[j] != PP_OK || pp_audit_ack(ans[j]) == 0) {
+				pp_err_log("audit: %s not acknowledged by the audit daemon (%s)",
+				    pp_audit_types[evs[done + i]->type], pp_err_name(r[j] != PP_OK ? r[j] : PP_ERR_PROTO));
+				rcs[done + i] = PP_ERR_UNAVAILABLE;
+			}
+			json_object_put(ans[j]);
+		}
+		for (size_t i = 0; i < k; i++) {
+			json_object_put(req[i]);
+			if (rcs[done + i] != PP_OK && rc == PP_OK)
+				rc = rcs[done + i];
+		}
+		done += k;
+	}
+	return rc;
+}
+
 enum pp_err
 pp_audit_emit(const struct pp_conf *conf, const struct pp_audit_event *ev, int64_t *seq)
 {

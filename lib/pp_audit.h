@@ -113,6 +113,12 @@ enum pp_err pp_audit_type_from(const char *name, enum pp_audit_type *t) PP_WUR;
  * (a programming error, logged) when ev breaks the schema. */
 enum pp_err pp_audit_emit(const struct pp_conf *conf, const struct pp_audit_event *ev,
     int64_t *seq) PP_WUR;
+/* n events at once (each on its own connection, all sent before any
+ * acknowledgement is awaited, so that the daemon commits them together).
+ * OUT rcs[i]: as pp_audit_emit's for evs[i].  Returns PP_OK when every one
+ * was acknowledged, else the first failure. */
+enum pp_err pp_audit_emit_many(const struct pp_conf *conf, const struct pp_audit_event *const *evs,
+    size_t n, enum pp_err *rcs);
 /* Same with an explicit socket path and timeout (tests, benchmarks). */
 enum pp_err pp_audit_emit_to(const char *socket, int timeout_ms, const struct pp_audit_event *ev,
     int64_t *seq) PP_WUR;

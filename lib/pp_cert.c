@@ -1,5 +1,6 @@
 #include "config.h"
 #include <string.h>
+#include <time.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -115,10 +116,109 @@ pp_cert_issuer_of(const struct pp_cert_issuers *iss, X509 *cert)
 	return NULL;
 }
 
+/*
+ * Certificates already checked by this process.  Parsing a PEM certificate
+ * goes through OpenSSL 3's decoder machinery and costs more than the rest
+ * of an API request; an SCA sends the same certificate on every request.
+ * So the outcome of the checks that depend only on the certificate bytes
+ * and the issuers (issuer, fingerprint, names, serial) is kept, keyed by the
+ * SHA-256 of the exact string nginx passed and the issuers it was checked
+ * against; the validity period is checked again on every request from the
+ * times kept.  Per process (the FastCGI workers are single-threaded), a
+ * few entries replaced in turn; a refused certificate is never kept.
+ */
+#define PP_CERT_CACHE 8
+
+struct pp_cert_cent {
+	const struct pp_cert_issuers *iss;	/* NULL: free */
+	unsigned char key[32];
+	time_t not_before, not_after;
+	struct pp_client_cert c;		/* strings malloc'd */
+};
+
+static struct pp_cert_cent pp_cert_cache[PP_CERT_CACHE];
+static size_t pp_cert_cache_next;
+
+static void
+pp_cert_cent_clear(struct pp_cert_cent *e)
+{
+	free((char *)e->c.subject);
+	free((char *)e->c.common_name);
+	free((char *)e->c.serial);
+	free((char *)e->c.issuer);
+	memset(e, 0, sizeof(*e));
+}
+
+static int
+pp_cert_time(const ASN1_TIME *t, time_t *out)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	*out = timegm(&tm);
+	return 1;
+}
+
+/* Keeps a certificate that passed every check (best effort: a failure only
+ * means it is parsed again next time). */
+static void
+pp_cert_cache_put(const struct pp_cert_issuers *iss, const unsigned char key[32], const X509 *cert,
+    const struct pp_client_cert *c)
+{
+	struct pp_cert_cent *e = &pp_cert_cache[pp_cert_cache_next];
+
+	pp_cert_cent_clear(e);
+	if (!pp_cert_time(X509_get0_notBefore(cert), &e->not_before) ||
+	    !pp_cert_time(X509_get0_notAfter(cert), &e->not_after))
+		return;
+	e->c = *c;
+	e->c.subject = strdup(c->subject);
+	e->c.common_name = strdup(c->common_name);
+	e->c.serial = strdup(c->serial);
+	e->c.issuer = strdup(c->issuer);
+	if (e->c.subject == NULL || e->c.common_name == NULL || e->c.serial == NULL || e->c.issuer == NULL) {
+		pp_cert_cent_clear(e);
+		return;
+	}
+	memcpy(e->key, key, 32);
+	e->iss = iss;
+	pp_cert_cache_next = (pp_cert_cache_next + 1) % PP_CERT_CACHE;
+}
+
+/* A kept certificate: 1 and *out filled (pool copies) when found, still
+ * valid now; 0 when not kept; -1 when kept but outside its validity. */
+static int
+pp_cert_cache_get(struct pp_pool *pool, const struct pp_cert_issuers *iss, const unsigned char key[32],
+    struct pp_client_cert *out)
+{
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < PP_CERT_CACHE; i++) {
+		struct pp_cert_cent *e = &pp_cert_cache[i];
+		if (e->iss != iss || memcmp(e->key, key, 32) != 0)
+			continue;
+		if (now < e->not_before || now >= e->not_after)
+			return -1;
+		*out = e->c;
+		out->subject = pp_pool_strdup(pool, e->c.subject);
+		out->common_name = pp_pool_strdup(pool, e->c.common_name);
+		out->serial = pp_pool_strdup(pool, e->c.serial);
+		out->issuer = pp_pool_strdup(pool, e->c.issuer);
+		if (out->subject == NULL || out->common_name == NULL || out->serial == NULL ||
+		    out->issuer == NULL)
+			return 0;
+		return 1;
+	}
+	return 0;
+}
+
 enum pp_err
 pp_cert_check(struct pp_pool *pool, const struct pp_cert_issuers *iss, const char *verify,
     const char *escaped_pem, struct pp_client_cert *out)
 {
+	unsigned char key[32];
+	int kept;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	char *pem = NULL;
@@ -134,6 +234,15 @@ pp_cert_check(struct pp_pool *pool, const struct pp_cert_issuers *iss, const cha
 	if (verify == NULL || strcmp(verify, "SUCCESS") != 0 || elen == 0 ||
 	    elen > PP_CERT_MAX_PEM || iss == NULL)
 		return PP_ERR_CLIENT_CERT;
+	if (EVP_Digest(escaped_pem, elen, key, NULL, EVP_sha256(), NULL) != 1)
+		return PP_ERR_INTERNAL;
+	if ((kept = pp_cert_cache_get(pool, iss, key, out)) == 1)
+		return PP_OK;
+	if (kept < 0) {
+		pp_info_log("client certificate outside its validity period");
+		memset(out, 0, sizeof(*out));
+		return PP_ERR_CLIENT_CERT;
+	}
 	pem = pp_pool_alloc(pool, elen + 1);
 	if (pem == NULL)
 		return PP_ERR_NOMEM;
@@ -176,6 +285,7 @@ pp_cert_check(struct pp_pool *pool, const struct pp_cert_issuers *iss, const cha
 	}
 	out->present = 1;
 	rc = PP_OK;
+	pp_cert_cache_put(iss, key, cert, out);
 done:
 	X509_free(cert);
 	if (rc != PP_OK)

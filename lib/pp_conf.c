@@ -39,7 +39,7 @@ static const struct pp_conf_key pp_conf_keys[] = {
 	{"signer", "workers", I, "1", 0, 64, "worker processes of the signer-pages plugin (0: one per CPU core)"},
 	{"signer", "client_ca", P, NULL, 0, 0, "issuing CA certificate(s) of notaries (PEM)"},
 	{"sca", "socket", P, NULL, 0, 0, "FastCGI socket of the SCA-API plugin"},
-	{"sca", "workers", I, "0", 0, 64, "worker processes of the SCA-API plugin (0: one per CPU core)"},
+	{"sca", "workers", I, "8", 0, 64, "worker processes of the SCA-API plugin (0: one per CPU core; they mostly wait for the SAM, so more than the cores pays)"},
 	{"sca", "client_ca", P, NULL, 0, 0, "issuing CA certificate(s) of SCAs and PKI/RA clients (PEM)"},
 	{"sca", "service_name", S, "Paraphe", 0, 0, "name in the CSC info document"},
 	{"sca", "logo_url", S, "", 0, 0, "logo URL in the CSC info document"},

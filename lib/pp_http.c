@@ -992,6 +992,7 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 		goto out;
 	}
 	started = 1;
+	pp_proc_worker_ready();
 	pp_info_log("%s %s listening on %s", app->name, PP_VERSION, sock);
 	status = 0;
 	while (!pp_proc_stop) {

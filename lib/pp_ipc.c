@@ -142,6 +142,48 @@ pp_ipc_call(const char *path, json_object *request, int timeout_ms, json_object 
 	return rc;
 }
 
+enum pp_err
+pp_ipc_call_many(const char *path, json_object *const *requests, size_t n, int timeout_ms,
+    json_object **answers, enum pp_err *rcs)
+{
+	struct sockaddr_un sa;
+	int64_t deadline = pp_ipc_now_ms() + timeout_ms;
+	int fds[PP_IPC_MAX_BATCH];
+
+	if (n > PP_IPC_MAX_BATCH)
+		return PP_ERR_INTERNAL;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return PP_ERR_CONFIG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	/* Every request is sent before any answer is awaited: the server
+	 * reads them in one round and commits them together. */
+	for (size_t i = 0; i < n; i++) {
+		answers[i] = NULL;
+		rcs[i] = PP_OK;
+		fds[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fds[i] == -1) {
+			rcs[i] = PP_ERR_IO;
+			continue;
+		}
+		if (connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) == -1 && errno != EINPROGRESS)
+			rcs[i] = PP_ERR_UNAVAILABLE;
+		else
+			rcs[i] = pp_ipc_send(fds[i], requests[i], deadline);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i] == -1)
+			continue;
+		if (rcs[i] == PP_OK)
+			rcs[i] = pp_ipc_recv(fds[i], deadline, &answers[i]);
+		if (rcs[i] == PP_ERR_IO)
+			rcs[i] = PP_ERR_UNAVAILABLE;
+		close(fds[i]);
+	}
+	return PP_OK;
+}
+
 /*
  * Server.  One request is handled at a time, but connections are many: each
  * has an input buffer filled as bytes arrive, so a slow or silent client

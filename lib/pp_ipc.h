@@ -28,6 +28,15 @@
 enum pp_err pp_ipc_call(const char *path, json_object *request, int timeout_ms,
     json_object **answer) PP_WUR;
 
+/* n requests (at most PP_IPC_MAX_BATCH) on n connections at once, all
+ * sent before any answer is read, so that a batching server handles them
+ * in one round.  OUT answers[i] (new references, NULL on failure) and
+ * rcs[i] (as pp_ipc_call's).  Returns PP_OK unless the call itself is
+ * wrong (too many, path too long). */
+#define PP_IPC_MAX_BATCH 32
+enum pp_err pp_ipc_call_many(const char *path, json_object *const *requests, size_t n,
+    int timeout_ms, json_object **answers, enum pp_err *rcs) PP_WUR;
+
 struct pp_ipc_peer {
 	pid_t pid;
 	uid_t uid;

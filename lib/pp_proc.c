@@ -1,5 +1,6 @@
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
@@ -82,9 +83,26 @@ pp_proc_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The write end of the supervisor's readiness pipe, in a worker. */
+static int pp_proc_ready_fd = -1;
+
+void
+pp_proc_worker_ready(void)
+{
+	pid_t me = getpid();
+
+	if (pp_proc_ready_fd < 0)
+		return;
+	/* Less than PIPE_BUF: one atomic write among the workers'. */
+	if (write(pp_proc_ready_fd, &me, sizeof(me)) != (ssize_t)sizeof(me))
+		pp_warn_log("could not tell the supervisor this worker is ready: %s", strerror(errno));
+	close(pp_proc_ready_fd);
+	pp_proc_ready_fd = -1;
+}
+
 /* Forks one worker.  Returns its pid in the parent, 0 in the worker, -1. */
 static pid_t
-pp_proc_spawn(pid_t parent)
+pp_proc_spawn(pid_t parent, const int ready[2])
 {
 	pid_t pid = fork();
 
@@ -92,6 +110,8 @@ pp_proc_spawn(pid_t parent)
 		/* The worker dies with its supervisor, even on SIGKILL. */
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0 || getppid() != parent)
 			_exit(1);
+		close(ready[0]);
+		pp_proc_ready_fd = ready[1];
 	} else if (pid < 0) {
 		pp_err_log("fork: %s", strerror(errno));
 	}
@@ -102,7 +122,7 @@ int
 pp_proc_prefork(int n, int *worker)
 {
 	pid_t pids[PP_PROC_MAX_WORKERS], self = getpid();
-	double born[PP_PROC_MAX_WORKERS];
+	int ready[PP_PROC_MAX_WORKERS], rfd[2];
 	struct timespec tick = { 0, 200 * 1000000L };
 	int live = 0, status = 0;
 
@@ -111,15 +131,19 @@ pp_proc_prefork(int n, int *worker)
 		return 0;
 	if (n > PP_PROC_MAX_WORKERS)
 		n = PP_PROC_MAX_WORKERS;
+	if (pipe2(rfd, O_CLOEXEC | O_NONBLOCK) != 0) {
+		pp_err_log("pipe: %s", strerror(errno));
+		return 1;
+	}
 	for (int i = 0; i < n; i++) {
-		if ((pids[i] = pp_proc_spawn(self)) == 0)
+		ready[i] = 0;
+		if ((pids[i] = pp_proc_spawn(self, rfd)) == 0)
 			return 0;
 		if (pids[i] < 0) {
 			status = 1;
 			pp_proc_stop = 1;
 			break;
 		}
-		born[i] = pp_proc_now();
 		live++;
 	}
 	*worker = 0;
@@ -129,7 +153,13 @@ pp_proc_prefork(int n, int *worker)
 		int st;
 
 		/* SIGTERM/SIGINT are blocked except while waiting here. */
-		(void)ppoll(NULL, 0, &tick, &pp_proc_waitmask);
+		struct pollfd pr = { .fd = rfd[0], .events = POLLIN };
+		pid_t r;
+		(void)ppoll(&pr, 1, &tick, &pp_proc_waitmask);
+		while (read(rfd[0], &r, sizeof(r)) == (ssize_t)sizeof(r))
+			for (int i = 0; i < n; i++)
+				if (pids[i] == r)
+					ready[i] = 1;
 		while ((dead = waitpid(-1, &st, WNOHANG)) > 0) {
 			for (int i = 0; i < n; i++) {
 				if (pids[i] != dead)
@@ -138,7 +168,7 @@ pp_proc_prefork(int n, int *worker)
 				live--;
 				if (pp_proc_stop)
 					break;
-				if (pp_proc_now() - born[i] < PP_PROC_WORKER_SETTLE_S) {
+				if (!ready[i]) {
 					pp_err_log("worker %ld failed at start (status %d): stopping", (long)dead,
 					    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 					status = 1;
@@ -147,17 +177,18 @@ pp_proc_prefork(int n, int *worker)
 				}
 				pp_warn_log("worker %ld ended (status %d): replaced", (long)dead,
 				    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-				if ((pids[i] = pp_proc_spawn(self)) == 0) {
+				ready[i] = 0;
+				if ((pids[i] = pp_proc_spawn(self, rfd)) == 0) {
 					*worker = 1;
 					return 0;
 				}
-				if (pids[i] > 0) {
-					born[i] = pp_proc_now();
+				if (pids[i] > 0)
 					live++;
-				}
 			}
 		}
 	}
+	close(rfd[0]);
+	close(rfd[1]);
 	for (int i = 0; i < n; i++)
 		if (pids[i] > 0)
 			kill(pids[i], SIGTERM);

@@ -36,8 +36,8 @@ enum pp_err pp_proc_drop(const char *user, const char *group) PP_WUR;
  * Pre-forked workers.  n <= 1: returns 0 at once with *worker = 1 (the
  * caller is the only worker).  Otherwise forks n workers, each returning 0
  * with *worker = 1 (they die with the parent: PR_SET_PDEATHSIG), while the
- * parent stays here as their supervisor: a worker that exits after its
- * first PP_PROC_WORKER_SETTLE_S seconds is replaced; one that exits sooner
+ * parent stays here as their supervisor: a worker that exits after it said
+ * it was ready (pp_proc_worker_ready) is replaced; one that exits before
  * failed to start, and then every worker is stopped and the parent returns
  * 1 (fail closed: the service manager sees the failure).  On SIGTERM or
  * SIGINT the parent sends SIGTERM to every worker, waits for them (SIGKILL
@@ -45,9 +45,11 @@ enum pp_err pp_proc_drop(const char *user, const char *group) PP_WUR;
  * socket exists (the workers share it) and the privileges are dropped,
  * before opening anything a process must own alone (database, sessions).
  */
-#define PP_PROC_WORKER_SETTLE_S 2
 #define PP_PROC_MAX_WORKERS 64
 int pp_proc_prefork(int n, int *worker);
+/* In a worker: its start succeeded (the supervisor will replace it if it
+ * dies from now on).  Without a supervisor: nothing. */
+void pp_proc_worker_ready(void);
 /* Socket activation (systemd): the first passed fd when LISTEN_PID is us,
  * else -1. */
 int pp_proc_listen_fd(void);

@@ -350,8 +350,8 @@ sam_ledger_batch_id(char *out)
 	return PP_OK;
 }
 
-enum pp_err
-sam_ledger_reserve(struct pp_store *store, const char *sad_id, const char *credential,
+static enum pp_err
+sam_ledger_reserve_do(struct pp_store *store, int own_tx, const char *sad_id, const char *credential,
     const char *sca, const char *hash_algo, const uint8_t *const *hashes, size_t hash_len,
     size_t nhashes, int64_t now_ms, char *batch_id, enum sam_refusal *why)
 {
@@ -377,9 +377,11 @@ sam_ledger_reserve(struct pp_store *store, const char *sad_id, const char *crede
 	if ((rc = sam_ledger_batch_id(batch)) != PP_OK)
 		goto fail;
 
-	if ((rc = pp_store_begin(store)) != PP_OK)
-		goto fail;
-	began = 1;
+	if (own_tx) {
+		if ((rc = pp_store_begin(store)) != PP_OK)
+			goto fail;
+		began = 1;
+	}
 	memset(&sad, 0, sizeof(sad));
 	{
 		struct pp_val b[4] = { PP_VAL_S(sca), PP_VAL_S(credential), PP_VAL_S(hash_algo), PP_VAL_S(sad_id) };
@@ -436,7 +438,7 @@ sam_ledger_reserve(struct pp_store *store, const char *sad_id, const char *crede
 			goto fail;
 		}
 	}
-	if ((rc = pp_store_commit(store)) != PP_OK)
+	if (own_tx && (rc = pp_store_commit(store)) != PP_OK)
 		goto fail;
 	memcpy(batch_id, batch, sizeof(batch));
 	return PP_OK;
@@ -448,6 +450,24 @@ fail:
 	if (began)
 		pp_store_rollback(store);
 	return rc;
+}
+
+enum pp_err
+sam_ledger_reserve(struct pp_store *store, const char *sad_id, const char *credential,
+    const char *sca, const char *hash_algo, const uint8_t *const *hashes, size_t hash_len,
+    size_t nhashes, int64_t now_ms, char *batch_id, enum sam_refusal *why)
+{
+	return sam_ledger_reserve_do(store, 1, sad_id, credential, sca, hash_algo, hashes, hash_len,
+	    nhashes, now_ms, batch_id, why);
+}
+
+enum pp_err
+sam_ledger_reserve_tx(struct pp_store *store, const char *sad_id, const char *credential,
+    const char *sca, const char *hash_algo, const uint8_t *const *hashes, size_t hash_len,
+    size_t nhashes, int64_t now_ms, char *batch_id, enum sam_refusal *why)
+{
+	return sam_ledger_reserve_do(store, 0, sad_id, credential, sca, hash_algo, hashes, hash_len,
+	    nhashes, now_ms, batch_id, why);
 }
 
 /* ------------------------------------------------------------------ settle */
@@ -481,9 +501,9 @@ sam_ledger_batch_row(void *ctx, const struct pp_val *cols, size_t ncols)
 	return PP_OK;
 }
 
-enum pp_err
-sam_ledger_settle(struct pp_store *store, const char *batch_id, const enum sam_outcome *outcomes,
-    size_t n, int64_t now_ms)
+static enum pp_err
+sam_ledger_settle_do(struct pp_store *store, int own_tx, const char *batch_id,
+    const enum sam_outcome *outcomes, size_t n, int64_t now_ms)
 {
 	static const char *const sql[SAM_OUTCOME__MAX] = {
 		[SAM_OUTCOME_SIGNED] = "UPDATE sad_hashes SET state = 'CONSUMED', updated_ms = ?"
@@ -504,9 +524,11 @@ sam_ledger_settle(struct pp_store *store, const char *batch_id, const enum sam_o
 		if ((unsigned)outcomes[i] >= SAM_OUTCOME__MAX)
 			return PP_ERR_INTERNAL;
 
-	if ((rc = pp_store_begin(store)) != PP_OK)
-		goto fail;
-	began = 1;
+	if (own_tx) {
+		if ((rc = pp_store_begin(store)) != PP_OK)
+			goto fail;
+		began = 1;
+	}
 	{
 		struct pp_val b[1] = { PP_VAL_S(batch_id) };
 		rc = pp_store_exec(store, "SELECT COUNT(*), MIN(batch_pos), MAX(batch_pos) FROM sad_hashes"
@@ -538,7 +560,7 @@ sam_ledger_settle(struct pp_store *store, const char *batch_id, const enum sam_o
 			goto fail;
 		}
 	}
-	if ((rc = pp_store_commit(store)) != PP_OK)
+	if (own_tx && (rc = pp_store_commit(store)) != PP_OK)
 		goto fail;
 	return PP_OK;
 
@@ -546,6 +568,20 @@ fail:
 	if (began)
 		pp_store_rollback(store);
 	return rc;
+}
+
+enum pp_err
+sam_ledger_settle(struct pp_store *store, const char *batch_id, const enum sam_outcome *outcomes,
+    size_t n, int64_t now_ms)
+{
+	return sam_ledger_settle_do(store, 1, batch_id, outcomes, n, now_ms);
+}
+
+enum pp_err
+sam_ledger_settle_tx(struct pp_store *store, const char *batch_id, const enum sam_outcome *outcomes,
+    size_t n, int64_t now_ms)
+{
+	return sam_ledger_settle_do(store, 0, batch_id, outcomes, n, now_ms);
 }
 
 /* ------------------------------------------------------------------ expiry and recovery */

@@ -173,6 +173,18 @@ enum pp_err sam_ledger_reserve(struct pp_store *store, const char *sad_id, const
  */
 enum pp_err sam_ledger_settle(struct pp_store *store, const char *batch_id,
     const enum sam_outcome *outcomes, size_t n, int64_t now_ms) PP_WUR;
+/*
+ * The same two steps inside the caller's write transaction (the SAM's
+ * rounds: every batch of a round reserved in one transaction, every one
+ * settled in another, one fsync each).  They neither begin, commit nor roll
+ * back; after a refusal or an error the caller rolls back to a savepoint
+ * taken before the call (a refusal changed nothing, an error may have).
+ */
+enum pp_err sam_ledger_reserve_tx(struct pp_store *store, const char *sad_id, const char *credential,
+    const char *sca, const char *hash_algo, const uint8_t *const *hashes, size_t hash_len,
+    size_t nhashes, int64_t now_ms, char *batch_id, enum sam_refusal *why) PP_WUR;
+enum pp_err sam_ledger_settle_tx(struct pp_store *store, const char *batch_id,
+    const enum sam_outcome *outcomes, size_t n, int64_t now_ms) PP_WUR;
 
 /*
  * Burns the AUTHORIZED rows of SADs expired at now_ms (a periodic sweep;

@@ -604,28 +604,29 @@ struct sam_sad_rec {
 	const char *extra1_name, *extra2_name;
 };
 
+/* The audit event of r.  OUT *e; e->details is owned by the caller
+ * (json_object_put), even on failure. */
 static enum pp_err
-sam_sad_audit(struct pp_daemon_ctx *ctx, const struct sam_sad_rec *r)
+sam_sad_event(const struct sam_sad_rec *r, struct pp_audit_event *e)
 {
-	struct pp_audit_event ev;
 	json_object *d;
 	enum pp_err rc = PP_ERR_NOMEM;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = r->type;
-	ev.outcome = r->failure ? PP_AUDIT_FAILURE : PP_AUDIT_SUCCESS;
+	memset(e, 0, sizeof(*e));
+	e->type = r->type;
+	e->outcome = r->failure ? PP_AUDIT_FAILURE : PP_AUDIT_SUCCESS;
 	if (r->system) {
-		ev.actor_kind = PP_AUDIT_ACTOR_SYSTEM;
-		ev.actor_id = SAM_SAD_PROG;
+		e->actor_kind = PP_AUDIT_ACTOR_SYSTEM;
+		e->actor_id = SAM_SAD_PROG;
 	} else {
-		ev.actor_kind = PP_AUDIT_ACTOR_SCA;
-		ev.actor_id = sam_enrol_sca_ok(r->sca) ? r->sca : "unknown";
-		ev.requester = ev.actor_id;
+		e->actor_kind = PP_AUDIT_ACTOR_SCA;
+		e->actor_id = sam_enrol_sca_ok(r->sca) ? r->sca : "unknown";
+		e->requester = e->actor_id;
 	}
-	ev.recipient = sam_enrol_id_ok(r->signatory) ? r->signatory : NULL;
-	ev.correlation = sam_sad_ident_ok(r->session) ? r->session : NULL;
-	ev.cause = r->cause;
-	if ((d = ev.details = json_object_new_object()) == NULL)
+	e->recipient = sam_enrol_id_ok(r->signatory) ? r->signatory : NULL;
+	e->correlation = sam_sad_ident_ok(r->session) ? r->session : NULL;
+	e->cause = r->cause;
+	if ((d = e->details = json_object_new_object()) == NULL)
 		goto out;
 #define SAM_SAD_ADD(key, v) \
 	if ((v) != NULL && *(v) && pp_json_add_str(d, key, v) != PP_OK) goto out
@@ -650,9 +651,20 @@ sam_sad_audit(struct pp_daemon_ctx *ctx, const struct sam_sad_rec *r)
 		goto out;
 	if (r->extra2_name && pp_json_add_int(d, r->extra2_name, r->extra2) != PP_OK)
 		goto out;
-	if ((rc = pp_audit_emit(ctx->conf, &ev, NULL)) != PP_OK)
-		pp_err_log("sam: the audit record %s was not acknowledged", pp_audit_type_name(r->type));
+	rc = PP_OK;
 out:
+	return rc;
+}
+
+static enum pp_err
+sam_sad_audit(struct pp_daemon_ctx *ctx, const struct sam_sad_rec *r)
+{
+	struct pp_audit_event ev;
+	enum pp_err rc;
+
+	if ((rc = sam_sad_event(r, &ev)) == PP_OK &&
+	    (rc = pp_audit_emit(ctx->conf, &ev, NULL)) != PP_OK)
+		pp_err_log("sam: the audit record %s was not acknowledged", pp_audit_type_name(r->type));
 	json_object_put(ev.details);
 	return rc;
 }
@@ -1245,6 +1257,118 @@ sam_sad_sig_max(enum pp_p11_keytype kt)
 	}
 }
 
+/*
+ * Signing in rounds.  The SAM's loop reads every request waiting on its
+ * connections, handles each, then calls the daemon's flush hook once and
+ * only then sends the answers (pp_ipc_serve_ex).  A "sign" request is
+ * checked entirely when it is handled (refusals that need only the request,
+ * the verified SAD and the credential are answered there); the rest is
+ * queued as a job, and sam_sad_flush does every job of the round together,
+ * in the order that keeps each job's guarantees:
+ *   1. one write transaction reserves every job's hashes (a savepoint per
+ *      job, so each is all or none and a later job of the round sees an
+ *      earlier one's reservations): one fsync;
+ *   2. the token signs each reserved job;
+ *   3. every job's record (signature.create, the token's failure, or the
+ *      refusal met in 1) goes to the audit daemon at once, which commits
+ *      them together: one fsync there;
+ *   4. one write transaction settles every reserved job (CONSUMED, or
+ *      BURNED where the token failed or the record was not acknowledged):
+ *      one fsync;
+ *   5. the answers are filled in; the loop sends them.
+ * A crash anywhere leaves what it left with one request at a time: RESERVED
+ * rows that recovery burns, no answer sent.  A round holds at most one
+ * request per connection (PP_IPC_MAX_CLIENTS).
+ */
+#define SAM_ROUND_MAX PP_IPC_MAX_CLIENTS
+#define SAM_SAD_LEDGER_DOWN "the SAD ledger could not be written: nothing was signed; try again"
+#define SAM_SAD_AUDIT_DOWN "the audit log cannot record this: nothing was done; try again"
+#define SAM_SAD_HSM_DOWN "the HSM failed during the batch: no signature was delivered"
+
+enum sam_job_state { SAM_JOB_QUEUED, SAM_JOB_REFUSED, SAM_JOB_RESERVED, SAM_JOB_FAILED };
+
+struct sam_sign_job {
+	enum sam_job_state state;
+	json_object *ans;			/* reference: the answer the loop will send */
+	struct sam_sad_rec rec;			/* its strings are the copies below */
+	char sca[SAM_ENROL_SCA_MAX + 1], cid[SAM_CRED_ID_LEN + 1], halg[SAM_ID_MAX + 1];
+	char salg[SAM_ID_MAX + 1], sad_id[SAM_SAD_ID_HEX + 1], signatory[SAM_ID_MAX + 1];
+	char session[SAM_ID_MAX + 1], serial[SAM_SAD_SERIAL_MAX + 1], scakey[4 + 64 + 1];
+	char batch[SAM_BATCH_ID_SIZE], hdig[65];
+	struct sam_sad_hashes h;		/* owned */
+	size_t dlen, signed_n;
+	unsigned char kid[SAM_CRED_KEY_ID_BYTES];
+	enum pp_p11_mech mech;
+	enum pp_p11_hash hash;
+	struct pp_p11_pss pss;
+	enum sam_outcome *outc;			/* owned: h.n outcomes once signing began */
+	json_object *sigs;			/* owned until moved into ans */
+	enum pp_err src;			/* the token's (or the record's) failure */
+	struct sam_sad_refuse ref;		/* REFUSED: static strings */
+	const char *fail;			/* FAILED: static, told to the SCA */
+};
+
+static struct {
+	struct sam_sign_job *job[SAM_ROUND_MAX];
+	size_t n;
+} sam_round;
+
+static void
+sam_sad_job_free(struct sam_sign_job *j)
+{
+	if (j == NULL)
+		return;
+	json_object_put(j->ans);
+	json_object_put(j->sigs);
+	sam_sad_hashes_free(&j->h);
+	pp_free(j->outc);
+	pp_wipe(j, sizeof(*j));
+	pp_free(j);
+}
+
+/* Copies s into dst[cap]; 0 when it does not fit. */
+static int
+sam_sad_copy(char *dst, size_t cap, const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+
+	if (s == NULL || len >= cap)
+		return 0;
+	memcpy(dst, s, len + 1);
+	return 1;
+}
+
+struct sam_sad_lists {
+	int found;
+};
+
+static enum pp_err
+sam_sad_lists_row(void *arg, const struct pp_val *c, size_t n)
+{
+	(void)c;
+	(void)n;
+	((struct sam_sad_lists *)arg)->found = 1;
+	return PP_OK;
+}
+
+/* OUT *listed: 1 when the ledger lists under sad_id one of h's hashes (a
+ * hash the verified SAD does not cover: a row added behind the SAM). */
+static enum pp_err
+sam_sad_ledger_lists(struct pp_store *st, const char *sad_id, const struct sam_sad_hashes *h, int *listed)
+{
+	struct sam_sad_lists l = { 0 };
+	enum pp_err rc;
+
+	for (size_t i = 0; i < h->n && !l.found; i++) {
+		struct pp_val b[2] = { PP_VAL_S(sad_id), { .type = PP_VAL_BLOB, .p = h->p[i], .len = h->len } };
+		if ((rc = pp_store_exec(st, "SELECT 1 FROM sad_hashes WHERE sad = ? AND hash = ?", b, 2,
+		    sam_sad_lists_row, &l, NULL)) != PP_OK)
+			return rc;
+	}
+	*listed = l.found;
+	return PP_OK;
+}
+
 enum pp_err
 sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
     json_object *ans)
@@ -1252,7 +1376,7 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 	const char *sca = pp_json_get_str(req, "sca"), *cid = pp_json_get_str(req, "credential");
 	const char *sadstr = pp_json_get_str(req, "sad"), *halg = pp_json_get_str(req, "hash_algo");
 	const char *salg = pp_json_get_str(req, "sign_algo"), *mgf1 = pp_json_get_str(req, "pss_mgf1");
-	json_object *hashes = NULL, *salt = NULL, *arr = NULL;
+	json_object *hashes = NULL, *salt = NULL;
 	struct sam_sad_rec rec = { .type = PP_AUDIT_SAD_REFUSE, .sca = sca, .credential = cid,
 		.op = "sign", .hash_algo = halg, .sign_algo = salg };
 	struct sam_sad_refuse ref = { "invalid_request", NULL };
@@ -1267,16 +1391,14 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 	enum pp_p11_mech mech = PP_P11_ECDSA;
 	enum pp_p11_hash hash = PP_P11_SHA256, mh;
 	enum sam_refusal why = SAM_REFUSE_NONE;
-	enum sam_outcome *outc = NULL;
+	struct sam_sign_job *job = NULL;
 	unsigned char rid[SAM_SAD_ID_BYTES], mac[SAM_SAD_MAC_LEN], mac2[SAM_SAD_MAC_LEN];
-	unsigned char kid[SAM_CRED_KEY_ID_BYTES], sig[PP_P11_SIG_MAX], der[PP_P11_ECDSA_DER_MAX];
-	char sad_id[SAM_SAD_ID_HEX + 1], batch[SAM_BATCH_ID_SIZE], b64[4 * ((PP_P11_SIG_MAX + 2) / 3) + 1];
-	char hdig[65], scakey[4 + 64 + 1];
+	char sad_id[SAM_SAD_ID_HEX + 1], scakey[4 + 64 + 1];
 	const char *hwhy = NULL;
-	size_t dlen = 0, i, siglen, signed_n = 0;
+	size_t dlen = 0, i;
 	int64_t now;
 	int missing, ok;
-	enum pp_err rc, src = PP_OK;
+	enum pp_err rc;
 	int refused;
 
 	(void)peer;
@@ -1381,10 +1503,10 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 	}
 	rec.count = (int64_t)h.n;
 
-	/* The verified claims first, in the ledger's order of checks (so that
-	 * the answer is the one the ledger would give), then the ledger with
-	 * its own rows.  All or none: SCA, credential, algorithm, expiry,
-	 * coverage, single use. */
+	/* The verified claims, in the ledger's order of checks (so that the
+	 * answer is the one the ledger would give; the ledger checks its own
+	 * rows again in the round), and every hash must be one the SAD's MAC
+	 * covers. */
 	if ((rc = sam_sad_sca_key(sca, scakey)) != PP_OK)
 		goto out;
 	if (strcmp(scakey, vr->sca) != 0)
@@ -1395,10 +1517,13 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 		why = SAM_REFUSE_OTHER_CREDENTIAL;
 	else if (strcmp(halg, vr->hash_algo) != 0)
 		why = SAM_REFUSE_OTHER_ALGO;
-	else
-		rc = sam_ledger_reserve(ctx->store, sad_id, cid, scakey, halg, h.p, dlen, h.n, now, batch, &why);
-	if (rc != PP_OK && rc != PP_ERR_FORBIDDEN)
-		goto out;
+	else if (!sam_sad_cache_covers(ce, h.p, h.n, dlen)) {
+		why = SAM_REFUSE_HASH_NOT_COVERED;
+		if ((rc = sam_sad_ledger_lists(ctx->store, sad_id, &h, &ok)) != PP_OK)
+			goto out;
+		if (ok)
+			pp_err_log("sam: INTEGRITY: SAD %s: the ledger covers a hash the SAD's MAC does not", sad_id);
+	}
 	if (why != SAM_REFUSE_NONE) {
 		ref.error = sam_refusal_csc_error(why);
 		ref.text = why == SAM_REFUSE_EXPIRED ? SAM_SAD_EXPIRED : sam_refusal_text(why);
@@ -1406,118 +1531,53 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
 		goto out;
 	}
-	if (rc != PP_OK)
-		goto out;
-	rec.batch = batch;
-	if (!sam_sad_cache_covers(ce, h.p, h.n, dlen)) {
-		/* The ledger lists a hash the verified SAD does not: a row was
-		 * added behind the SAM's back.  Nothing is signed; the batch is
-		 * settled as never attempted. */
-		pp_err_log("sam: INTEGRITY: SAD %s: the ledger covers a hash the SAD's MAC does not", sad_id);
-		if ((outc = pp_malloc(h.n * sizeof(*outc))) == NULL) {
-			rc = PP_ERR_NOMEM;
-			goto out;
-		}
-		for (i = 0; i < h.n; i++)
-			outc[i] = SAM_OUTCOME_NOT_ATTEMPTED;
-		if ((rc = sam_ledger_settle(ctx->store, batch, outc, h.n, sam_now_ms())) != PP_OK)
-			goto out;
-		ref.error = sam_refusal_csc_error(SAM_REFUSE_HASH_NOT_COVERED);
-		ref.text = sam_refusal_text(SAM_REFUSE_HASH_NOT_COVERED);
-		rec.count = 0;
-		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
-		goto out;
-	}
 
-	/* From here the batch is RESERVED: every path settles it. */
-	if ((outc = pp_malloc(h.n * sizeof(*outc))) == NULL || (arr = json_object_new_array()) == NULL) {
-		src = PP_ERR_NOMEM;
-		for (i = 0; outc != NULL && i < h.n; i++)
-			outc[i] = SAM_OUTCOME_NOT_ATTEMPTED;
-		goto settle;
+	/* Queued for the round (sam_sad_flush). */
+	if (sam_round.n >= SAM_ROUND_MAX || (job = pp_calloc(1, sizeof(*job))) == NULL) {
+		rc = sam_round.n >= SAM_ROUND_MAX ? PP_ERR_INTERNAL : PP_ERR_NOMEM;
+		goto out;
 	}
-	for (i = 0; i < h.n; i++)
-		outc[i] = SAM_OUTCOME_NOT_ATTEMPTED;
+	if (!sam_sad_copy(job->sca, sizeof(job->sca), sca) || !sam_sad_copy(job->cid, sizeof(job->cid), cid) ||
+	    !sam_sad_copy(job->halg, sizeof(job->halg), halg) ||
+	    !sam_sad_copy(job->salg, sizeof(job->salg), salg) ||
+	    !sam_sad_copy(job->sad_id, sizeof(job->sad_id), sad_id) ||
+	    !sam_sad_copy(job->signatory, sizeof(job->signatory), vr->signatory) ||
+	    !sam_sad_copy(job->session, sizeof(job->session), vr->session) ||
+	    !sam_sad_copy(job->serial, sizeof(job->serial), k.serial) ||
+	    !sam_sad_copy(job->scakey, sizeof(job->scakey), scakey)) {
+		rc = PP_ERR_BAD_REQUEST;
+		goto out;
+	}
 	for (i = 0; i < SAM_CRED_KEY_ID_BYTES; i++) {
 		unsigned v;
 		if (sscanf(k.key_id + 2 * i, "%2x", &v) != 1) {
-			src = PP_ERR_DB;
-			goto settle;
+			rc = PP_ERR_DB;
+			goto out;
 		}
-		kid[i] = (unsigned char)v;
+		job->kid[i] = (unsigned char)v;
 	}
-	for (i = 0; i < h.n; i++) {
-		siglen = sizeof(sig);
-		src = pp_p11_sign(ctx->p11, kid, sizeof(kid), mech, hash, mech == PP_P11_RSA_PSS ? &pss : NULL,
-		    h.p[i], dlen, sig, &siglen);
-		if (src != PP_OK) {
-			/* No key: the token was never asked.  Anything else: it
-			 * may have signed; the row burns. */
-			outc[i] = src == PP_ERR_NOT_FOUND ? SAM_OUTCOME_NOT_ATTEMPTED : SAM_OUTCOME_AMBIGUOUS;
-			pp_err_log("sam: sign: hash %zu of batch %s failed: %s", i, batch, pp_err_name(src));
-			break;
-		}
-		outc[i] = SAM_OUTCOME_SIGNED;
-		signed_n++;
-		if (mech == PP_P11_ECDSA) {
-			size_t dl = sizeof(der);
-			if ((src = pp_p11_ecdsa_der(sig, siglen, der, &dl)) != PP_OK)
-				break;
-			memcpy(sig, der, dl);
-			siglen = dl;
-		}
-		pp_b64_encode(sig, siglen, b64);
-		json_object *s = json_object_new_string(b64);
-		if (s == NULL || json_object_array_add(arr, s) != 0) {
-			json_object_put(s);
-			src = PP_ERR_NOMEM;
-			break;
-		}
-	}
-	if (src == PP_OK) {
-		/* signature.create, one record per batch, before the answer and
-		 * before the rows become CONSUMED: no delivered signature is
-		 * unrecorded.  Unrecorded signatures are thrown away and their
-		 * rows burned. */
-		rec.type = PP_AUDIT_SIGNATURE;
-		rec.cause = NULL;
-		if ((src = sam_sad_batch_digest(&h, hdig)) == PP_OK) {
-			rec.hashes_sha256 = hdig;
-			src = sam_sad_audit(ctx, &rec);
-		}
-	} else {
-		struct sam_sad_rec frec = rec;
-		frec.type = PP_AUDIT_SIGNATURE;
-		frec.failure = 1;
-		frec.cause = "the HSM failed during the batch: no signature delivered";
-		frec.count = 0;
-		frec.extra1_name = "discarded";
-		frec.extra1 = (int64_t)signed_n;
-		(void)sam_sad_audit(ctx, &frec);
-	}
-	if (src != PP_OK)
-		for (i = 0; i < h.n; i++)
-			if (outc[i] == SAM_OUTCOME_SIGNED)
-				outc[i] = SAM_OUTCOME_AMBIGUOUS;
-settle:
-	if (outc == NULL) {
-		/* Nothing to settle with: the rows stay RESERVED, never
-		 * signable, and recovery burns them. */
-		rc = src;
-		goto out;
-	}
-	rc = sam_ledger_settle(ctx->store, batch, outc, h.n, sam_now_ms());
-	if (rc != PP_OK) {
-		pp_err_log("sam: sign: batch %s could not be settled: %s", batch, pp_err_name(rc));
-		goto out;
-	}
-	if ((rc = src) != PP_OK)
-		goto out;
-	json_object_object_add(ans, "signatures", arr);
-	arr = NULL;
+	job->rec = rec;
+	job->rec.sca = job->sca;
+	job->rec.credential = job->cid;
+	job->rec.hash_algo = job->halg;
+	job->rec.sign_algo = job->salg;
+	job->rec.sad_id = job->sad_id;
+	job->rec.signatory = job->signatory;
+	job->rec.session = job->session;
+	job->rec.serial = job->serial;
+	job->rec.batch = job->batch;
+	job->mech = mech;
+	job->hash = hash;
+	job->pss = pss;
+	job->dlen = dlen;
+	job->h = h;
+	memset(&h, 0, sizeof(h));
+	job->ans = json_object_get(ans);
+	sam_round.job[sam_round.n++] = job;
+	job = NULL;
+	rc = PP_OK;
 out:
-	json_object_put(arr);
-	pp_free(outc);
+	sam_sad_job_free(job);
 	pp_wipe(mac, sizeof(mac));
 	pp_wipe(mac2, sizeof(mac2));
 	if (r != NULL)
@@ -1525,6 +1585,249 @@ out:
 	pp_free(r);
 	sam_sad_hashes_free(&h);
 	return rc;
+}
+
+/* The token signs every hash of a reserved job.  Sets j->outc, j->sigs,
+ * j->signed_n; returns the first failure (the job's outcomes say which
+ * hashes the token may have signed). */
+static enum pp_err
+sam_sad_job_sign(struct pp_daemon_ctx *ctx, struct sam_sign_job *j)
+{
+	unsigned char sig[PP_P11_SIG_MAX], der[PP_P11_ECDSA_DER_MAX];
+	char b64[4 * ((PP_P11_SIG_MAX + 2) / 3) + 1];
+	size_t siglen;
+	enum pp_err src = PP_OK;
+
+	if ((j->outc = pp_malloc(j->h.n * sizeof(*j->outc))) == NULL)
+		return PP_ERR_NOMEM;
+	for (size_t i = 0; i < j->h.n; i++)
+		j->outc[i] = SAM_OUTCOME_NOT_ATTEMPTED;
+	if ((j->sigs = json_object_new_array()) == NULL)
+		return PP_ERR_NOMEM;
+	for (size_t i = 0; i < j->h.n; i++) {
+		siglen = sizeof(sig);
+		src = pp_p11_sign(ctx->p11, j->kid, sizeof(j->kid), j->mech, j->hash,
+		    j->mech == PP_P11_RSA_PSS ? &j->pss : NULL, j->h.p[i], j->dlen, sig, &siglen);
+		if (src != PP_OK) {
+			/* No key: the token was never asked.  Anything else: it
+			 * may have signed; the row burns. */
+			j->outc[i] = src == PP_ERR_NOT_FOUND ? SAM_OUTCOME_NOT_ATTEMPTED : SAM_OUTCOME_AMBIGUOUS;
+			pp_err_log("sam: sign: hash %zu of batch %s failed: %s", i, j->batch, pp_err_name(src));
+			break;
+		}
+		j->outc[i] = SAM_OUTCOME_SIGNED;
+		j->signed_n++;
+		if (j->mech == PP_P11_ECDSA) {
+			size_t dl = sizeof(der);
+			if ((src = pp_p11_ecdsa_der(sig, siglen, der, &dl)) != PP_OK)
+				break;
+			memcpy(sig, der, dl);
+			siglen = dl;
+		}
+		pp_b64_encode(sig, siglen, b64);
+		json_object *o = json_object_new_string(b64);
+		if (o == NULL || json_object_array_add(j->sigs, o) != 0) {
+			json_object_put(o);
+			src = PP_ERR_NOMEM;
+			break;
+		}
+	}
+	pp_wipe(sig, sizeof(sig));
+	return src;
+}
+
+/* A job the round could not carry out: the SCA is told, nothing was
+ * delivered. */
+static void
+sam_sad_job_fail(struct sam_sign_job *j, const char *why)
+{
+	j->state = SAM_JOB_FAILED;
+	j->fail = why;
+}
+
+enum pp_err
+sam_sad_flush(struct pp_daemon_ctx *ctx)
+{
+	struct pp_audit_event ev[SAM_ROUND_MAX];
+	const struct pp_audit_event *evp[SAM_ROUND_MAX];
+	struct sam_sign_job *evjob[SAM_ROUND_MAX];
+	enum pp_err erc[SAM_ROUND_MAX], rc;
+	size_t n = sam_round.n, nev = 0, i;
+	int64_t now = sam_now_ms();
+
+	if (n == 0)
+		return PP_OK;
+	/* 1. Every job's hashes reserved in one transaction, each all or none. */
+	if ((rc = pp_store_begin(ctx->store)) != PP_OK) {
+		for (i = 0; i < n; i++)
+			sam_sad_job_fail(sam_round.job[i], SAM_SAD_LEDGER_DOWN);
+		goto answer;
+	}
+	for (i = 0; i < n; i++) {
+		struct sam_sign_job *j = sam_round.job[i];
+		enum sam_refusal why = SAM_REFUSE_NONE;
+
+		if ((rc = pp_store_exec(ctx->store, "SAVEPOINT sam_job", NULL, 0, NULL, NULL, NULL)) != PP_OK)
+			break;
+		rc = sam_ledger_reserve_tx(ctx->store, j->sad_id, j->cid, j->scakey, j->halg, j->h.p, j->dlen,
+		    j->h.n, now, j->batch, &why);
+		if (rc == PP_OK) {
+			j->state = SAM_JOB_RESERVED;
+			rc = pp_store_exec(ctx->store, "RELEASE sam_job", NULL, 0, NULL, NULL, NULL);
+		} else {
+			if (why != SAM_REFUSE_NONE) {
+				j->state = SAM_JOB_REFUSED;
+				j->ref.error = sam_refusal_csc_error(why);
+				j->ref.text = why == SAM_REFUSE_EXPIRED ? SAM_SAD_EXPIRED : sam_refusal_text(why);
+			} else {
+				sam_sad_job_fail(j, SAM_SAD_LEDGER_DOWN);
+			}
+			if ((rc = pp_store_exec(ctx->store, "ROLLBACK TO sam_job", NULL, 0, NULL, NULL, NULL)) == PP_OK)
+				rc = pp_store_exec(ctx->store, "RELEASE sam_job", NULL, 0, NULL, NULL, NULL);
+		}
+		if (rc != PP_OK)
+			break;
+	}
+	if (rc != PP_OK || (rc = pp_store_commit(ctx->store)) != PP_OK) {
+		pp_store_rollback(ctx->store);
+		pp_err_log("sam: sign: the round's reservations could not be committed: %s", pp_err_name(rc));
+		for (i = 0; i < n; i++)
+			if (sam_round.job[i]->state != SAM_JOB_REFUSED)
+				sam_sad_job_fail(sam_round.job[i], SAM_SAD_LEDGER_DOWN);
+	}
+
+	/* 2. The token signs the reserved ones. */
+	for (i = 0; i < n; i++) {
+		struct sam_sign_job *j = sam_round.job[i];
+		if (j->state == SAM_JOB_RESERVED && (j->src = sam_sad_job_sign(ctx, j)) == PP_OK &&
+		    (j->src = sam_sad_batch_digest(&j->h, j->hdig)) == PP_OK)
+			j->rec.hashes_sha256 = j->hdig;
+	}
+
+	/* 3. Every record of the round at once: the signatures (before the
+	 * answer and before the rows become CONSUMED: no delivered
+	 * signature is unrecorded), the token's failures, the refusals. */
+	for (i = 0; i < n; i++) {
+		struct sam_sign_job *j = sam_round.job[i];
+		struct sam_sad_rec r = j->rec;
+
+		if (j->state == SAM_JOB_REFUSED) {
+			r.failure = 1;
+			r.cause = j->ref.text;
+			r.error = j->ref.error;
+			r.count = 0;
+			r.batch = NULL;
+		} else if (j->state == SAM_JOB_RESERVED && j->src == PP_OK) {
+			r.type = PP_AUDIT_SIGNATURE;
+		} else if (j->state == SAM_JOB_RESERVED) {
+			r.type = PP_AUDIT_SIGNATURE;
+			r.failure = 1;
+			r.cause = "the HSM failed during the batch: no signature delivered";
+			r.count = 0;
+			r.extra1_name = "discarded";
+			r.extra1 = (int64_t)j->signed_n;
+		} else {
+			continue;
+		}
+		if (sam_sad_event(&r, &ev[nev]) != PP_OK) {
+			json_object_put(ev[nev].details);
+			erc[nev] = PP_ERR_NOMEM;
+			evjob[nev++] = j;
+			continue;
+		}
+		evp[nev] = &ev[nev];
+		evjob[nev++] = j;
+	}
+	{
+		/* Only the events built are sent; the others stay failed. */
+		const struct pp_audit_event *send[SAM_ROUND_MAX];
+		enum pp_err src[SAM_ROUND_MAX];
+		size_t map[SAM_ROUND_MAX], ns = 0;
+		for (i = 0; i < nev; i++)
+			if (evp[i] != NULL && ev[i].details != NULL) {
+				send[ns] = evp[i];
+				map[ns++] = i;
+			}
+		if (ns > 0)
+			(void)pp_audit_emit_many(ctx->conf, send, ns, src);
+		for (i = 0; i < ns; i++)
+			erc[map[i]] = src[i];
+	}
+	for (i = 0; i < nev; i++) {
+		struct sam_sign_job *j = evjob[i];
+		json_object_put(ev[i].details);
+		if (erc[i] == PP_OK)
+			continue;
+		pp_err_log("sam: the audit record of batch %s was not acknowledged", j->batch);
+		if (j->state == SAM_JOB_REFUSED) {
+			sam_sad_job_fail(j, SAM_SAD_AUDIT_DOWN);
+		} else if (j->src == PP_OK) {
+			/* Unrecorded signatures are thrown away, their rows
+			 * burned. */
+			j->src = PP_ERR_UNAVAILABLE;
+		}
+	}
+
+	/* 4. Every reserved job settled in one transaction. */
+	if ((rc = pp_store_begin(ctx->store)) == PP_OK) {
+		for (i = 0; i < n && rc == PP_OK; i++) {
+			struct sam_sign_job *j = sam_round.job[i];
+			enum pp_err s;
+			if (j->state != SAM_JOB_RESERVED || j->outc == NULL)
+				continue;
+			if (j->src != PP_OK)
+				for (size_t h = 0; h < j->h.n; h++)
+					if (j->outc[h] == SAM_OUTCOME_SIGNED)
+						j->outc[h] = SAM_OUTCOME_AMBIGUOUS;
+			if ((rc = pp_store_exec(ctx->store, "SAVEPOINT sam_job", NULL, 0, NULL, NULL, NULL)) != PP_OK)
+				break;
+			if ((s = sam_ledger_settle_tx(ctx->store, j->batch, j->outc, j->h.n, now)) != PP_OK) {
+				/* Its rows stay RESERVED: never signable, burned
+				 * by recovery. */
+				pp_err_log("sam: sign: batch %s could not be settled: %s", j->batch, pp_err_name(s));
+				sam_sad_job_fail(j, SAM_SAD_LEDGER_DOWN);
+				if ((rc = pp_store_exec(ctx->store, "ROLLBACK TO sam_job", NULL, 0, NULL, NULL,
+				    NULL)) != PP_OK)
+					break;
+			}
+			rc = pp_store_exec(ctx->store, "RELEASE sam_job", NULL, 0, NULL, NULL, NULL);
+		}
+		if (rc == PP_OK)
+			rc = pp_store_commit(ctx->store);
+		if (rc != PP_OK)
+			pp_store_rollback(ctx->store);
+	}
+	if (rc != PP_OK) {
+		pp_err_log("sam: sign: the round's batches could not be settled: %s", pp_err_name(rc));
+		for (i = 0; i < n; i++)
+			if (sam_round.job[i]->state == SAM_JOB_RESERVED)
+				sam_sad_job_fail(sam_round.job[i], SAM_SAD_LEDGER_DOWN);
+	}
+
+answer:
+	/* 5. The answers, sent by the loop once this returns. */
+	for (i = 0; i < n; i++) {
+		struct sam_sign_job *j = sam_round.job[i];
+		enum pp_err a = PP_OK;
+
+		if (j->state == SAM_JOB_RESERVED && j->src == PP_OK) {
+			json_object_object_add(j->ans, "signatures", j->sigs);
+			j->sigs = NULL;
+		} else if (j->state == SAM_JOB_REFUSED) {
+			if ((a = pp_json_add_str(j->ans, "error", j->ref.error)) == PP_OK)
+				a = pp_json_add_str(j->ans, "error_description", j->ref.text);
+		} else {
+			if ((a = pp_json_add_str(j->ans, "error", "temporarily_unavailable")) == PP_OK)
+				a = pp_json_add_str(j->ans, "error_description",
+				    j->state == SAM_JOB_FAILED ? j->fail : SAM_SAD_HSM_DOWN);
+		}
+		if (a != PP_OK)
+			pp_err_log("sam: sign: the answer of batch %s could not be built", j->batch);
+		sam_sad_job_free(j);
+		sam_round.job[i] = NULL;
+	}
+	sam_round.n = 0;
+	return PP_OK;
 }
 
 /* ------------------------------------------------------------------ algorithms */

@@ -146,6 +146,9 @@ enum pp_err sam_sad_req_check(json_object *req, const char **why) PP_WUR;
  * Any failure stops the SAM before it serves. */
 enum pp_err sam_sad_init(struct pp_daemon_ctx *ctx) PP_WUR;
 void sam_sad_fini(struct pp_daemon_ctx *ctx);
+/* pp_daemon flush hook: does the round's queued "sign" requests together
+ * and fills in their answers (see sam_sad.c, "Signing in rounds"). */
+enum pp_err sam_sad_flush(struct pp_daemon_ctx *ctx);
 
 /* The ops (samd.c's permit table; docs/ARCHITECTURE.md). */
 enum pp_err sam_sad_op_otp_send(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,

@@ -63,12 +63,20 @@ samd_fini(struct pp_daemon_ctx *ctx)
 	sam_client_fini(ctx);
 }
 
+/* The round's signatures, together (sam_sad.c, "Signing in rounds"). */
+static enum pp_err
+samd_flush(struct pp_daemon_ctx *ctx)
+{
+	return sam_sad_flush(ctx);
+}
+
 static const struct pp_daemon sam_daemon = {
 	.name = "sam",
 	.ops = sam_ops,
 	.nops = sizeof(sam_ops) / sizeof(sam_ops[0]),
 	.init = samd_init,
 	.fini = samd_fini,
+	.flush = samd_flush,
 	/* The expiry sweep (sam.sweep_interval_s) is checked every second. */
 	.tick = sam_cred_tick,
 	.tick_ms = 1000,

@@ -2,7 +2,9 @@
 # The five processes and nginx start, answer their health checks through
 # the three listeners, stop cleanly on SIGTERM, and restart on the same state.
 . "$(dirname "$0")/lib.sh"
-pp_up
+pp_init
+pp_conf_set sca workers 3
+pp_start
 
 check "all six processes running" pp_all_running
 
@@ -14,6 +16,22 @@ http GET "$SCA/healthz" "${SCA_CERT[@]}"
 expect "SCA-API /healthz through the SCA listener" 200 '"component":"sca"'
 http GET "$CON/healthz" "${STAFF_CERT[@]}"
 expect "admin /healthz through the console listener" 200 '"component":"admin"'
+
+# The SCA API runs pre-forked workers under one supervising process: a
+# worker that dies is replaced, the service keeps answering.
+sca_pid=$(cat "$STATE/run/sca.pid")
+mapfile -t workers < <(pgrep -P "$sca_pid")
+check "the SCA API runs its 3 configured workers (${#workers[@]})" test ${#workers[@]} -eq 3
+kill -KILL "${workers[0]}"
+replaced() { [ "$(pgrep -P "$sca_pid" | wc -l)" -eq 3 ] && ! pgrep -P "$sca_pid" | grep -qx "${workers[0]}"; }
+for _ in $(seq 1 50); do replaced && break; sleep 0.1; done
+check "a worker killed is replaced" replaced
+check "... and the replacement is logged" grep -q "worker ${workers[0]} ended (status 137): replaced" "$STATE/log/sca.log"
+for _ in 1 2 3 4 5 6; do
+	http GET "$SCA/healthz" "${SCA_CERT[@]}"
+	[ "$CODE" = 200 ] || break
+done
+expect "the SCA API keeps answering" 200 '"component":"sca"'
 
 # Least privilege: started as root, every process ends up as the service
 # user with no capabilities; the daemons holding PINs cannot dump core.
@@ -77,6 +95,17 @@ check "database migrated exactly once" \
 	test "$(grep -c 'database migrated to version 1' "$STATE/log/signer.log")" -eq 1
 check "web database is in WAL mode" \
 	test "$(sqlite3 "$STATE/db/web.db" 'PRAGMA journal_mode')" = wal
+
+# Workers that cannot start (here: no audit daemon to record their start)
+# make the supervising process fail, and none is left behind.
+sed -e "s|^socket = $STATE/run/sca.sock\$|socket = $PP_TMP/alt-sca.sock|" \
+	-e "s|^socket = $STATE/run/audit.sock\$|socket = $PP_TMP/no-audit.sock|" "$STATE/paraphe.conf" >"$PP_TMP/alt.conf"
+timeout 30 "$top_builddir/fcgi/sca/paraphe-sca" -c "$PP_TMP/alt.conf" >"$PP_TMP/alt.log" 2>&1
+st=$?
+check "a plugin whose workers fail at start exits with a failure ($st)" test $st -eq 1
+check "... saying a worker failed at start" grep -q "failed at start" "$PP_TMP/alt.log"
+no_alt() { ! pgrep -f "[p]araphe-sca -c $PP_TMP/alt.conf" >/dev/null; }
+check "... and leaves no worker behind" no_alt
 
 # A daemon refuses to start with a PIN file readable by others.
 chmod 0644 "$STATE/hsm/audit.pin"

@@ -252,6 +252,38 @@ check "the recovery is recorded with what it burned" \
 	wait_for 10 forwarded "\"reserved_burned\":$N.*\"type\":\"sad.use\""
 sign "$A" "$RSA" "$SAD4" $SHA256 $RSAENC "$(arr "${CH[0]}")"
 has "a hash of the interrupted batch is never signed again" '"error":"access_denied"'
+# --- concurrent calls: the SAM does the requests waiting on its connections
+# in one round (one reservation, one audit commit, one settlement); each
+# hash is still signed once, whichever call asks for it first.
+otp s-7
+HC=()
+for i in 1 2 3 4 5 6; do HC+=("$(h c$i)"); done
+issue s-7 "$EC" $SHA256 "$(arr "${HC[@]}")" '"consent":true'
+SAD7=$(member sad)
+pids=()
+for i in $(seq 0 11); do
+	"$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"sign\",$A,\"credential\":\"$EC\",\"sad\":\"$SAD7\",\"hash_algo\":\"$SHA256\",\"sign_algo\":\"$ECDSA256\",\"hashes\":[\"${HC[i % 6]}\"]}" \
+		>"$PP_TMP/conc.$i" 2>&1 &
+	pids+=($!)
+done
+wait "${pids[@]}"
+signed=0 denied=0 bad=0
+for i in $(seq 0 11); do
+	if grep -q '"signatures":\["' "$PP_TMP/conc.$i"; then
+		signed=$((signed + 1))
+		sig=$(sed -n 's/.*"signatures":\["\([^"]*\)".*/\1/p' "$PP_TMP/conc.$i")
+		base64 -d <<<"$sig" >"$PP_TMP/sig.bin"
+		openssl pkeyutl -verify -pubin -inkey "$PP_TMP/ec.pub" -in "$PP_TMP/c$((i % 6 + 1)).bin" \
+			-sigfile "$PP_TMP/sig.bin" -pkeyopt digest:sha256 >/dev/null 2>&1 || bad=$((bad + 1))
+	elif grep -q '"error":"access_denied"' "$PP_TMP/conc.$i"; then
+		denied=$((denied + 1))
+	fi
+done
+check "twelve concurrent calls for six hashes: six signed ($signed)" test $signed -eq 6
+check "... six refused as already used ($denied)" test $denied -eq 6
+check "... every signature made verifies against its own document" test $bad -eq 0
+check "... and the six rows are CONSUMED" \
+	test "$(db "SELECT count(*) FROM sad_hashes WHERE state = 'CONSUMED' AND sad = (SELECT sad FROM sad_hashes WHERE hash = X'$(hex "${HC[0]}")')")" -eq 6
 consumed=$(db "SELECT count(*) FROM sad_hashes WHERE state = 'CONSUMED'")
 recorded=$(grep '"type":"signature.create"' "$STATE/log/collector.log" | grep '"outcome":"success"' |
 	grep -o '"count":[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }')

@@ -6,6 +6,7 @@ PP_UNIT_TESTS = \
 	tests/unit/test_conf \
 	tests/unit/test_json \
 	tests/unit/test_http \
+	tests/unit/test_cert \
 	tests/unit/test_store \
 	tests/unit/test_ipc \
 	tests/unit/test_html \
@@ -49,6 +50,9 @@ tests_unit_test_json_SOURCES = tests/unit/test_json.c
 tests_unit_test_json_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_json_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 
+tests_unit_test_cert_SOURCES = tests/unit/test_cert.c
+tests_unit_test_cert_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_cert_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_http_SOURCES = tests/unit/test_http.c
 tests_unit_test_http_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_http_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
