@@ -21,6 +21,9 @@ static const struct {
 	 * SAD is a request parameter, the SCA authenticated with TLS). */
 	{ "invalid_token", PP_ERR_TOKEN_INVALID },
 	{ "expired_token", PP_ERR_TOKEN_EXPIRED },
+	/* The round could not be carried out (ledger, token or audit log
+	 * failed): nothing was delivered; 503, try again. */
+	{ "temporarily_unavailable", PP_ERR_UNAVAILABLE },
 };
 
 enum pp_err
