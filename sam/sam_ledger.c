@@ -403,23 +403,9 @@ sam_ledger_reserve_do(struct pp_store *store, int own_tx, const char *sad_id, co
 		r = SAM_REFUSE_OTHER_ALGO;
 	if (r != SAM_REFUSE_NONE)
 		goto refuse;
-	/* Every hash checked before any is changed: all or none. */
-	for (size_t i = 0; i < nhashes; i++) {
-		struct sam_ledger_state_ctx st = { 0, SAM_HASH_AUTHORIZED };
-		struct pp_val b[2] = { PP_VAL_S(sad_id), sam_ledger_blob(hashes[i], hash_len) };
-		rc = pp_store_exec(store, "SELECT state FROM sad_hashes WHERE sad = ? AND hash = ?",
-		    b, 2, sam_ledger_state_row, &st, NULL);
-		if (rc != PP_OK)
-			goto fail;
-		if (st.found == 0) {
-			r = SAM_REFUSE_HASH_NOT_COVERED;
-			goto refuse;
-		}
-		if (st.state != SAM_HASH_AUTHORIZED) {
-			r = SAM_REFUSE_HASH_USED;
-			goto refuse;
-		}
-	}
+	/* Each hash moved if it is AUTHORIZED; the first that is not says
+	 * why, and the transaction (or the caller's savepoint) is rolled back:
+	 * all or none, one statement per hash in the usual case. */
 	for (size_t i = 0; i < nhashes; i++) {
 		int64_t changes = 0;
 		struct pp_val b[5] = {
@@ -431,12 +417,21 @@ sam_ledger_reserve_do(struct pp_store *store, int own_tx, const char *sad_id, co
 		    b, 5, NULL, NULL, &changes);
 		if (rc != PP_OK)
 			goto fail;
-		/* Checked above in the same write transaction. */
-		if (changes != 1) {
+		if (changes == 1)
+			continue;
+		if (changes != 0) {
+			/* (sad, hash) is the primary key. */
 			pp_err_log("sam ledger: reserved %lld rows for one hash", (long long)changes);
 			rc = PP_ERR_INTERNAL;
 			goto fail;
 		}
+		struct sam_ledger_state_ctx st = { 0, SAM_HASH_AUTHORIZED };
+		rc = pp_store_exec(store, "SELECT state FROM sad_hashes WHERE sad = ? AND hash = ?",
+		    b + 3, 2, sam_ledger_state_row, &st, NULL);
+		if (rc != PP_OK)
+			goto fail;
+		r = st.found == 0 ? SAM_REFUSE_HASH_NOT_COVERED : SAM_REFUSE_HASH_USED;
+		goto refuse;
 	}
 	if (own_tx && (rc = pp_store_commit(store)) != PP_OK)
 		goto fail;
@@ -547,6 +542,24 @@ sam_ledger_settle_do(struct pp_store *store, int own_tx, const char *batch_id,
 		    batch_id, (long long)batch.n, n);
 		rc = PP_ERR_INTERNAL;
 		goto fail;
+	}
+	/* The usual case, every hash signed: one statement for the batch. */
+	size_t same = 1;
+	while (same < n && outcomes[same] == outcomes[0])
+		same++;
+	if (same == n && outcomes[0] == SAM_OUTCOME_SIGNED) {
+		int64_t changes = 0;
+		struct pp_val b[2] = { PP_VAL_I(now_ms), PP_VAL_S(batch_id) };
+		if ((rc = pp_store_exec(store, "UPDATE sad_hashes SET state = 'CONSUMED', updated_ms = ?"
+		    " WHERE batch = ? AND state = 'RESERVED'", b, 2, NULL, NULL, &changes)) != PP_OK)
+			goto fail;
+		if ((uint64_t)changes != (uint64_t)n) {
+			pp_err_log("sam ledger: batch %s: %lld rows settled, %zu expected", batch_id,
+			    (long long)changes, n);
+			rc = PP_ERR_INTERNAL;
+			goto fail;
+		}
+		n = 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		int64_t changes = 0;

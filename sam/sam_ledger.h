@@ -178,7 +178,7 @@ enum pp_err sam_ledger_settle(struct pp_store *store, const char *batch_id,
  * rounds: every batch of a round reserved in one transaction, every one
  * settled in another, one fsync each).  They neither begin, commit nor roll
  * back; after a refusal or an error the caller rolls back to a savepoint
- * taken before the call (a refusal changed nothing, an error may have).
+ * taken before the call (either may have changed rows).
  */
 enum pp_err sam_ledger_reserve_tx(struct pp_store *store, const char *sad_id, const char *credential,
     const char *sca, const char *hash_algo, const uint8_t *const *hashes, size_t hash_len,

@@ -257,7 +257,7 @@ has "a hash of the interrupted batch is never signed again" '"error":"access_den
 # hash is still signed once, whichever call asks for it first.
 otp s-7
 HC=()
-for i in 1 2 3 4 5 6; do HC+=("$(h c$i)"); done
+for i in 1 2 3 4 5 6; do HC+=("$(h cc$i)"); done
 issue s-7 "$EC" $SHA256 "$(arr "${HC[@]}")" '"consent":true'
 SAD7=$(member sad)
 pids=()
@@ -273,7 +273,7 @@ for i in $(seq 0 11); do
 		signed=$((signed + 1))
 		sig=$(sed -n 's/.*"signatures":\["\([^"]*\)".*/\1/p' "$PP_TMP/conc.$i")
 		base64 -d <<<"$sig" >"$PP_TMP/sig.bin"
-		openssl pkeyutl -verify -pubin -inkey "$PP_TMP/ec.pub" -in "$PP_TMP/c$((i % 6 + 1)).bin" \
+		openssl pkeyutl -verify -pubin -inkey "$PP_TMP/ec.pub" -in "$PP_TMP/cc$((i % 6 + 1)).bin" \
 			-sigfile "$PP_TMP/sig.bin" -pkeyopt digest:sha256 >/dev/null 2>&1 || bad=$((bad + 1))
 	elif grep -q '"error":"access_denied"' "$PP_TMP/conc.$i"; then
 		denied=$((denied + 1))
