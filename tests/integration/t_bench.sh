@@ -21,5 +21,17 @@ check "it reports verification against raw SHA-256" grep -qE 'ratio verify throu
 "$top_srcdir/bench/run-sign" "$top_builddir" --quick >"$PP_TMP/sign" 2>&1
 check "bench/run-sign --quick measures the raw PKCS#11 rate for both key types" \
 	bash -c 'grep -qE "\"key\":\"ec-p256\",\"threads\":1,.*\"errors\":0" "$1" && grep -qE "\"key\":\"rsa3072\",\"threads\":1,.*\"errors\":0" "$1"' _ "$PP_TMP/sign"
-[ $PP_FAIL -gt 0 ] && sed 's/^/# /' "$PP_TMP/out"; true
+"$top_srcdir/bench/run-signhash" "$top_builddir" --quick >"$PP_TMP/sh" 2>&1
+rc=$?
+check "bench/run-signhash --quick runs" test $rc -eq 0
+for phase in "ECDSA P-256, 1 hash/call" "ECDSA P-256, 64 hashes/call" "RSA-3072, 1 hash/call"; do
+	check "it drives end-to-end signHash ($phase): every call signed, ratio to raw reported" \
+		grep -qE "^$phase +[0-9]+ calls/s +[0-9]+ signatures/s .* ok [1-9][0-9]* failed 0  ratio [0-9.]+" "$PP_TMP/sh"
+done
+check "it reports the raw rate of the SAM's token for both key types" \
+	grep -qE 'raw PKCS#11 C_Sign, SAM token, 1 thread: ECDSA P-256 [0-9.]+/s, RSA-3072 [0-9.]+/s' "$PP_TMP/sh"
+check "it reports CPU per call by process" grep -qE 'CPU per call \(us\):.* samd [0-9]+ .*total [0-9]+' "$PP_TMP/sh"
+check "it reports the resident memory of the SAM and the plugins" \
+	bash -c 'grep -qE "samd +paraphe-samd +pid [0-9]+ +[0-9]+ / +[0-9]+" "$1" && grep -qE "sca +paraphe-sca" "$1"' _ "$PP_TMP/sh"
+[ $PP_FAIL -gt 0 ] && sed 's/^/# /' "$PP_TMP/out" "$PP_TMP/sh"; true
 pp_finish
