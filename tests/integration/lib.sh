@@ -45,6 +45,18 @@ pp_pick_base() {
 # pp_up = pp_init (state directory, configuration) + pp_start (processes);
 # a test that changes the configuration calls them apart, with pp_conf_set
 # in between.
+# wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds; 1 when
+# it never did within SECONDS.
+wait_for() {
+	local t=$1 i
+	shift
+	for ((i = 0; i < t * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 pp_up() { pp_init; pp_start; }
 
 pp_init() {

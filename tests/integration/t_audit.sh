@@ -8,16 +8,6 @@
 BIN=$top_builddir
 AUDIT() { "$BIN/tools/paraphe-audit" -c "$STATE/paraphe.conf" "$@"; }
 
-# wait_for SECONDS CMD...: polls CMD until it succeeds.
-wait_for() {
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 10; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 forwarded() { grep -q -- "$1" "$STATE/log/collector.log" 2>/dev/null; }
 # sqlite3 beside the running daemon: wait for its write lock, never fail on it.

@@ -9,15 +9,6 @@
 # malformed or unsafe registry stops the SAM.  Every refusal is recorded.
 . "$(dirname "$0")/lib.sh"
 
-wait_for() {
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 10; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # forwarded PATTERN...: one record the collector received matches every PATTERN.
 forwarded() {
 	local f=$STATE/log/collector.log p

@@ -14,15 +14,6 @@
 . "$(dirname "$0")/lib.sh"
 
 BIN=$top_builddir
-wait_for() {
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 10; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # rec A B C...: one record received by the collector contains every string.
 rec() {
 	local l

@@ -7,15 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 
 BIN=$top_builddir
-wait_for() {
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 10; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 forwarded() { grep -q -- "$1" "$STATE/log/collector.log" 2>/dev/null; }
 
 pp_init
