@@ -65,12 +65,23 @@ pp_daemon_dispatch(void *arg, const struct pp_ipc_peer *peer, json_object *req, 
 				rc = run->d->ops[i].fn(&run->ctx, peer, req, ans);
 				break;
 			}
-	if (rc != PP_OK) {
+	if (rc != PP_OK || run->ctx.defer) {
+		run->ctx.defer = 0;
 		json_object_put(ans);
+		if (rc == PP_OK)
+			*out = NULL;	/* answered later, through wake */
 		return rc;
 	}
 	*out = ans;
 	return PP_OK;
+}
+
+static void
+pp_daemon_wake(void *arg, pp_ipc_deliver_fn deliver, void *darg)
+{
+	struct pp_daemon_run *run = arg;
+
+	run->d->wake(&run->ctx, deliver, darg);
 }
 
 static enum pp_err
@@ -122,9 +133,9 @@ pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
 	user = pp_conf_str(conf, "service", "user");
 	sock = pp_conf_str(conf, d->name, "socket");
 
-	if (pp_p11_open(pp_conf_str(conf, d->name, "pkcs11_module"), pp_conf_str(conf, d->name, "token_label"),
+	if (pp_p11_open_pool(pp_conf_str(conf, d->name, "pkcs11_module"), pp_conf_str(conf, d->name, "token_label"),
 	    pp_conf_str(conf, d->name, "pin_file"), pp_conf_str(conf, d->name, "softhsm2_conf"),
-	    &run.ctx.p11) != PP_OK)
+	    d->nsessions > 0 ? (size_t)d->nsessions : 1, &run.ctx.p11) != PP_OK)
 		goto out;
 	fd = pp_proc_listen_fd();
 	if (fd < 0) {
@@ -158,6 +169,8 @@ pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
 		.tick = pp_daemon_tick,
 		.refused = pp_daemon_refused,
 		.tick_ms = d->tick_ms,
+		.wake = d->wake && d->wake_fd ? pp_daemon_wake : NULL,
+		.wake_fd = d->wake && d->wake_fd ? d->wake_fd(&run.ctx) : -1,
 	};
 	status = pp_ipc_serve_ex(fd, allowed, nallowed, &sops, &run) == PP_OK ? 0 : 1;
 	pp_info_log("%s stopping", prog);

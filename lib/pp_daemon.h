@@ -23,6 +23,9 @@ struct pp_daemon_ctx {
 	struct pp_store *store;
 	struct pp_p11 *p11;
 	void *data;
+	/* Set by an op that answers later, through the daemon's wake hook
+	 * (it keeps its own reference to the answer object). */
+	int defer;
 };
 
 typedef enum pp_err (*pp_daemon_op_fn)(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
@@ -52,6 +55,12 @@ struct pp_daemon {
 	/* 1: log component.start/stop to the audit daemon, and refuse to run
 	 * when the start cannot be logged (every daemon but the audit daemon). */
 	int audited;
+	/* Token sessions in the pool (0: one). */
+	int nsessions;
+	/* Deferred answers (pp_ipc_server_ops.wake): the fd init made, read
+	 * after init; wake delivers what is ready. */
+	int (*wake_fd)(struct pp_daemon_ctx *ctx);
+	void (*wake)(struct pp_daemon_ctx *ctx, pp_ipc_deliver_fn deliver, void *darg);
 };
 
 int pp_daemon_main(const struct pp_daemon *d, int argc, char **argv);

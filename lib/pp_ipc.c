@@ -203,7 +203,17 @@ struct pp_ipc_conn {
 	int64_t last;
 	json_object *answer;	/* handled, waiting for flush */
 	int fresh;		/* accepted this round: read before the flush */
+	int deferred;		/* handled, its answer to come through wake */
+	uint64_t token;		/* generation << 8 | slot */
 };
+
+static uint64_t pp_ipc_generation, pp_ipc_current;
+
+uint64_t
+pp_ipc_current_conn(void)
+{
+	return pp_ipc_current;
+}
 
 static void
 pp_ipc_conn_close(struct pp_ipc_conn *c)
@@ -259,6 +269,7 @@ pp_ipc_accept(int lfd, struct pp_ipc_conn *conns, const uid_t *allowed, size_t n
 		for (i = 0; i < PP_IPC_MAX_CLIENTS; i++)
 			if (conns[i].fd < 0) {
 				conns[i].fd = fd;
+				conns[i].token = ++pp_ipc_generation << 8 | (uint64_t)i;
 				conns[i].peer.pid = cred.pid;
 				conns[i].peer.uid = cred.uid;
 				conns[i].peer.gid = cred.gid;
@@ -320,7 +331,9 @@ pp_ipc_conn_read(struct pp_ipc_conn *c, const struct pp_ipc_server_ops *ops, voi
 		pp_ipc_refused(ops, ctx, &c->peer, "malformed message");
 		return -1;
 	}
+	pp_ipc_current = c->token;
 	rc = ops->handle(ctx, &c->peer, req, &ans);
+	pp_ipc_current = 0;
 	json_object_put(req);
 	if (rc != PP_OK) {
 		pp_warn_log("ipc: request from pid %ld refused (%s): closing",
@@ -329,7 +342,27 @@ pp_ipc_conn_read(struct pp_ipc_conn *c, const struct pp_ipc_server_ops *ops, voi
 		return -1;
 	}
 	c->answer = ans;
+	c->deferred = ans == NULL;
 	return 0;
+}
+
+struct pp_ipc_deliver_arg {
+	struct pp_ipc_conn *conns;
+};
+
+static void
+pp_ipc_deliver(void *darg, uint64_t token, json_object *answer)
+{
+	struct pp_ipc_deliver_arg *d = darg;
+	struct pp_ipc_conn *c = &d->conns[token & 0xff];
+
+	if ((token & 0xff) < PP_IPC_MAX_CLIENTS && c->fd >= 0 && c->deferred && c->token == token) {
+		c->deferred = 0;
+		c->last = pp_ipc_now_ms();
+		if (pp_ipc_send(c->fd, answer, pp_ipc_now_ms() + PP_IPC_REPLY_MS) != PP_OK)
+			pp_ipc_conn_close(c);
+	}
+	json_object_put(answer);
 }
 
 enum pp_err
@@ -337,8 +370,8 @@ pp_ipc_serve_ex(int lfd, const uid_t *allowed, size_t nallowed, const struct pp_
     void *ctx)
 {
 	struct pp_ipc_conn conns[PP_IPC_MAX_CLIENTS];
-	struct pollfd pfd[PP_IPC_MAX_CLIENTS + 1];
-	int map[PP_IPC_MAX_CLIENTS + 1];
+	struct pollfd pfd[PP_IPC_MAX_CLIENTS + 2];
+	int map[PP_IPC_MAX_CLIENTS + 2];
 	int tick_ms = ops->tick_ms > 0 ? ops->tick_ms : 1000;
 	extern volatile sig_atomic_t pp_proc_stop;
 
@@ -356,11 +389,16 @@ pp_ipc_serve_ex(int lfd, const uid_t *allowed, size_t nallowed, const struct pp_
 		pfd[n].events = POLLIN;
 		map[n++] = -1;
 		for (int i = 0; i < PP_IPC_MAX_CLIENTS; i++)
-			if (conns[i].fd >= 0) {
+			if (conns[i].fd >= 0 && !conns[i].deferred) {
 				pfd[n].fd = conns[i].fd;
 				pfd[n].events = POLLIN;
 				map[n++] = i;
 			}
+		if (ops->wake) {
+			pfd[n].fd = ops->wake_fd;
+			pfd[n].events = POLLIN;
+			map[n++] = -2;
+		}
 		sigset_t mask;
 		sigprocmask(SIG_SETMASK, NULL, &mask);
 		sigdelset(&mask, SIGTERM);
@@ -378,11 +416,18 @@ pp_ipc_serve_ex(int lfd, const uid_t *allowed, size_t nallowed, const struct pp_
 		if (pfd[0].revents & POLLIN)
 			pp_ipc_accept(lfd, conns, allowed, nallowed, ops, ctx);
 		for (nfds_t k = 1; k < n; k++) {
+			if (map[k] == -2) {
+				if (pfd[k].revents & POLLIN) {
+					struct pp_ipc_deliver_arg d = { conns };
+					ops->wake(ctx, pp_ipc_deliver, &d);
+				}
+				continue;
+			}
 			struct pp_ipc_conn *c = &conns[map[k]];
 			if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) {
 				if (pp_ipc_conn_read(c, ops, ctx) < 0)
 					pp_ipc_conn_close(c);
-				else if (c->answer)
+				else if (c->answer || c->deferred)
 					answers++;
 			} else if (now - c->last > PP_IPC_IDLE_MS)
 				pp_ipc_conn_close(c);
@@ -396,7 +441,7 @@ pp_ipc_serve_ex(int lfd, const uid_t *allowed, size_t nallowed, const struct pp_
 			c->fresh = 0;
 			if (pp_ipc_conn_read(c, ops, ctx) < 0)
 				pp_ipc_conn_close(c);
-			else if (c->answer)
+			else if (c->answer || c->deferred)
 				answers++;
 		}
 		if (answers) {

@@ -13,6 +13,7 @@
 #ifndef PP_IPC_H
 #define PP_IPC_H
 
+#include <stdint.h>
 #include <sys/types.h>
 #include <json-c/json.h>
 #include "pp_err.h"
@@ -60,7 +61,15 @@ enum pp_err pp_ipc_serve(int lfd, const uid_t *allowed, size_t nallowed,
  * that round are not sent and their connections are closed: a client never
  * receives an acknowledgement for something that was not made durable.
  */
+/* Delivers a deferred answer (see pp_ipc_server_ops.wake): the connection
+ * of token conn gets answer (a reference the call takes); dropped when
+ * that connection has gone. */
+typedef void (*pp_ipc_deliver_fn)(void *darg, uint64_t conn, json_object *answer);
+
 struct pp_ipc_server_ops {
+	/* PP_OK with *answer NULL defers the answer: the connection waits
+	 * (neither read nor timed out) until wake delivers it, with the
+	 * token pp_ipc_current_conn() gave during the call. */
 	pp_ipc_handler handle;
 	/* May be NULL.  Makes the round's effects durable. */
 	enum pp_err (*flush)(void *ctx);
@@ -70,7 +79,14 @@ struct pp_ipc_server_ops {
 	/* May be NULL.  Called after every round and at least every tick_ms. */
 	void (*tick)(void *ctx);
 	int tick_ms;
+	/* May be NULL.  With wake_fd (readable when deferred answers are
+	 * ready: an eventfd), called from the loop to deliver them. */
+	void (*wake)(void *ctx, pp_ipc_deliver_fn deliver, void *darg);
+	int wake_fd;		/* only read when wake is set */
 };
+
+/* During ops->handle: the token of the connection being served. */
+uint64_t pp_ipc_current_conn(void);
 
 enum pp_err pp_ipc_serve_ex(int lfd, const uid_t *allowed, size_t nallowed,
     const struct pp_ipc_server_ops *ops, void *ctx) PP_WUR;

@@ -3,4 +3,5 @@ SAM_MODULES = sam/sam_ledger.h sam/sam_ledger.c sam/sam_otp.h sam/sam_otp.c sam/
 	sam/sam_enrol.h sam/sam_enrol.c sam/sam_cred.h sam/sam_cred.c sam/sam_sad.h sam/sam_sad.c \
 	sam/sam_client.h sam/sam_client.c
 sam_paraphe_samd_SOURCES = sam/samd.c $(SAM_MODULES)
-sam_paraphe_samd_LDADD = $(CORE_LIBS)
+sam_paraphe_samd_CFLAGS = $(AM_CFLAGS) -pthread
+sam_paraphe_samd_LDADD = $(CORE_LIBS) -lpthread

@@ -4,9 +4,13 @@
  * and every signature is recorded with pp_audit_emit before the answer.
  */
 #include "config.h"
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -38,6 +42,8 @@
  * token key at start and wiped at the end.
  */
 static void sam_sad_cache_free(void);
+static enum pp_err sam_sad_pipe_start(struct pp_daemon_ctx *ctx);
+static void sam_sad_pipe_stop(struct pp_daemon_ctx *ctx);
 
 static struct sam_sad_state {
 	struct pp_p11 *p11;
@@ -776,7 +782,7 @@ sam_sad_init(struct pp_daemon_ctx *ctx)
 void
 sam_sad_fini(struct pp_daemon_ctx *ctx)
 {
-	(void)ctx;
+	sam_sad_pipe_stop(ctx);
 	sam_sad_cache_free();
 	pp_wipe(sam_sad_st.otp_key, sizeof(sam_sad_st.otp_key));
 }
@@ -1259,26 +1265,26 @@ sam_sad_sig_max(enum pp_p11_keytype kt)
 
 /*
  * Signing in rounds.  The SAM's loop reads every request waiting on its
- * connections, handles each, then calls the daemon's flush hook once and
- * only then sends the answers (pp_ipc_serve_ex).  A "sign" request is
- * checked entirely when it is handled (refusals that need only the request,
- * the verified SAD and the credential are answered there); the rest is
- * queued as a job, and sam_sad_flush does every job of the round together,
- * in the order that keeps each job's guarantees:
- *   1. one write transaction reserves every job's hashes (a savepoint per
- *      job, so each is all or none and a later job of the round sees an
- *      earlier one's reservations): one fsync;
- *   2. the token signs each reserved job;
- *   3. every job's record (signature.create, the token's failure, or the
- *      refusal met in 1) goes to the audit daemon at once, which commits
- *      them together: one fsync there;
- *   4. one write transaction settles every reserved job (CONSUMED, or
- *      BURNED where the token failed or the record was not acknowledged):
- *      one fsync;
- *   5. the answers are filled in; the loop sends them.
- * A crash anywhere leaves what it left with one request at a time: RESERVED
- * rows that recovery burns, no answer sent.  A round holds at most one
- * request per connection (PP_IPC_MAX_CLIENTS).
+ * connections, handles each, then calls the daemon's flush hook once
+ * (pp_ipc_serve_ex).  A "sign" request is checked entirely when it is
+ * handled (refusals that need only the request, the verified SAD and the
+ * credential are answered there); the rest is queued as a job whose answer
+ * is deferred, and every job goes through, in this order:
+ *   1. sam_sad_flush: one write transaction reserves every job of the
+ *      round (a savepoint per job, so each is all or none and a later job
+ *      of the round sees an earlier one's reservations): one fsync;
+ *   2. the signing thread (sam_sad_signer) signs each reserved job, one at
+ *      a time on its own token session, and wakes the loop (eventfd);
+ *   3. sam_sad_wake, in the loop: every finished job's record
+ *      (signature.create, the token's failure, or the refusal met in 1)
+ *      goes to the audit daemon at once, which commits them together;
+ *   4. one write transaction settles them (CONSUMED, or BURNED where the
+ *      token failed or the record was not acknowledged): one fsync;
+ *   5. the answers are delivered to the connections that wait for them.
+ * The loop's steps 1, 3 and 4 for some jobs overlap the thread's step 2 for
+ * others.  A crash anywhere leaves what it left with one request at a
+ * time: RESERVED rows that recovery burns, no answer sent.  A round holds
+ * at most one request per connection (PP_IPC_MAX_CLIENTS).
  */
 #define SAM_ROUND_MAX PP_IPC_MAX_CLIENTS
 #define SAM_SAD_LEDGER_DOWN "the SAD ledger could not be written: nothing was signed; try again"
@@ -1306,12 +1312,54 @@ struct sam_sign_job {
 	enum pp_err src;			/* the token's (or the record's) failure */
 	struct sam_sad_refuse ref;		/* REFUSED: static strings */
 	const char *fail;			/* FAILED: static, told to the SCA */
+	const char *discard;			/* signed but not delivered: why (static) */
+	uint64_t conn;				/* pp_ipc connection awaiting the answer */
+	struct sam_sign_job *next;		/* in sam_pipe.todo or sam_pipe.done */
 };
 
 static struct {
 	struct sam_sign_job *job[SAM_ROUND_MAX];
 	size_t n;
 } sam_round;
+
+/*
+ * The signing thread.  Rounds are reserved by the loop (sam_sad_flush),
+ * signed here one batch at a time on one token session (as the raw
+ * baseline signs), and recorded, settled and answered by the loop again
+ * (sam_sad_wake, woken through the eventfd): the loop's bookkeeping of one
+ * round overlaps the token's work on the next.  Jobs move between the
+ * lists under mu; a job is touched by one thread at a time.
+ */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	int running, stop, efd;
+	struct pp_p11 *p11;
+	struct sam_sign_job *todo, **todo_tail;	/* reserved, to sign */
+	struct sam_sign_job *done, **done_tail;	/* to record, settle, answer */
+} sam_pipe = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, -1, NULL, NULL, NULL,
+	NULL, NULL };
+
+static void
+sam_pipe_push(struct sam_sign_job **head, struct sam_sign_job ***tail, struct sam_sign_job *j)
+{
+	j->next = NULL;
+	if (*head == NULL)
+		*tail = head;
+	**tail = j;
+	*tail = &j->next;
+}
+
+static void
+sam_pipe_kick(void)
+{
+	uint64_t one = 1;
+
+	if (sam_pipe.efd >= 0 && write(sam_pipe.efd, &one, sizeof(one)) != (ssize_t)sizeof(one) &&
+	    errno != EAGAIN)
+		pp_err_log("sam: cannot wake the loop: %s", strerror(errno));
+}
 
 static void
 sam_sad_job_free(struct sam_sign_job *j)
@@ -1573,8 +1621,11 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 	job->h = h;
 	memset(&h, 0, sizeof(h));
 	job->ans = json_object_get(ans);
+	job->conn = pp_ipc_current_conn();
 	sam_round.job[sam_round.n++] = job;
 	job = NULL;
+	/* Answered by sam_sad_wake once signed, recorded and settled. */
+	ctx->defer = 1;
 	rc = PP_OK;
 out:
 	sam_sad_job_free(job);
@@ -1645,73 +1696,43 @@ sam_sad_job_fail(struct sam_sign_job *j, const char *why)
 	j->fail = why;
 }
 
-enum pp_err
-sam_sad_flush(struct pp_daemon_ctx *ctx)
+/* Records, settles and answers jobs the thread is done with (or the round
+ * refused): steps 3 to 5 of "Signing in rounds".  deliver NULL: the loop
+ * has stopped (shutdown): nothing can be delivered, so what was signed is
+ * discarded and recorded as such, what was not is given back. */
+static void
+sam_sad_complete(struct pp_daemon_ctx *ctx, struct sam_sign_job **jobs, size_t n,
+    pp_ipc_deliver_fn deliver, void *darg)
 {
 	struct pp_audit_event ev[SAM_ROUND_MAX];
-	const struct pp_audit_event *evp[SAM_ROUND_MAX];
+	const struct pp_audit_event *send[SAM_ROUND_MAX];
 	struct sam_sign_job *evjob[SAM_ROUND_MAX];
 	enum pp_err erc[SAM_ROUND_MAX], rc;
-	size_t n = sam_round.n, nev = 0, i;
+	size_t nev = 0, ns = 0, map[SAM_ROUND_MAX], i;
 	int64_t now = sam_now_ms();
 
-	if (n == 0)
-		return PP_OK;
-	/* 1. Every job's hashes reserved in one transaction, each all or none. */
-	if ((rc = pp_store_begin(ctx->store)) != PP_OK) {
-		for (i = 0; i < n; i++)
-			sam_sad_job_fail(sam_round.job[i], SAM_SAD_LEDGER_DOWN);
-		goto answer;
-	}
+	/* 3. Every record at once: the signatures (before the answer and
+	 * before the rows become CONSUMED: no delivered signature is
+	 * unrecorded), the token's failures, the refusals. */
 	for (i = 0; i < n; i++) {
-		struct sam_sign_job *j = sam_round.job[i];
-		enum sam_refusal why = SAM_REFUSE_NONE;
-
-		if ((rc = pp_store_exec(ctx->store, "SAVEPOINT sam_job", NULL, 0, NULL, NULL, NULL)) != PP_OK)
-			break;
-		rc = sam_ledger_reserve_tx(ctx->store, j->sad_id, j->cid, j->scakey, j->halg, j->h.p, j->dlen,
-		    j->h.n, now, j->batch, &why);
-		if (rc == PP_OK) {
-			j->state = SAM_JOB_RESERVED;
-			rc = pp_store_exec(ctx->store, "RELEASE sam_job", NULL, 0, NULL, NULL, NULL);
-		} else {
-			if (why != SAM_REFUSE_NONE) {
-				j->state = SAM_JOB_REFUSED;
-				j->ref.error = sam_refusal_csc_error(why);
-				j->ref.text = why == SAM_REFUSE_EXPIRED ? SAM_SAD_EXPIRED : sam_refusal_text(why);
-			} else {
-				sam_sad_job_fail(j, SAM_SAD_LEDGER_DOWN);
-			}
-			if ((rc = pp_store_exec(ctx->store, "ROLLBACK TO sam_job", NULL, 0, NULL, NULL, NULL)) == PP_OK)
-				rc = pp_store_exec(ctx->store, "RELEASE sam_job", NULL, 0, NULL, NULL, NULL);
-		}
-		if (rc != PP_OK)
-			break;
-	}
-	if (rc != PP_OK || (rc = pp_store_commit(ctx->store)) != PP_OK) {
-		pp_store_rollback(ctx->store);
-		pp_err_log("sam: sign: the round's reservations could not be committed: %s", pp_err_name(rc));
-		for (i = 0; i < n; i++)
-			if (sam_round.job[i]->state != SAM_JOB_REFUSED)
-				sam_sad_job_fail(sam_round.job[i], SAM_SAD_LEDGER_DOWN);
-	}
-
-	/* 2. The token signs the reserved ones. */
-	for (i = 0; i < n; i++) {
-		struct sam_sign_job *j = sam_round.job[i];
-		if (j->state == SAM_JOB_RESERVED && (j->src = sam_sad_job_sign(ctx, j)) == PP_OK &&
-		    (j->src = sam_sad_batch_digest(&j->h, j->hdig)) == PP_OK)
-			j->rec.hashes_sha256 = j->hdig;
-	}
-
-	/* 3. Every record of the round at once: the signatures (before the
-	 * answer and before the rows become CONSUMED: no delivered
-	 * signature is unrecorded), the token's failures, the refusals. */
-	for (i = 0; i < n; i++) {
-		struct sam_sign_job *j = sam_round.job[i];
+		struct sam_sign_job *j = jobs[i];
 		struct sam_sad_rec r = j->rec;
 
+		if (j->state == SAM_JOB_RESERVED && j->outc == NULL) {
+			/* Never signed (the loop stopped first): given back. */
+			if ((j->outc = pp_calloc(j->h.n, sizeof(*j->outc))) != NULL)
+				for (size_t h = 0; h < j->h.n; h++)
+					j->outc[h] = SAM_OUTCOME_NOT_ATTEMPTED;
+			j->src = PP_ERR_UNAVAILABLE;
+			continue;
+		}
+		if (j->state == SAM_JOB_RESERVED && j->src == PP_OK && deliver == NULL) {
+			j->src = PP_ERR_UNAVAILABLE;
+			j->discard = "the SAM stopped before the signatures could be delivered: discarded";
+		}
 		if (j->state == SAM_JOB_REFUSED) {
+			if (deliver == NULL)
+				continue;
 			r.failure = 1;
 			r.cause = j->ref.text;
 			r.error = j->ref.error;
@@ -1722,34 +1743,23 @@ sam_sad_flush(struct pp_daemon_ctx *ctx)
 		} else if (j->state == SAM_JOB_RESERVED) {
 			r.type = PP_AUDIT_SIGNATURE;
 			r.failure = 1;
-			r.cause = "the HSM failed during the batch: no signature delivered";
+			r.cause = j->discard ? j->discard : "the HSM failed during the batch: no signature delivered";
 			r.count = 0;
 			r.extra1_name = "discarded";
 			r.extra1 = (int64_t)j->signed_n;
 		} else {
 			continue;
 		}
-		if (sam_sad_event(&r, &ev[nev]) != PP_OK) {
-			json_object_put(ev[nev].details);
-			erc[nev] = PP_ERR_NOMEM;
-			evjob[nev++] = j;
-			continue;
+		erc[nev] = sam_sad_event(&r, &ev[nev]);
+		if (erc[nev] == PP_OK) {
+			send[ns] = &ev[nev];
+			map[ns++] = nev;
 		}
-		evp[nev] = &ev[nev];
 		evjob[nev++] = j;
 	}
-	{
-		/* Only the events built are sent; the others stay failed. */
-		const struct pp_audit_event *send[SAM_ROUND_MAX];
+	if (ns > 0) {
 		enum pp_err src[SAM_ROUND_MAX];
-		size_t map[SAM_ROUND_MAX], ns = 0;
-		for (i = 0; i < nev; i++)
-			if (evp[i] != NULL && ev[i].details != NULL) {
-				send[ns] = evp[i];
-				map[ns++] = i;
-			}
-		if (ns > 0)
-			(void)pp_audit_emit_many(ctx->conf, send, ns, src);
+		(void)pp_audit_emit_many(ctx->conf, send, ns, src);
 		for (i = 0; i < ns; i++)
 			erc[map[i]] = src[i];
 	}
@@ -1759,20 +1769,17 @@ sam_sad_flush(struct pp_daemon_ctx *ctx)
 		if (erc[i] == PP_OK)
 			continue;
 		pp_err_log("sam: the audit record of batch %s was not acknowledged", j->batch);
-		if (j->state == SAM_JOB_REFUSED) {
+		if (j->state == SAM_JOB_REFUSED)
 			sam_sad_job_fail(j, SAM_SAD_AUDIT_DOWN);
-		} else if (j->src == PP_OK) {
-			/* Unrecorded signatures are thrown away, their rows
-			 * burned. */
-			j->src = PP_ERR_UNAVAILABLE;
-		}
+		else if (j->src == PP_OK)
+			j->src = PP_ERR_UNAVAILABLE;	/* unrecorded: thrown away, burned */
 	}
 
 	/* 4. Every reserved job settled in one transaction. */
 	if ((rc = pp_store_begin(ctx->store)) == PP_OK) {
 		for (i = 0; i < n && rc == PP_OK; i++) {
-			struct sam_sign_job *j = sam_round.job[i];
-			enum pp_err s;
+			struct sam_sign_job *j = jobs[i];
+			enum pp_err st;
 			if (j->state != SAM_JOB_RESERVED || j->outc == NULL)
 				continue;
 			if (j->src != PP_OK)
@@ -1781,10 +1788,10 @@ sam_sad_flush(struct pp_daemon_ctx *ctx)
 						j->outc[h] = SAM_OUTCOME_AMBIGUOUS;
 			if ((rc = pp_store_exec(ctx->store, "SAVEPOINT sam_job", NULL, 0, NULL, NULL, NULL)) != PP_OK)
 				break;
-			if ((s = sam_ledger_settle_tx(ctx->store, j->batch, j->outc, j->h.n, now)) != PP_OK) {
+			if ((st = sam_ledger_settle_tx(ctx->store, j->batch, j->outc, j->h.n, now)) != PP_OK) {
 				/* Its rows stay RESERVED: never signable, burned
 				 * by recovery. */
-				pp_err_log("sam: sign: batch %s could not be settled: %s", j->batch, pp_err_name(s));
+				pp_err_log("sam: sign: batch %s could not be settled: %s", j->batch, pp_err_name(st));
 				sam_sad_job_fail(j, SAM_SAD_LEDGER_DOWN);
 				if ((rc = pp_store_exec(ctx->store, "ROLLBACK TO sam_job", NULL, 0, NULL, NULL,
 				    NULL)) != PP_OK)
@@ -1798,16 +1805,15 @@ sam_sad_flush(struct pp_daemon_ctx *ctx)
 			pp_store_rollback(ctx->store);
 	}
 	if (rc != PP_OK) {
-		pp_err_log("sam: sign: the round's batches could not be settled: %s", pp_err_name(rc));
+		pp_err_log("sam: sign: the batches could not be settled: %s", pp_err_name(rc));
 		for (i = 0; i < n; i++)
-			if (sam_round.job[i]->state == SAM_JOB_RESERVED)
-				sam_sad_job_fail(sam_round.job[i], SAM_SAD_LEDGER_DOWN);
+			if (jobs[i]->state == SAM_JOB_RESERVED)
+				sam_sad_job_fail(jobs[i], SAM_SAD_LEDGER_DOWN);
 	}
 
-answer:
-	/* 5. The answers, sent by the loop once this returns. */
+	/* 5. The answers. */
 	for (i = 0; i < n; i++) {
-		struct sam_sign_job *j = sam_round.job[i];
+		struct sam_sign_job *j = jobs[i];
 		enum pp_err a = PP_OK;
 
 		if (j->state == SAM_JOB_RESERVED && j->src == PP_OK) {
@@ -1823,11 +1829,195 @@ answer:
 		}
 		if (a != PP_OK)
 			pp_err_log("sam: sign: the answer of batch %s could not be built", j->batch);
+		else if (deliver != NULL)
+			deliver(darg, j->conn, json_object_get(j->ans));
 		sam_sad_job_free(j);
+	}
+}
+
+/* The signing thread: batches in the order they were reserved. */
+static void *
+sam_sad_signer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&sam_pipe.mu);
+	for (;;) {
+		struct sam_sign_job *j;
+		while (sam_pipe.todo == NULL && !sam_pipe.stop)
+			pthread_cond_wait(&sam_pipe.cv, &sam_pipe.mu);
+		if (sam_pipe.todo == NULL)
+			break;
+		j = sam_pipe.todo;
+		sam_pipe.todo = j->next;
+		pthread_mutex_unlock(&sam_pipe.mu);
+
+		struct pp_daemon_ctx c = { .p11 = sam_pipe.p11 };
+		if ((j->src = sam_sad_job_sign(&c, j)) == PP_OK &&
+		    (j->src = sam_sad_batch_digest(&j->h, j->hdig)) == PP_OK)
+			j->rec.hashes_sha256 = j->hdig;
+
+		pthread_mutex_lock(&sam_pipe.mu);
+		sam_pipe_push(&sam_pipe.done, &sam_pipe.done_tail, j);
+		sam_pipe_kick();
+	}
+	pthread_mutex_unlock(&sam_pipe.mu);
+	return NULL;
+}
+
+enum pp_err
+sam_sad_flush(struct pp_daemon_ctx *ctx)
+{
+	size_t n = sam_round.n, i;
+	int64_t now = sam_now_ms();
+	enum pp_err rc;
+
+	if (n == 0)
+		return PP_OK;
+	/* 1. Every job's hashes reserved in one transaction, each all or none. */
+	if ((rc = pp_store_begin(ctx->store)) != PP_OK) {
+		for (i = 0; i < n; i++)
+			sam_sad_job_fail(sam_round.job[i], SAM_SAD_LEDGER_DOWN);
+	} else {
+		for (i = 0; i < n; i++) {
+			struct sam_sign_job *j = sam_round.job[i];
+			enum sam_refusal why = SAM_REFUSE_NONE;
+
+			if ((rc = pp_store_exec(ctx->store, "SAVEPOINT sam_job", NULL, 0, NULL, NULL, NULL)) != PP_OK)
+				break;
+			rc = sam_ledger_reserve_tx(ctx->store, j->sad_id, j->cid, j->scakey, j->halg, j->h.p,
+			    j->dlen, j->h.n, now, j->batch, &why);
+			if (rc == PP_OK) {
+				j->state = SAM_JOB_RESERVED;
+				rc = pp_store_exec(ctx->store, "RELEASE sam_job", NULL, 0, NULL, NULL, NULL);
+			} else {
+				if (why != SAM_REFUSE_NONE) {
+					j->state = SAM_JOB_REFUSED;
+					j->ref.error = sam_refusal_csc_error(why);
+					j->ref.text = why == SAM_REFUSE_EXPIRED ? SAM_SAD_EXPIRED : sam_refusal_text(why);
+				} else {
+					sam_sad_job_fail(j, SAM_SAD_LEDGER_DOWN);
+				}
+				if ((rc = pp_store_exec(ctx->store, "ROLLBACK TO sam_job", NULL, 0, NULL, NULL,
+				    NULL)) == PP_OK)
+					rc = pp_store_exec(ctx->store, "RELEASE sam_job", NULL, 0, NULL, NULL, NULL);
+			}
+			if (rc != PP_OK)
+				break;
+		}
+		if (rc != PP_OK || (rc = pp_store_commit(ctx->store)) != PP_OK) {
+			pp_store_rollback(ctx->store);
+			pp_err_log("sam: sign: the round's reservations could not be committed: %s",
+			    pp_err_name(rc));
+			for (i = 0; i < n; i++)
+				if (sam_round.job[i]->state != SAM_JOB_REFUSED)
+					sam_sad_job_fail(sam_round.job[i], SAM_SAD_LEDGER_DOWN);
+		}
+	}
+	/* 2. To the signing thread; the others straight to completion. */
+	pthread_mutex_lock(&sam_pipe.mu);
+	for (i = 0; i < n; i++) {
+		struct sam_sign_job *j = sam_round.job[i];
+		if (j->state == SAM_JOB_RESERVED)
+			sam_pipe_push(&sam_pipe.todo, &sam_pipe.todo_tail, j);
+		else
+			sam_pipe_push(&sam_pipe.done, &sam_pipe.done_tail, j);
 		sam_round.job[i] = NULL;
 	}
 	sam_round.n = 0;
+	pthread_cond_signal(&sam_pipe.cv);
+	if (sam_pipe.done != NULL)
+		sam_pipe_kick();
+	pthread_mutex_unlock(&sam_pipe.mu);
 	return PP_OK;
+}
+
+/* Takes up to SAM_ROUND_MAX jobs off the done list. */
+static size_t
+sam_sad_take_done(struct sam_sign_job **jobs)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&sam_pipe.mu);
+	while (sam_pipe.done != NULL && n < SAM_ROUND_MAX) {
+		jobs[n++] = sam_pipe.done;
+		sam_pipe.done = sam_pipe.done->next;
+	}
+	pthread_mutex_unlock(&sam_pipe.mu);
+	return n;
+}
+
+void
+sam_sad_wake(struct pp_daemon_ctx *ctx, pp_ipc_deliver_fn deliver, void *darg)
+{
+	struct sam_sign_job *jobs[SAM_ROUND_MAX];
+	uint64_t v;
+	size_t n;
+
+	/* Drained first: a job done meanwhile kicks again. */
+	if (read(sam_pipe.efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		pp_err_log("sam: eventfd: %s", strerror(errno));
+	while ((n = sam_sad_take_done(jobs)) > 0)
+		sam_sad_complete(ctx, jobs, n, deliver, darg);
+}
+
+int
+sam_sad_wake_fd(struct pp_daemon_ctx *ctx)
+{
+	(void)ctx;
+	return sam_pipe.efd;
+}
+
+/* Starts the signing thread (sam_sad_init). */
+static enum pp_err
+sam_sad_pipe_start(struct pp_daemon_ctx *ctx)
+{
+	sam_pipe.p11 = ctx->p11;
+	sam_pipe.stop = 0;
+	sam_pipe.todo = sam_pipe.done = NULL;
+	if ((sam_pipe.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		pp_err_log("sam: eventfd: %s", strerror(errno));
+		return PP_ERR_INTERNAL;
+	}
+	if (pthread_create(&sam_pipe.thread, NULL, sam_sad_signer, NULL) != 0) {
+		pp_err_log("sam: cannot start the signing thread");
+		close(sam_pipe.efd);
+		sam_pipe.efd = -1;
+		return PP_ERR_INTERNAL;
+	}
+	sam_pipe.running = 1;
+	return PP_OK;
+}
+
+/* Stops the signing thread once it has finished the batch in hand; what
+ * it had not started is given back, what it signed but the loop could not
+ * deliver any more is discarded (recorded), and the ledger says so. */
+static void
+sam_sad_pipe_stop(struct pp_daemon_ctx *ctx)
+{
+	struct sam_sign_job *jobs[SAM_ROUND_MAX];
+	size_t n;
+
+	if (!sam_pipe.running)
+		return;
+	pthread_mutex_lock(&sam_pipe.mu);
+	sam_pipe.stop = 1;
+	/* Not started: straight to completion, never signed. */
+	while (sam_pipe.todo != NULL) {
+		struct sam_sign_job *j = sam_pipe.todo;
+		sam_pipe.todo = j->next;
+		sam_pipe_push(&sam_pipe.done, &sam_pipe.done_tail, j);
+	}
+	pthread_cond_broadcast(&sam_pipe.cv);
+	pthread_mutex_unlock(&sam_pipe.mu);
+	pthread_join(sam_pipe.thread, NULL);
+	sam_pipe.running = 0;
+	while ((n = sam_sad_take_done(jobs)) > 0)
+		sam_sad_complete(ctx, jobs, n, NULL, NULL);
+	for (size_t i = 0; i < sam_round.n; i++)
+		sam_sad_job_free(sam_round.job[i]);
+	sam_round.n = 0;
+	close(sam_pipe.efd);
+	sam_pipe.efd = -1;
 }
 
 /* ------------------------------------------------------------------ algorithms */
@@ -1994,4 +2184,10 @@ sam_sad_req_check(json_object *req, const char **why)
 		pp_free(in);
 	sam_sad_hashes_free(&h);
 	return rc;
+}
+
+enum pp_err
+sam_sad_start(struct pp_daemon_ctx *ctx)
+{
+	return sam_sad_pipe_start(ctx);
 }

@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 #include "pp_err.h"
+#include "pp_ipc.h"
 #include "pp_p11.h"
 
 struct pp_daemon_ctx;
@@ -149,6 +150,13 @@ void sam_sad_fini(struct pp_daemon_ctx *ctx);
 /* pp_daemon flush hook: does the round's queued "sign" requests together
  * and fills in their answers (see sam_sad.c, "Signing in rounds"). */
 enum pp_err sam_sad_flush(struct pp_daemon_ctx *ctx);
+/* The signing thread: started once the SAM is ready to serve (after
+ * sam_sad_init), stopped by sam_sad_fini.  sam_sad_wake_fd is readable
+ * when signed batches wait to be recorded, settled and answered, which
+ * sam_sad_wake does (pp_daemon wake hooks). */
+enum pp_err sam_sad_start(struct pp_daemon_ctx *ctx) PP_WUR;
+int sam_sad_wake_fd(struct pp_daemon_ctx *ctx);
+void sam_sad_wake(struct pp_daemon_ctx *ctx, pp_ipc_deliver_fn deliver, void *darg);
 
 /* The ops (samd.c's permit table; docs/ARCHITECTURE.md). */
 enum pp_err sam_sad_op_otp_send(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,

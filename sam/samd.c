@@ -47,7 +47,8 @@ samd_init(struct pp_daemon_ctx *ctx)
 		sam_client_fini(ctx);
 		return rc;
 	}
-	if ((rc = sam_sad_init(ctx)) != PP_OK) {
+	if ((rc = sam_sad_init(ctx)) != PP_OK || (rc = sam_sad_start(ctx)) != PP_OK) {
+		sam_sad_fini(ctx);
 		sam_cred_fini(ctx);
 		sam_client_fini(ctx);
 		return rc;
@@ -77,6 +78,10 @@ static const struct pp_daemon sam_daemon = {
 	.init = samd_init,
 	.fini = samd_fini,
 	.flush = samd_flush,
+	/* One token session for the signing thread, the others for the loop. */
+	.nsessions = 3,
+	.wake_fd = sam_sad_wake_fd,
+	.wake = sam_sad_wake,
 	/* The expiry sweep (sam.sweep_interval_s) is checked every second. */
 	.tick = sam_cred_tick,
 	.tick_ms = 1000,

@@ -275,6 +275,39 @@ check "... six refused as already used ($denied)" test $denied -eq 6
 check "... every signature made verifies against its own document" test $bad -eq 0
 check "... and the six rows are CONSUMED" \
 	test "$(db "SELECT count(*) FROM sad_hashes WHERE state = 'CONSUMED' AND sad = (SELECT sad FROM sad_hashes WHERE hash = X'$(hex "${HC[0]}")')")" -eq 6
+# --- SIGTERM in the middle of a batch: the signing thread finishes the
+# batch in hand, but the answer can no longer be delivered: what was signed
+# is discarded (burned, recorded), what was not is given back.
+CT=()
+for i in $(seq 1 120); do CT+=("$(h t$i)"); done
+otp s-8
+issue s-8 "$RSA" $SHA256 "$(arr "${CT[@]}")" '"consent":true'
+SAD8=$(member sad)
+SAD8_ID=$(db "SELECT sad FROM sad_hashes WHERE hash = X'$(hex "${CT[0]}")'")
+SAMD_PID=$(cat "$STATE/run/samd.pid")
+"$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"sign\",$A,\"credential\":\"$RSA\",\"sad\":\"$SAD8\",\"hash_algo\":\"$SHA256\",\"sign_algo\":\"$RSAENC\",\"hashes\":$(arr "${CT[@]}")}" \
+	>"$PP_TMP/term.out" 2>&1 &
+CLIENT=$!
+reserved8() { [ "$(db "SELECT count(*) FROM sad_hashes WHERE sad = '$SAD8_ID' AND state = 'RESERVED'")" -gt 0 ]; }
+check "a batch of 120 is reserved and being signed" wait_for 20 reserved8
+kill -TERM "$SAMD_PID"
+wait "$CLIENT" 2>/dev/null || true
+check "the SAM stops on SIGTERM during a batch" wait_for 20 pp_none_alive "$SAMD_PID"
+check "... and the SCA got no signature" grep -qx closed "$PP_TMP/term.out"
+check "... no row of the batch is left RESERVED or CONSUMED" \
+	test "$(db "SELECT count(*) FROM sad_hashes WHERE sad = '$SAD8_ID' AND state IN ('RESERVED', 'CONSUMED')")" -eq 0
+burned=$(db "SELECT count(*) FROM sad_hashes WHERE sad = '$SAD8_ID' AND state = 'BURNED'")
+back=$(db "SELECT count(*) FROM sad_hashes WHERE sad = '$SAD8_ID' AND state = 'AUTHORIZED'")
+check "... each row burned (signed, discarded) or given back ($burned + $back)" test $((burned + back)) -eq 120
+if [ "$burned" -gt 0 ]; then
+	check "... the discarded signatures are recorded" \
+		wait_for 10 forwarded "stopped before the signatures could be delivered.*\"discarded\":$burned,"
+fi
+"$BIN/sam/paraphe-samd" -c "$STATE/paraphe.conf" >>"$STATE/log/samd.log" 2>&1 </dev/null &
+echo $! >"$STATE/run/samd.pid"
+wait_for 20 test -S "$SOCK"
+sam '{"v":1,"op":"health"}'
+has "the SAM starts again" '"ok":true'
 consumed=$(db "SELECT count(*) FROM sad_hashes WHERE state = 'CONSUMED'")
 recorded=$(grep '"type":"signature.create"' "$STATE/log/collector.log" | grep '"outcome":"success"' |
 	grep -o '"count":[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }')
