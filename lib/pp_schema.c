@@ -142,6 +142,15 @@ static const struct pp_migration pp_schema_sam[] = {
 	 " OR (OLD.state = 'ACTIVE' AND NEW.state IN ('REVOKED', 'EXPIRED'))"
 	 " OR (OLD.state IN ('REVOKED', 'EXPIRED') AND NEW.state = 'DESTROYED'))"
 	 " BEGIN SELECT RAISE(ABORT, 'illegal credential transition'); END;"},
+	/* Key destructions owed (sam/sam_cred.c, KEY-5): a credential closed
+	 * by revocation or expiry is listed here in the transaction that
+	 * closes it, and leaves the list only once its key objects are gone
+	 * from the token and key.destroy is recorded; every sweep (at start,
+	 * on the timer, on demand) retries what is listed. */
+	{7, "key destructions owed",
+	 "CREATE TABLE keys_owed (credential TEXT PRIMARY KEY REFERENCES credentials (id),"
+	 " key_id TEXT NOT NULL CHECK (length(key_id) = 32), cause TEXT NOT NULL,"
+	 " since_ms INTEGER NOT NULL);"},
 };
 
 static const struct pp_migration pp_schema_audit[] = {

@@ -701,6 +701,41 @@ sam_cred_set_state(struct pp_store *st, const char *id, const char *state)
 	    NULL, NULL, NULL);
 }
 
+/*
+ * Closing a credential (revocation, expiry) and destroying its key are two
+ * steps that cannot share a transaction: the row is closed first (unusable
+ * at once) and, in the same transaction, the destruction is owed
+ * (keys_owed); the debt is paid only once the token's objects are gone and
+ * key.destroy is recorded (sam_cred_paid).  Every sweep retries what is
+ * owed (sam_cred_pay_owed), so a token or audit failure delays the
+ * destruction or its record, never loses it (KEY-5).
+ */
+static enum pp_err
+sam_cred_close(struct pp_store *st, const char *id, const char *key_id, const char *state, const char *cause)
+{
+	struct pp_val b[4] = { PP_VAL_S(id), PP_VAL_S(key_id), PP_VAL_S(cause), PP_VAL_I(sam_now_ms()) };
+	enum pp_err rc;
+
+	if ((rc = pp_store_begin(st)) != PP_OK)
+		return rc;
+	if ((rc = sam_cred_set_state(st, id, state)) != PP_OK ||
+	    (rc = pp_store_exec(st, "INSERT OR REPLACE INTO keys_owed (credential, key_id, cause, since_ms)"
+	    " VALUES (?, ?, ?, ?)", b, 4, NULL, NULL, NULL)) != PP_OK ||
+	    (rc = pp_store_commit(st)) != PP_OK) {
+		pp_store_rollback(st);
+		return rc;
+	}
+	return PP_OK;
+}
+
+static enum pp_err
+sam_cred_paid(struct pp_store *st, const char *id)
+{
+	struct pp_val b[1] = { PP_VAL_S(id) };
+
+	return pp_store_exec(st, "DELETE FROM keys_owed WHERE credential = ?", b, 1, NULL, NULL, NULL);
+}
+
 /* Base64 of der into obj[key]. */
 static enum pp_err
 sam_cred_add_b64(json_object *obj, const char *key, const unsigned char *der, size_t len)
@@ -1246,8 +1281,9 @@ sam_cred_op_revoke(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 		rc = PP_ERR_DB;
 		goto out;
 	}
-	/* Unusable first, then destroyed. */
-	if ((rc = sam_cred_set_state(ctx->store, k->id, pending ? "DESTROYED" : "REVOKED")) != PP_OK)
+	/* Unusable first (the destruction owed), then destroyed. */
+	if ((rc = sam_cred_close(ctx->store, k->id, k->key_id, pending ? "DESTROYED" : "REVOKED",
+	    pending ? "pending credential abandoned" : "credential revoked")) != PP_OK)
 		goto out;
 	snprintf(k->state, sizeof(k->state), pending ? "DESTROYED" : "REVOKED");
 	k->updated_ms = sam_now_ms();
@@ -1271,6 +1307,8 @@ sam_cred_op_revoke(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 		rc = drc;
 		goto out;
 	}
+	if ((rc = sam_cred_paid(ctx->store, k->id)) != PP_OK)
+		goto out;
 	rc = sam_cred_json(ctx->data, k, 1, ans, "credential");
 out:
 	pp_free(k);
@@ -1708,6 +1746,89 @@ sam_cred_expired_row(void *arg, const struct pp_val *c, size_t n)
 	return PP_OK;
 }
 
+#define SAM_CRED_OWED_MAX 64
+
+struct sam_cred_owed {
+	struct {
+		char id[SAM_CRED_ID_LEN + 1];
+		char key_id[2 * SAM_CRED_KEY_ID_BYTES + 1];
+		char signatory[SAM_ENROL_ID_MAX + 1];
+		char sca[SAM_ENROL_SCA_MAX + 1];
+		char key_type[8];
+		char serial[SAM_CRED_SERIAL_MAX + 1];
+		char cause[96];
+	} row[SAM_CRED_OWED_MAX];
+	size_t n;
+};
+
+static enum pp_err
+sam_cred_owed_row(void *arg, const struct pp_val *c, size_t n)
+{
+	struct sam_cred_owed *o = arg;
+
+	if (o->n >= SAM_CRED_OWED_MAX)
+		return PP_OK;
+	if (n != 7 || sam_cred_text(&c[0], o->row[o->n].id, sizeof(o->row[o->n].id)) != PP_OK ||
+	    sam_cred_text(&c[1], o->row[o->n].key_id, sizeof(o->row[o->n].key_id)) != PP_OK ||
+	    sam_cred_text(&c[2], o->row[o->n].signatory, sizeof(o->row[o->n].signatory)) != PP_OK ||
+	    sam_cred_text(&c[3], o->row[o->n].sca, sizeof(o->row[o->n].sca)) != PP_OK ||
+	    sam_cred_text(&c[4], o->row[o->n].key_type, sizeof(o->row[o->n].key_type)) != PP_OK ||
+	    sam_cred_text(&c[5], o->row[o->n].serial, sizeof(o->row[o->n].serial)) != PP_OK ||
+	    sam_cred_text(&c[6], o->row[o->n].cause, sizeof(o->row[o->n].cause)) != PP_OK)
+		return PP_ERR_DB;
+	o->n++;
+	return PP_OK;
+}
+
+/* Retries the key destructions owed (and their records).  A destruction
+ * the token still refuses stays owed; an audit daemon that does not
+ * acknowledge stops the retry (PP_ERR_UNAVAILABLE), the rest stays owed. */
+static enum pp_err
+sam_cred_pay_owed(struct pp_daemon_ctx *ctx)
+{
+	struct sam_cred_owed *o = pp_calloc(1, sizeof(*o));
+	unsigned char kid[SAM_CRED_KEY_ID_BYTES];
+	enum pp_err rc, drc, first = PP_OK;
+	char cause[160];
+	size_t count;
+
+	if (o == NULL)
+		return PP_ERR_NOMEM;
+	if ((rc = pp_store_exec(ctx->store, "SELECT o.credential, o.key_id, c.signatory, c.sca, c.key_type,"
+	    " c.serial, o.cause FROM keys_owed o JOIN credentials c ON c.id = o.credential"
+	    " ORDER BY o.since_ms, o.credential LIMIT 64", NULL, 0, sam_cred_owed_row, o, NULL)) != PP_OK)
+		goto out;
+	for (size_t i = 0; i < o->n; i++) {
+		if (!sam_cred_unhex(o->row[i].key_id, kid)) {
+			rc = PP_ERR_DB;
+			goto out;
+		}
+		count = 0;
+		drc = pp_p11_destroy(ctx->p11, kid, sizeof(kid), &count);
+		if (drc != PP_OK && drc != PP_ERR_NOT_FOUND) {
+			pp_err_log("sam: credential %s: its key still cannot be destroyed", o->row[i].id);
+			if (first == PP_OK)
+				first = drc;
+			continue;
+		}
+		snprintf(cause, sizeof(cause), "%s; destroyed on a later attempt", o->row[i].cause);
+		struct sam_cred_rec rec = { .type = PP_AUDIT_KEY_DESTROY, .actor_kind_system = SAM_CRED_PROG,
+			.sca = o->row[i].sca, .signatory = o->row[i].signatory, .credential = o->row[i].id,
+			.key_type = o->row[i].key_type, .serial = o->row[i].serial[0] ? o->row[i].serial : NULL,
+			.cause = cause };
+		if ((rc = sam_cred_audit(ctx, &rec)) != PP_OK)
+			goto out;
+		if ((rc = sam_cred_paid(ctx->store, o->row[i].id)) != PP_OK)
+			goto out;
+		pp_info_log("sam: credential %s: the key destruction owed is done (%zu object(s))", o->row[i].id,
+		    count);
+	}
+	rc = first;
+out:
+	pp_free(o);
+	return rc;
+}
+
 enum pp_err
 sam_cred_sweep(struct pp_daemon_ctx *ctx, int64_t now, size_t *closed)
 {
@@ -1718,6 +1839,9 @@ sam_cred_sweep(struct pp_daemon_ctx *ctx, int64_t now, size_t *closed)
 	enum pp_err rc, drc;
 
 	*closed = 0;
+	/* What earlier closures could not finish, first. */
+	if ((rc = sam_cred_pay_owed(ctx)) != PP_OK && rc != PP_ERR_HSM)
+		return rc;
 	for (;;) {
 		memset(&e, 0, sizeof(e));
 		/* notAfter is the last valid second: the sign path refuses from
@@ -1730,8 +1854,9 @@ sam_cred_sweep(struct pp_daemon_ctx *ctx, int64_t now, size_t *closed)
 			return PP_OK;
 		if (!sam_cred_unhex(e.key_id, kid))
 			return PP_ERR_DB;
-		/* Unusable first, then destroyed, then recorded. */
-		if ((rc = sam_cred_set_state(ctx->store, e.id, "EXPIRED")) != PP_OK)
+		/* Unusable first (the destruction owed), then destroyed, then
+		 * recorded. */
+		if ((rc = sam_cred_close(ctx->store, e.id, e.key_id, "EXPIRED", "certificate expired")) != PP_OK)
 			return rc;
 		count = 0;
 		drc = pp_p11_destroy(ctx->p11, kid, sizeof(kid), &count);
@@ -1750,6 +1875,8 @@ sam_cred_sweep(struct pp_daemon_ctx *ctx, int64_t now, size_t *closed)
 			pp_err_log("sam: credential %s: certificate expired, its key could not be destroyed", e.id);
 			return drc;
 		}
+		if ((rc = sam_cred_paid(ctx->store, e.id)) != PP_OK)
+			return rc;
 		pp_info_log("sam: credential %s closed: certificate %s expired, %zu object(s) destroyed", e.id,
 		    e.serial, count);
 		(*closed)++;

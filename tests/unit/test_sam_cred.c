@@ -770,6 +770,16 @@ sweep_conf(const char *dir)
 #define C_NOW "000000000000000000000000000000a2"
 #define C_FUTURE "000000000000000000000000000000a3"
 #define C_UNLOGGED "000000000000000000000000000000a4"
+#define C_OWED "000000000000000000000000000000a5"
+
+static int64_t
+owed_count(struct pp_store *st)
+{
+	int64_t n = -1;
+
+	assert_int_equal(pp_store_exec(st, "SELECT count(*) FROM keys_owed", NULL, 0, count_row, &n, NULL), PP_OK);
+	return n;
+}
 
 /* A credential row (id: 32 hex digits) with a key generated in the token
  * under CKA_ID = the id's bytes; not_after given. */
@@ -886,6 +896,38 @@ test_sweep(void **state)
 	after = fake_audit.n;
 	pthread_mutex_unlock(&fake_audit.mu);
 	assert_int_equal(after, before);
+	/* ... and its record is owed: the next sweep writes it */
+	assert_int_equal(owed_count(ctx.store), 1);
+	pthread_mutex_lock(&fake_audit.mu);
+	fake_audit.refuse = 0;
+	pthread_mutex_unlock(&fake_audit.mu);
+	assert_int_equal(sam_cred_sweep(&ctx, now + 10, &closed), PP_OK);
+	assert_int_equal(closed, 0);
+	assert_int_equal(fake_audit_has(after, "\"credential\":\"" C_UNLOGGED "\"",
+	    "\"cause\":\"certificate expired; destroyed on a later attempt\"", "\"type\":\"key.destroy\""), 1);
+	assert_int_equal(owed_count(ctx.store), 0);
+
+	/* A destruction the token refused (the row closed, the key still
+	 * there, the debt listed): the next sweep destroys and records it. */
+	sweep_cred(&ctx, C_OWED, k4, now + 100000);
+	{
+		struct pp_val b[1] = { PP_VAL_S(C_OWED) };
+		assert_int_equal(pp_store_exec(ctx.store, "UPDATE credentials SET state = 'REVOKED' WHERE id = ?",
+		    b, 1, NULL, NULL, NULL), PP_OK);
+		assert_int_equal(pp_store_exec(ctx.store, "INSERT INTO keys_owed (credential, key_id, cause, since_ms)"
+		    " SELECT id, key_id, 'credential revoked', 1 FROM credentials WHERE id = ?", b, 1, NULL, NULL,
+		    NULL), PP_OK);
+	}
+	assert_int_equal(pp_p11_find(ctx.p11, k4, sizeof(k4), &o), PP_OK);
+	pthread_mutex_lock(&fake_audit.mu);
+	before = fake_audit.n;
+	pthread_mutex_unlock(&fake_audit.mu);
+	assert_int_equal(sam_cred_sweep(&ctx, now + 20, &closed), PP_OK);
+	assert_int_equal(pp_p11_find(ctx.p11, k4, sizeof(k4), &o), PP_ERR_NOT_FOUND);
+	assert_int_equal(owed_count(ctx.store), 0);
+	assert_int_equal(fake_audit_has(before, "\"credential\":\"" C_OWED "\"",
+	    "\"cause\":\"credential revoked; destroyed on a later attempt\"", NULL), 1);
+	expect_state(ctx.store, C_OWED, "REVOKED");
 
 	fake_audit_stop();
 	pp_conf_free(ctx.conf);
