@@ -63,14 +63,15 @@ escaped(X509 *x)
 
 	assert_int_equal(PEM_write_bio_X509(b, x), 1);
 	len = BIO_get_mem_data(b, &p);
-	out = o = malloc((size_t)len * 3 + 1);
+	size_t cap = (size_t)len * 3 + 1;
+	out = o = malloc(cap);
 	assert_non_null(out);
 	for (long i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)p[i];
 		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')
 			*o++ = (char)c;
 		else
-			o += sprintf(o, "%%%02X", c);
+			o += snprintf(o, cap - (size_t)(o - out), "%%%02X", c);
 	}
 	*o = '\0';
 	BIO_free(b);
