@@ -1314,7 +1314,7 @@ struct sam_sign_job {
 	const char *fail;			/* FAILED: static, told to the SCA */
 	const char *discard;			/* signed but not delivered: why (static) */
 	uint64_t conn;				/* pp_ipc connection awaiting the answer */
-	struct sam_sign_job *next;		/* in sam_pipe.todo or sam_pipe.done */
+	struct sam_sign_job *next;		/* in sam_pipe.to_sign or sam_pipe.done */
 };
 
 static struct {
@@ -1336,7 +1336,7 @@ static struct {
 	pthread_t thread;
 	int running, stop, efd;
 	struct pp_p11 *p11;
-	struct sam_sign_job *todo, **todo_tail;	/* reserved, to sign */
+	struct sam_sign_job *to_sign, **to_sign_tail;	/* reserved, to sign */
 	struct sam_sign_job *done, **done_tail;	/* to record, settle, answer */
 } sam_pipe = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, -1, NULL, NULL, NULL,
 	NULL, NULL };
@@ -1843,12 +1843,12 @@ sam_sad_signer(void *arg)
 	pthread_mutex_lock(&sam_pipe.mu);
 	for (;;) {
 		struct sam_sign_job *j;
-		while (sam_pipe.todo == NULL && !sam_pipe.stop)
+		while (sam_pipe.to_sign == NULL && !sam_pipe.stop)
 			pthread_cond_wait(&sam_pipe.cv, &sam_pipe.mu);
-		if (sam_pipe.todo == NULL)
+		if (sam_pipe.to_sign == NULL)
 			break;
-		j = sam_pipe.todo;
-		sam_pipe.todo = j->next;
+		j = sam_pipe.to_sign;
+		sam_pipe.to_sign = j->next;
 		pthread_mutex_unlock(&sam_pipe.mu);
 
 		struct pp_daemon_ctx c = { .p11 = sam_pipe.p11 };
@@ -1918,7 +1918,7 @@ sam_sad_flush(struct pp_daemon_ctx *ctx)
 	for (i = 0; i < n; i++) {
 		struct sam_sign_job *j = sam_round.job[i];
 		if (j->state == SAM_JOB_RESERVED)
-			sam_pipe_push(&sam_pipe.todo, &sam_pipe.todo_tail, j);
+			sam_pipe_push(&sam_pipe.to_sign, &sam_pipe.to_sign_tail, j);
 		else
 			sam_pipe_push(&sam_pipe.done, &sam_pipe.done_tail, j);
 		sam_round.job[i] = NULL;
@@ -1973,7 +1973,7 @@ sam_sad_pipe_start(struct pp_daemon_ctx *ctx)
 {
 	sam_pipe.p11 = ctx->p11;
 	sam_pipe.stop = 0;
-	sam_pipe.todo = sam_pipe.done = NULL;
+	sam_pipe.to_sign = sam_pipe.done = NULL;
 	if ((sam_pipe.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
 		pp_err_log("sam: eventfd: %s", strerror(errno));
 		return PP_ERR_INTERNAL;
@@ -2002,9 +2002,9 @@ sam_sad_pipe_stop(struct pp_daemon_ctx *ctx)
 	pthread_mutex_lock(&sam_pipe.mu);
 	sam_pipe.stop = 1;
 	/* Not started: straight to completion, never signed. */
-	while (sam_pipe.todo != NULL) {
-		struct sam_sign_job *j = sam_pipe.todo;
-		sam_pipe.todo = j->next;
+	while (sam_pipe.to_sign != NULL) {
+		struct sam_sign_job *j = sam_pipe.to_sign;
+		sam_pipe.to_sign = j->next;
 		sam_pipe_push(&sam_pipe.done, &sam_pipe.done_tail, j);
 	}
 	pthread_cond_broadcast(&sam_pipe.cv);
