@@ -19,7 +19,11 @@ expect "admin /healthz through the console listener" 200 '"component":"admin"'
 
 # The SCA API runs pre-forked workers under one supervising process: a
 # worker that dies is replaced, the service keeps answering.
+# A worker killed before it is ready (its start not yet recorded) stops the
+# plugin by design: wait until all three said they listen.
 sca_pid=$(cat "$STATE/run/sca.pid")
+all_ready() { [ "$(grep -c " listening on " "$STATE/log/sca.log")" -ge 3 ]; }
+check "the 3 SCA workers are ready" wait_for 20 all_ready
 mapfile -t workers < <(pgrep -P "$sca_pid")
 check "the SCA API runs its 3 configured workers (${#workers[@]})" test ${#workers[@]} -eq 3
 kill -KILL "${workers[0]}"
