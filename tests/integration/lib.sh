@@ -27,14 +27,15 @@ not_ok() {
 # check DESC CMD...: passes when CMD succeeds.
 check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d" "command failed: $*"; fi; }
 
-# A free base port such that base, base+1, base+2 are all free.
+# A free base port such that base..base+3 are all free (public, SCA API,
+# console, the stand-in OpenID Connect provider).
 pp_pick_base() {
 	local used base i busy
 	used=$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -u)
 	for i in $(seq 1 100); do
 		base=$((20000 + (RANDOM * 7 + $$ + i * 13) % 40000))
 		busy=0
-		for p in $base $((base + 1)) $((base + 2)); do
+		for p in $base $((base + 1)) $((base + 2)) $((base + 3)); do
 			grep -qx "$p" <<<"$used" && busy=1
 		done
 		[ $busy -eq 0 ] && { echo "$base"; return 0; }
@@ -68,6 +69,7 @@ pp_init() {
 	PUB=https://127.0.0.1:$BASE
 	SCA=https://127.0.0.1:$((BASE + 1))
 	CON=https://127.0.0.1:$((BASE + 2))
+	IDP=https://127.0.0.1:$((BASE + 3))
 	"$top_srcdir/scripts/paraphe-init" "$STATE" "$BASE" "$top_srcdir" "$top_builddir" >"$PP_TMP/init.log" 2>&1 || {
 		cat "$PP_TMP/init.log" >&2
 		echo "Bail out! paraphe-init failed"
