@@ -677,7 +677,7 @@ pp_http_process(struct pp_req *req, const struct pp_http_in *in)
 	const char *method, *path, *clen, *ctype, *lang_field = NULL;
 	const char *allow = NULL;
 	int64_t len = 0;
-	int has_body;
+	int has_body, body_json;
 	char *body = NULL;
 	enum pp_err rc;
 
@@ -753,7 +753,13 @@ pp_http_process(struct pp_req *req, const struct pp_http_in *in)
 		return pp_fail(req, PP_ERR_BAD_REQUEST, "A %s request takes its fields in the body, not the URL.",
 		    method);
 	ctype = pp_req_param(req, "CONTENT_TYPE");
+	body_json = req->route->body == PP_BODY_JSON ||
+	    (req->route->body == PP_BODY_JSON_FORM && pp_http_media_is(ctype, "application/json"));
 	if (has_body && len > 0) {
+		if (req->route->body == PP_BODY_JSON_FORM && !body_json &&
+		    !pp_http_media_is(ctype, "application/x-www-form-urlencoded"))
+			return pp_fail(req, PP_ERR_UNSUPPORTED_MEDIA,
+			    "Send application/x-www-form-urlencoded or application/json.");
 		if (req->route->body == PP_BODY_JSON && !pp_http_media_is(ctype, "application/json"))
 			return pp_fail(req, PP_ERR_UNSUPPORTED_MEDIA, "Send application/json.");
 		if (req->route->body == PP_BODY_FORM &&
@@ -766,7 +772,7 @@ pp_http_process(struct pp_req *req, const struct pp_http_in *in)
 		return rc;
 
 	/* Fields. */
-	if (has_body && req->route->body == PP_BODY_JSON && len > 0) {
+	if (has_body && body_json && len > 0) {
 		char field[65];
 		rc = pp_json_parse_ex(body, (size_t)len, req->ctx->limits.max_json_depth,
 		    req->ctx->limits.max_fields, &req->json, field, sizeof(field));

@@ -68,7 +68,9 @@ struct pp_value {
 	json_object *j;		/* PP_FIELD_JSON (borrowed from the body) */
 };
 
-enum pp_body { PP_BODY_NONE, PP_BODY_JSON, PP_BODY_FORM, PP_BODY__MAX };
+/* PP_BODY_JSON_FORM: either, by Content-Type (OAuth endpoints take forms,
+ * RFC 6749, and JSON); PP_FIELD_JSON fields then only in a JSON body. */
+enum pp_body { PP_BODY_NONE, PP_BODY_JSON, PP_BODY_FORM, PP_BODY_JSON_FORM, PP_BODY__MAX };
 
 typedef enum pp_err (*pp_handler)(struct pp_req *req);
 

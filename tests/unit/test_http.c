@@ -166,6 +166,7 @@ static const struct pp_route routes[] = {
 	{PP_PATCH, "/things/{id}", h_param, PP_BODY_JSON, json_fields, NF(json_fields)},
 	{PP_POST, "/things/{id}/revoke", h_param, PP_BODY_JSON, NULL, 0},
 	{PP_GET, "/things/all", h_echo, PP_BODY_NONE, NULL, 0},
+	{PP_POST, "/either", h_echo, PP_BODY_JSON_FORM, form_fields, NF(form_fields)},
 };
 
 static const struct pp_app app_optional = {
@@ -881,6 +882,28 @@ test_form_valid(void **state)
 	post_form("/form", "name");
 	expect_ok();
 	assert_string_equal(resp_str("name"), "");
+}
+
+/* PP_BODY_JSON_FORM: a form or a JSON object, by Content-Type; anything
+ * else is refused before the body is read. */
+static void
+test_json_or_form(void **state)
+{
+	(void)state;
+	post_form("/either", "name=a%20b&count=2");
+	expect_ok();
+	assert_string_equal(resp_str("name"), "a b");
+	assert_int_equal(resp_int("count"), 2);
+	post_json("/either", "{\"name\":\"c\",\"count\":3}");
+	expect_ok();
+	assert_string_equal(resp_str("name"), "c");
+	assert_int_equal(resp_int("count"), 3);
+	start("POST", "/either", NULL, "text/plain");
+	run("name=x", 6, NULL);
+	expect_err(415, "invalid_request", "x-www-form-urlencoded or application/json");
+	/* A JSON body under a form type is a form (and not a valid one). */
+	post_form("/either", "{\"name\":\"c\"}");
+	assert_int_equal(req->status, 400);
 }
 
 static void
@@ -1718,6 +1741,7 @@ main(void)
 		T(test_healthz_post),
 		T(test_json_valid),
 		T(test_form_valid),
+		T(test_json_or_form),
 		T(test_unknown_field),
 		T(test_unknown_field_embedded_nul),
 		T(test_duplicate_field),
