@@ -151,6 +151,77 @@ static const struct pp_migration pp_schema_sam[] = {
 	 "CREATE TABLE keys_owed (credential TEXT PRIMARY KEY REFERENCES credentials (id),"
 	 " key_id TEXT NOT NULL CHECK (length(key_id) = 32), cause TEXT NOT NULL,"
 	 " since_ms INTEGER NOT NULL);"},
+	/* Authorisation requests (sam/sam_authz.c, docs/AUTHZ.md).  A request
+	 * only moves NEW -> AUTHENTICATED -> APPROVED -> REDEEMED, or from any
+	 * of the first three to CANCELLED or EXPIRED, and never changes client,
+	 * signatory, credential, what is signed or its PKCE challenge; its
+	 * documents never change.  The SAD waits in sad until redeemed (wiped
+	 * then); the authorisation code is kept only as its SHA-256.  A code
+	 * presented a second time burns the SAD's unused ledger rows, whose
+	 * burned_why is then REVOKED: sad_hashes is rebuilt (SQLite cannot
+	 * change a CHECK) with every row, index and trigger.  authz_jti holds
+	 * the login tokens' jti until their expiry (single use). */
+	{8, "authorisation requests",
+	 "CREATE TABLE sad_hashes_v8 (sad TEXT NOT NULL REFERENCES sads (id), hash BLOB NOT NULL"
+	 " CHECK (length(hash) IN (32, 48, 64)),"
+	 " position INTEGER NOT NULL,"
+	 " state TEXT NOT NULL CHECK (state IN ('AUTHORIZED', 'RESERVED', 'CONSUMED', 'BURNED')),"
+	 " batch TEXT, batch_pos INTEGER,"
+	 " burned_why TEXT CHECK (burned_why IN ('EXPIRED', 'INTERRUPTED', 'AMBIGUOUS', 'REVOKED')),"
+	 " updated_ms INTEGER NOT NULL, PRIMARY KEY (sad, hash), UNIQUE (sad, position),"
+	 " CHECK ((state = 'AUTHORIZED') = (batch IS NULL AND batch_pos IS NULL) OR state = 'BURNED'),"
+	 " CHECK (state <> 'RESERVED' OR (batch IS NOT NULL AND batch_pos IS NOT NULL)),"
+	 " CHECK ((state = 'BURNED') = (burned_why IS NOT NULL)));"
+	 "INSERT INTO sad_hashes_v8 (sad, hash, position, state, batch, batch_pos, burned_why, updated_ms)"
+	 " SELECT sad, hash, position, state, batch, batch_pos, burned_why, updated_ms FROM sad_hashes;"
+	 "DROP TABLE sad_hashes;"
+	 "ALTER TABLE sad_hashes_v8 RENAME TO sad_hashes;"
+	 "CREATE INDEX sad_hashes_batch ON sad_hashes (batch, batch_pos);"
+	 "CREATE INDEX sad_hashes_state ON sad_hashes (state);"
+	 "CREATE TRIGGER sad_hashes_transition BEFORE UPDATE ON sad_hashes"
+	 " WHEN NEW.sad IS NOT OLD.sad OR NEW.hash IS NOT OLD.hash OR NEW.position IS NOT OLD.position"
+	 " OR NOT ((OLD.state = 'AUTHORIZED' AND NEW.state IN ('RESERVED', 'BURNED'))"
+	 " OR (OLD.state = 'RESERVED' AND NEW.state IN ('CONSUMED', 'AUTHORIZED', 'BURNED')))"
+	 " BEGIN SELECT RAISE(ABORT, 'illegal SAD hash transition'); END;"
+	 "CREATE TRIGGER sad_hashes_insert BEFORE INSERT ON sad_hashes"
+	 " WHEN NEW.state <> 'AUTHORIZED'"
+	 " BEGIN SELECT RAISE(ABORT, 'a SAD hash starts AUTHORIZED'); END;"
+	 "CREATE TABLE authz (id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+	 " mode TEXT NOT NULL CHECK (mode IN ('redirect', 'par', 'link')),"
+	 " client_id TEXT NOT NULL, sca TEXT NOT NULL, signatory TEXT NOT NULL, credential TEXT NOT NULL,"
+	 " hash_algo TEXT NOT NULL, num_signatures INTEGER NOT NULL CHECK (num_signatures > 0),"
+	 " description TEXT, redirect_uri TEXT, state TEXT, code_challenge TEXT,"
+	 " status TEXT NOT NULL CHECK (status IN ('NEW', 'AUTHENTICATED', 'APPROVED', 'REDEEMED',"
+	 " 'CANCELLED', 'EXPIRED')),"
+	 " otp_id TEXT, otp_notary TEXT, auth_method TEXT CHECK (auth_method IN ('sms', 'sms_notary', 'oidc')),"
+	 " issuer TEXT, notary TEXT, sad_id TEXT, sad TEXT, sad_expires_ms INTEGER,"
+	 " code_sha256 BLOB UNIQUE CHECK (length(code_sha256) = 32), code_expires_ms INTEGER,"
+	 " created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, approved_ms INTEGER,"
+	 " updated_ms INTEGER NOT NULL,"
+	 " CHECK (mode = 'link' OR (redirect_uri IS NOT NULL AND code_challenge IS NOT NULL)),"
+	 " CHECK (status NOT IN ('AUTHENTICATED', 'APPROVED', 'REDEEMED') OR auth_method IS NOT NULL),"
+	 " CHECK (status NOT IN ('APPROVED', 'REDEEMED') OR (sad_id IS NOT NULL AND approved_ms IS NOT NULL)),"
+	 " CHECK (status <> 'APPROVED' OR sad IS NOT NULL),"
+	 " CHECK (status NOT IN ('REDEEMED', 'CANCELLED', 'EXPIRED') OR sad IS NULL));"
+	 "CREATE INDEX authz_status ON authz (status, expires_ms);"
+	 "CREATE TABLE authz_docs (authz TEXT NOT NULL REFERENCES authz (id), position INTEGER NOT NULL,"
+	 " hash BLOB NOT NULL CHECK (length(hash) IN (32, 48, 64)), label TEXT,"
+	 " PRIMARY KEY (authz, position), UNIQUE (authz, hash));"
+	 "CREATE TRIGGER authz_docs_immutable BEFORE UPDATE ON authz_docs"
+	 " BEGIN SELECT RAISE(ABORT, 'the documents of a request are immutable'); END;"
+	 "CREATE TRIGGER authz_transition BEFORE UPDATE ON authz"
+	 " WHEN NEW.id IS NOT OLD.id OR NEW.mode IS NOT OLD.mode OR NEW.client_id IS NOT OLD.client_id"
+	 " OR NEW.sca IS NOT OLD.sca OR NEW.signatory IS NOT OLD.signatory"
+	 " OR NEW.credential IS NOT OLD.credential OR NEW.hash_algo IS NOT OLD.hash_algo"
+	 " OR NEW.num_signatures IS NOT OLD.num_signatures OR NEW.redirect_uri IS NOT OLD.redirect_uri"
+	 " OR NEW.code_challenge IS NOT OLD.code_challenge OR NEW.created_ms IS NOT OLD.created_ms"
+	 " OR (NEW.status IS NOT OLD.status AND NOT ("
+	 " (OLD.status = 'NEW' AND NEW.status IN ('AUTHENTICATED', 'CANCELLED', 'EXPIRED'))"
+	 " OR (OLD.status = 'AUTHENTICATED' AND NEW.status IN ('APPROVED', 'CANCELLED', 'EXPIRED'))"
+	 " OR (OLD.status = 'APPROVED' AND NEW.status IN ('REDEEMED', 'CANCELLED', 'EXPIRED'))))"
+	 " OR (OLD.status IN ('REDEEMED', 'CANCELLED', 'EXPIRED') AND NEW.sad IS NOT NULL)"
+	 " BEGIN SELECT RAISE(ABORT, 'illegal authorisation request transition'); END;"
+	 "CREATE TABLE authz_jti (jti TEXT PRIMARY KEY, exp_ms INTEGER NOT NULL);"},
 };
 
 static const struct pp_migration pp_schema_audit[] = {

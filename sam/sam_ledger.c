@@ -634,6 +634,21 @@ fail:
 }
 
 enum pp_err
+sam_ledger_revoke_tx(struct pp_store *store, const char *sad_id, int64_t now_ms, int64_t *burned)
+{
+	struct pp_val b[2] = { PP_VAL_I(now_ms), { 0 } };
+
+	if (store == NULL || burned == NULL || now_ms < 0 || !sam_ledger_id_ok(sad_id))
+		return PP_ERR_INTERNAL;
+	*burned = 0;
+	b[1] = PP_VAL_S(sad_id);
+	/* RESERVED rows are a batch the HSM is signing for a call made before
+	 * the revocation: settled as usual. */
+	return pp_store_exec(store, "UPDATE sad_hashes SET state = 'BURNED', burned_why = 'REVOKED',"
+	    " updated_ms = ? WHERE sad = ? AND state = 'AUTHORIZED'", b, 2, NULL, NULL, burned);
+}
+
+enum pp_err
 sam_ledger_recover(struct pp_store *store, int64_t now_ms, struct sam_recovery *rec)
 {
 	struct sam_recovery r = { 0, 0 };

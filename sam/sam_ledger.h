@@ -193,6 +193,15 @@ enum pp_err sam_ledger_settle_tx(struct pp_store *store, const char *batch_id,
 enum pp_err sam_ledger_expire(struct pp_store *store, int64_t now_ms, int64_t *burned) PP_WUR;
 
 /*
+ * Burns (burned_why REVOKED) every AUTHORIZED row of SAD sad_id, inside the
+ * caller's write transaction: a SAD that must not be used any more (its
+ * authorisation code was presented twice, docs/AUTHZ.md).  OUT *burned:
+ * rows burned.  PP_ERR_INTERNAL on a malformed id.
+ */
+enum pp_err sam_ledger_revoke_tx(struct pp_store *store, const char *sad_id, int64_t now_ms,
+    int64_t *burned) PP_WUR;
+
+/*
  * At SAM start, before serving: in one transaction burns every RESERVED row
  * (a batch interrupted by a crash: the HSM may have signed) and every
  * AUTHORIZED row of an expired SAD.  OUT *rec: the counts, for the audit

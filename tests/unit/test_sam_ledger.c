@@ -305,6 +305,35 @@ test_sign_once(void **state)
 	    PP_ERR_NOT_FOUND);
 }
 
+/* A revoked SAD (its authorisation code presented twice): its unused rows
+ * are burned REVOKED, a batch already reserved still settles, a consumed
+ * row stays consumed, and nothing of it is signable afterwards. */
+static void
+test_revoke(void **state)
+{
+	enum sam_outcome ok[1] = { SAM_OUTCOME_SIGNED };
+	char b1[SAM_BATCH_ID_SIZE], b2[SAM_BATCH_ID_SIZE], b3[SAM_BATCH_ID_SIZE];
+	int64_t burned = -1;
+
+	(void)state;
+	authorize("sad-1", 0, 4);
+	authorize("sad-2", 4, 2);
+	assert_int_equal(reserve("sad-1", hashes, 1, b1), SAM_REFUSE_NONE);
+	assert_int_equal(sam_ledger_settle(store, b1, ok, 1, NOW + 1), PP_OK);
+	assert_int_equal(reserve("sad-1", &hashes[1], 1, b2), SAM_REFUSE_NONE);
+	assert_int_equal(pp_store_begin(store), PP_OK);
+	assert_int_equal(sam_ledger_revoke_tx(store, "sad-1", NOW + 2, &burned), PP_OK);
+	assert_int_equal(pp_store_commit(store), PP_OK);
+	assert_int_equal(burned, 2);
+	assert_counts("sad-1", 0, 1, 1, 2);
+	assert_counts("sad-2", 2, 0, 0, 0);
+	assert_int_equal(sam_ledger_settle(store, b2, ok, 1, NOW + 3), PP_OK);
+	assert_counts("sad-1", 0, 0, 2, 2);
+	assert_int_equal(reserve("sad-1", &hashes[2], 1, b3), SAM_REFUSE_HASH_USED);
+	assert_int_equal(reserve("sad-1", &hashes[3], 1, b3), SAM_REFUSE_HASH_USED);
+	assert_int_equal(sam_ledger_revoke_tx(store, "bad id", NOW, &burned), PP_ERR_INTERNAL);
+}
+
 static void
 test_positions_kept(void **state)
 {
@@ -1025,6 +1054,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_sign_once),
+		T(test_revoke),
 		T(test_positions_kept),
 		T(test_not_covered_all_or_none),
 		T(test_sad_binding),
