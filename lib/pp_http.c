@@ -22,6 +22,9 @@
 
 /* ------------------------------------------------------------------ helpers */
 
+static int pp_http_token_char(char c);
+static int pp_http_is_token(const char *s, size_t len);
+
 const char *
 pp_req_param(const struct pp_req *req, const char *name)
 {
@@ -118,6 +121,150 @@ pp_reply_html(struct pp_req *req, int status, const char *tmpl)
 	req->status = status;
 	req->content_type = "text/html; charset=utf-8";
 	return PP_OK;
+}
+
+enum pp_err
+pp_reply_header(struct pp_req *req, const char *name, const char *value)
+{
+	char *h;
+
+	if (name == NULL || value == NULL || !pp_http_is_token(name, strlen(name)))
+		return PP_ERR_INTERNAL;
+	for (const char *p = value; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return PP_ERR_INTERNAL;
+	h = pp_pool_printf(req->pool, "%s%s: %s\r\n", req->headers ? req->headers : "", name, value);
+	if (h == NULL)
+		return PP_ERR_NOMEM;
+	req->headers = h;
+	return PP_OK;
+}
+
+enum pp_err
+pp_reply_redirect(struct pp_req *req, int status, const char *location)
+{
+	enum pp_err rc;
+
+	if ((status != 302 && status != 303) || location == NULL || *location == '\0')
+		return PP_ERR_INTERNAL;
+	if ((rc = pp_reply_header(req, "Location", location)) != PP_OK)
+		return rc;
+	req->status = status;
+	req->body = "";
+	req->body_len = 0;
+	req->content_type = "text/html; charset=utf-8";
+	return PP_OK;
+}
+
+/* RFC 6265 cookie-octet: printable ASCII but space, '"', ',', ';', '\\'. */
+static int
+pp_http_cookie_octets(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x21 || c > 0x7e || c == '"' || c == ',' || c == ';' || c == '\\')
+			return 0;
+	}
+	return 1;
+}
+
+enum pp_err
+pp_reply_cookie(struct pp_req *req, const char *name, const char *value, long max_age)
+{
+	char age[40] = "";
+	char *c;
+
+	if (name == NULL || value == NULL || !pp_http_is_token(name, strlen(name)) ||
+	    !pp_http_cookie_octets(value, strlen(value)))
+		return PP_ERR_INTERNAL;
+	if (max_age >= 0)
+		snprintf(age, sizeof(age), "; Max-Age=%ld", max_age);
+	c = pp_pool_printf(req->pool, "%s=%s; Path=/%s; Secure; HttpOnly; SameSite=Lax", name, value, age);
+	return c ? pp_reply_header(req, "Set-Cookie", c) : PP_ERR_NOMEM;
+}
+
+const char *
+pp_req_cookie(struct pp_req *req, const char *name)
+{
+	const char *p = pp_req_param(req, "HTTP_COOKIE");
+	size_t nlen = strlen(name);
+
+	/* cookie-string: cookie-pair *( ";" SP cookie-pair ); lenient on
+	 * white space around the pairs. */
+	while (p && *p) {
+		const char *semi = strchr(p, ';'), *end = semi ? semi : p + strlen(p);
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+		if (eq && (size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0) {
+			const char *v = eq + 1, *ve = end;
+			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+				ve--;
+			if (ve - v >= 2 && *v == '"' && ve[-1] == '"') {
+				v++;
+				ve--;
+			}
+			if (!pp_http_cookie_octets(v, (size_t)(ve - v)))
+				return NULL;
+			return pp_pool_strndup(req->pool, v, (size_t)(ve - v));
+		}
+		p = semi ? semi + 1 : end;
+	}
+	return NULL;
+}
+
+const char *
+pp_req_value(const struct pp_req *req, const char *name)
+{
+	if (req->route == NULL || req->val == NULL)
+		return NULL;
+	for (size_t i = 0; i < req->route->nfields; i++)
+		if (strcmp(req->route->fields[i].name, name) == 0)
+			return req->val[i].set ? req->val[i].s : NULL;
+	return NULL;
+}
+
+enum pp_err
+pp_csrf_check(struct pp_req *req, const char *expected)
+{
+	const char *given = pp_req_value(req, "csrf");
+	size_t n = expected ? strlen(expected) : 0;
+
+	/* Lengths are not secret (every token has the same); the bytes are
+	 * compared in constant time. */
+	if (n == 0 || given == NULL || strlen(given) != n || !pp_ct_equal(given, expected, n))
+		return pp_fail(req, PP_ERR_FORBIDDEN,
+		    "The form is out of date or did not come from this site; open the page again.");
+	return PP_OK;
+}
+
+char *
+pp_url_add_param(struct pp_pool *pool, const char *url, const char *name, const char *value)
+{
+	static const char hexd[] = "0123456789ABCDEF";
+	size_t ul = strlen(url), nl = strlen(name), vl = strlen(value), o;
+	char *out = pp_pool_alloc(pool, ul + nl + 3 * vl + 3);
+
+	if (out == NULL)
+		return NULL;
+	memcpy(out, url, ul);
+	o = ul;
+	out[o++] = strchr(url, '?') ? '&' : '?';
+	memcpy(out + o, name, nl);
+	o += nl;
+	out[o++] = '=';
+	for (size_t i = 0; i < vl; i++) {
+		unsigned char c = (unsigned char)value[i];
+		if (pp_http_token_char((char)c))
+			out[o++] = (char)c;
+		else {
+			out[o++] = '%';
+			out[o++] = hexd[c >> 4];
+			out[o++] = hexd[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* Minimal page when even the error template cannot be rendered: fixed text
@@ -739,6 +886,12 @@ pp_http_process(struct pp_req *req, const struct pp_http_in *in)
 			req->param.set = 1;
 		}
 	}
+	if (req->route != &pp_http_health_route && req->ctx->app->pre != NULL) {
+		if ((rc = req->ctx->app->pre(req)) != PP_OK)
+			return rc;
+		if (req->body != NULL)
+			return PP_OK;
+	}
 	has_body = req->method == PP_POST || req->method == PP_PATCH;
 
 	/* Body limits before reading a byte. */
@@ -826,6 +979,7 @@ pp_http_handle(struct pp_ctx *ctx, const struct pp_http_in *in, struct pp_pool *
 	if (rc != PP_OK) {
 		const char *allow = req->allow;
 		req->body = NULL;
+		req->headers = NULL;
 		pp_http_error(req, rc);
 		req->allow = allow;
 	}
@@ -844,6 +998,7 @@ pp_http_reason(int status)
 	case 202: return "Accepted";
 	case 204: return "No Content";
 	case 302: return "Found";
+	case 303: return "See Other";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -852,6 +1007,7 @@ pp_http_reason(int status)
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
@@ -866,13 +1022,14 @@ pp_http_format(struct pp_req *req, const char **bytes, size_t *len)
 
 	/* RFC 9110 section 8.6: no Content-Length (nor a body) in a 204. */
 	if (req->status == 204)
-		head = pp_pool_printf(req->pool, "Status: 204 %s\r\nCache-Control: no-store\r\n\r\n",
-		    pp_http_reason(204));
+		head = pp_pool_printf(req->pool, "Status: 204 %s\r\nCache-Control: no-store\r\n%s\r\n",
+		    pp_http_reason(204), req->headers ? req->headers : "");
 	else
 		head = pp_pool_printf(req->pool,
-		    "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n%s%s%s\r\n",
+		    "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n%s%s%s%s\r\n",
 		    req->status, pp_http_reason(req->status), req->content_type, req->body_len,
-		    req->allow ? "Allow: " : "", req->allow ? req->allow : "", req->allow ? "\r\n" : "");
+		    req->allow ? "Allow: " : "", req->allow ? req->allow : "", req->allow ? "\r\n" : "",
+		    req->headers ? req->headers : "");
 	if (head == NULL)
 		return PP_ERR_NOMEM;
 	size_t hl = strlen(head);

@@ -119,6 +119,11 @@ struct pp_app {
 	size_t nroutes;
 	enum pp_err (*init)(struct pp_ctx *ctx);	/* optional */
 	void (*fini)(struct pp_ctx *ctx);		/* optional */
+	/* Optional, called for every request to one of routes[] once it is
+	 * routed, before its body is read (not for /healthz): an error stops
+	 * the request; PP_OK with an answer set (req->body) answers it without
+	 * the handler (a rate limit's page, for example). */
+	enum pp_err (*pre)(struct pp_req *req);
 };
 
 struct pp_req {
@@ -143,6 +148,7 @@ struct pp_req {
 	const char *body;
 	size_t body_len;
 	const char *allow;		/* Allow header for 405 */
+	const char *headers;		/* extra "Name: value\r\n" lines (pool), or NULL */
 };
 
 /* Input of one request, independent of libfcgi (tests drive it directly). */
@@ -184,6 +190,31 @@ enum pp_err pp_reply_json(struct pp_req *req, int status, json_object *obj) PP_W
 /* An answer without a body, such as 204 No Content. */
 enum pp_err pp_reply_empty(struct pp_req *req, int status) PP_WUR;
 enum pp_err pp_reply_html(struct pp_req *req, int status, const char *tmpl) PP_WUR;
+/* A 302 or 303 to location (absolute URL or path; no CR, LF or control
+ * character), with an empty body. */
+enum pp_err pp_reply_redirect(struct pp_req *req, int status, const char *location) PP_WUR;
+/* Adds a response header.  name is a token, value printable (no CR/LF):
+ * PP_ERR_INTERNAL otherwise.  Errors answered after it drop the extra
+ * headers (an error page never sets a cookie or redirects). */
+enum pp_err pp_reply_header(struct pp_req *req, const char *name, const char *value) PP_WUR;
+/* Set-Cookie for name=value with Path=/, Secure, HttpOnly, SameSite=Lax;
+ * max_age seconds (0 deletes the cookie, < 0: no Max-Age, a browser
+ * session cookie).  name and value must be cookie tokens (RFC 6265
+ * cookie-octets), else PP_ERR_INTERNAL. */
+enum pp_err pp_reply_cookie(struct pp_req *req, const char *name, const char *value,
+    long max_age) PP_WUR;
+/* The value of cookie name in the request's Cookie header (pool memory),
+ * or NULL when absent or not made of cookie-octets.  The first one wins. */
+const char *pp_req_cookie(struct pp_req *req, const char *name);
+/* The value of the route's declared field name, or NULL when not given. */
+const char *pp_req_value(const struct pp_req *req, const char *name);
+/* Checks the form field "csrf" against expected (the token of the browser
+ * session), in constant time: PP_ERR_FORBIDDEN with a readable detail when
+ * it is missing, empty or different, or when expected is NULL or empty. */
+enum pp_err pp_csrf_check(struct pp_req *req, const char *expected) PP_WUR;
+/* url + "?" or "&" + name=value, the value percent-encoded (everything but
+ * [A-Za-z0-9._~-]); pool memory, NULL when out of memory. */
+char *pp_url_add_param(struct pp_pool *pool, const char *url, const char *name, const char *value);
 /* Page data of the request, created on first use; NULL when out of memory. */
 HDF *pp_req_hdf(struct pp_req *req);
 /* Records an error detail for the response and returns e. */

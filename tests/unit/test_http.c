@@ -153,6 +153,50 @@ h_param(struct pp_req *req)
 	return pp_reply_json(req, 200, o);
 }
 
+/* Browser helpers: a session cookie read back, a cookie set, a redirect,
+ * a CSRF-checked form (the expected token is "tok-<session cookie>"). */
+static const struct pp_field csrf_fields[] = {
+	{"csrf", PP_FIELD_TOKEN, 64, 0, 0, 0, NULL},
+	{"to", PP_FIELD_STRING, 64, 0, 0, 0, NULL},
+};
+
+static enum pp_err
+h_browser(struct pp_req *req)
+{
+	const char *sid = pp_req_cookie(req, "__Host-s");
+	const char *to = pp_req_value(req, "to");
+	enum pp_err rc;
+
+	handler_calls++;
+	if (req->method == PP_POST) {
+		char want[80];
+		snprintf(want, sizeof(want), "tok-%s", sid ? sid : "");
+		if ((rc = pp_csrf_check(req, sid ? want : NULL)) != PP_OK)
+			return rc;
+	}
+	if ((rc = pp_reply_cookie(req, "__Host-s", sid ? sid : "new", sid ? -1 : 600)) != PP_OK)
+		return rc;
+	if (to != NULL) {
+		char *url = pp_url_add_param(req->pool, to, "state", "a b&c=d/é");
+		return url ? pp_reply_redirect(req, 303, url) : PP_ERR_NOMEM;
+	}
+	return pp_reply_empty(req, 204);
+}
+
+/* Answers after an extra header, then fails: no header may survive. */
+static enum pp_err
+h_header_then_fail(struct pp_req *req)
+{
+	handler_calls++;
+	assert_int_equal(pp_reply_header(req, "X-Test", "one"), PP_OK);
+	assert_int_equal(pp_reply_header(req, "X-Bad", "two\r\nInjected: yes"), PP_ERR_INTERNAL);
+	assert_int_equal(pp_reply_header(req, "Bad Name", "x"), PP_ERR_INTERNAL);
+	assert_int_equal(pp_reply_cookie(req, "c", "a;b", 1), PP_ERR_INTERNAL);
+	assert_int_equal(pp_reply_redirect(req, 200, "/x"), PP_ERR_INTERNAL);
+	assert_int_equal(pp_reply_redirect(req, 303, "/x\ny"), PP_ERR_INTERNAL);
+	return pp_fail(req, PP_ERR_FORBIDDEN, "No.");
+}
+
 static const struct pp_route routes[] = {
 	{PP_POST, "/json", h_echo, PP_BODY_JSON, json_fields, NF(json_fields)},
 	{PP_POST, "/form", h_echo, PP_BODY_FORM, form_fields, NF(form_fields)},
@@ -167,14 +211,42 @@ static const struct pp_route routes[] = {
 	{PP_POST, "/things/{id}/revoke", h_param, PP_BODY_JSON, NULL, 0},
 	{PP_GET, "/things/all", h_echo, PP_BODY_NONE, NULL, 0},
 	{PP_POST, "/either", h_echo, PP_BODY_JSON_FORM, form_fields, NF(form_fields)},
+	{PP_GET | PP_POST, "/browser", h_browser, PP_BODY_FORM, csrf_fields, NF(csrf_fields)},
+	{PP_GET, "/header-fail", h_header_then_fail, PP_BODY_NONE, NULL, 0},
 };
 
 static const struct pp_app app_optional = {
-	"test", PP_OUT_JSON, PP_CERT_OPTIONAL, 0, routes, NF(routes), NULL, NULL,
+	"test", PP_OUT_JSON, PP_CERT_OPTIONAL, 0, routes, NF(routes), NULL, NULL, NULL,
 };
 
 static const struct pp_app app_required = {
-	"test", PP_OUT_JSON, PP_CERT_REQUIRED, 0, routes, NF(routes), NULL, NULL,
+	"test", PP_OUT_JSON, PP_CERT_REQUIRED, 0, routes, NF(routes), NULL, NULL, NULL,
+};
+
+/* The pre hook: counts, refuses with X-Refuse, answers 429 itself with
+ * X-Limit (before the body is read: a bad one never matters). */
+static int pre_calls;
+
+static enum pp_err
+pre_hook(struct pp_req *req)
+{
+	pre_calls++;
+	if (pp_req_param(req, "HTTP_X_REFUSE"))
+		return pp_fail(req, PP_ERR_FORBIDDEN, "Refused early.");
+	if (pp_req_param(req, "HTTP_X_LIMIT")) {
+		json_object *o = json_object_new_object();
+		if (o == NULL || pp_json_add_str(o, "error", "slow_down") != PP_OK ||
+		    pp_reply_header(req, "Retry-After", "60") != PP_OK) {
+			json_object_put(o);
+			return PP_ERR_NOMEM;
+		}
+		return pp_reply_json(req, 429, o);
+	}
+	return PP_OK;
+}
+
+static const struct pp_app app_pre = {
+	"test", PP_OUT_JSON, PP_CERT_OPTIONAL, 0, routes, NF(routes), NULL, NULL, pre_hook,
 };
 
 static struct pp_ctx ctx;
@@ -1700,6 +1772,161 @@ inject(const struct scenario *sc, int certs)
 	reset();
 }
 
+/* ------------------------------------------------------------------ browser helpers */
+
+static const char *
+formatted(void)
+{
+	const char *bytes;
+	size_t len;
+
+	assert_int_equal(pp_http_format(req, &bytes, &len), PP_OK);
+	return bytes;
+}
+
+static void
+test_cookie_set_and_read(void **state)
+{
+	(void)state;
+	/* No cookie: a new one with every attribute. */
+	get("/browser", NULL);
+	assert_int_equal(req->status, 204);
+	assert_non_null(strstr(formatted(),
+	    "\r\nSet-Cookie: __Host-s=new; Path=/; Max-Age=600; Secure; HttpOnly; SameSite=Lax\r\n"));
+	/* Read back among others, with spaces and quotes; the first wins. */
+	start("GET", "/browser", NULL, NULL);
+	env_add("HTTP_COOKIE=a=1; __Host-s=abc123;__Host-s=second; z=\"q\"");
+	run(NULL, 0, "-");
+	assert_non_null(strstr(formatted(), "Set-Cookie: __Host-s=abc123; Path=/; Secure;"));
+	assert_null(strstr(formatted(), "Max-Age"));
+	start("GET", "/browser", NULL, NULL);
+	env_add("HTTP_COOKIE=__Host-s=\"quoted\"");
+	run(NULL, 0, "-");
+	assert_non_null(strstr(formatted(), "Set-Cookie: __Host-s=quoted;"));
+	/* A name that only ends like ours, or a value with a bad octet. */
+	start("GET", "/browser", NULL, NULL);
+	env_add("HTTP_COOKIE=x__Host-s=evil; __Host-s=bad\\value");
+	run(NULL, 0, "-");
+	assert_non_null(strstr(formatted(), "Set-Cookie: __Host-s=new;"));
+	reset();
+}
+
+static void
+test_redirect(void **state)
+{
+	const char *out;
+	(void)state;
+
+	get("/browser", "to=https://sca.example/cb");
+	assert_int_equal(req->status, 303);
+	out = formatted();
+	assert_int_equal(strncmp(out, "Status: 303 See Other\r\n", 23), 0);
+	assert_non_null(strstr(out, "\r\nLocation: https://sca.example/cb?state=a%20b%26c%3Dd%2F%C3%A9\r\n"));
+	assert_non_null(strstr(out, "\r\nCache-Control: no-store\r\n"));
+	assert_non_null(strstr(out, "\r\nContent-Length: 0\r\n"));
+	/* A URL with a query already gets '&'. */
+	get("/browser", "to=/cb%3Fx%3D1");
+	assert_non_null(strstr(formatted(), "\r\nLocation: /cb?x=1&state=a%20b"));
+	reset();
+}
+
+static void
+test_header_dropped_on_error(void **state)
+{
+	const char *out;
+	(void)state;
+
+	get("/header-fail", NULL);
+	assert_int_equal(req->status, 403);
+	out = formatted();
+	assert_null(strstr(out, "X-Test"));
+	assert_null(strstr(out, "Injected"));
+	assert_null(strstr(out, "Location"));
+	reset();
+}
+
+static void
+test_csrf(void **state)
+{
+	(void)state;
+	/* The token bound to the session passes. */
+	start("POST", "/browser", NULL, "application/x-www-form-urlencoded");
+	env_add("HTTP_COOKIE=__Host-s=s1");
+	run("csrf=tok-s1", 11, NULL);
+	assert_int_equal(req->status, 204);
+	/* Missing, empty, wrong, another session's, a prefix, longer. */
+	static const char *const bad[] = {"", "csrf=tok-s2", "csrf=tok-s", "csrf=tok-s11",
+	    "to=x"};
+	for (size_t i = 0; i < NF(bad); i++) {
+		start("POST", "/browser", NULL, "application/x-www-form-urlencoded");
+		env_add("HTTP_COOKIE=__Host-s=s1");
+		run(bad[i], strlen(bad[i]), NULL);
+		assert_int_equal(req->status, 403);
+		assert_string_equal(resp_str("error"), "access_denied");
+		assert_non_null(strstr(resp_str("error_description"), "out of date"));
+		assert_null(strstr(formatted(), "Set-Cookie"));
+	}
+	/* An empty token is not even a token. */
+	start("POST", "/browser", NULL, "application/x-www-form-urlencoded");
+	env_add("HTTP_COOKIE=__Host-s=s1");
+	run("csrf=", 5, NULL);
+	assert_int_equal(req->status, 400);
+	/* No session at all: nothing matches. */
+	start("POST", "/browser", NULL, "application/x-www-form-urlencoded");
+	run("csrf=tok-", 9, NULL);
+	assert_int_equal(req->status, 403);
+	reset();
+}
+
+static void
+test_pre_hook(void **state)
+{
+	(void)state;
+	ctx.app = &app_pre;
+	pre_calls = 0;
+	get("/get", "q=x");
+	expect_ok();
+	assert_int_equal(pre_calls, 1);
+	assert_int_equal(handler_calls, 1);
+	/* Its own answer, headers kept, handler not called, body not read. */
+	start("POST", "/json", NULL, "application/json");
+	env_add("HTTP_X_LIMIT=1");
+	run("{not json", 9, NULL);
+	assert_int_equal(req->status, 429);
+	assert_int_equal(handler_calls, 0);
+	assert_string_equal(resp_str("error"), "slow_down");
+	assert_int_equal(strncmp(formatted(), "Status: 429 Too Many Requests\r\n", 31), 0);
+	assert_non_null(strstr(formatted(), "\r\nRetry-After: 60\r\n"));
+	/* An error from it is the answer. */
+	start("GET", "/get", NULL, NULL);
+	env_add("HTTP_X_REFUSE=1");
+	run(NULL, 0, "-");
+	assert_int_equal(req->status, 403);
+	assert_int_equal(handler_calls, 0);
+	/* Not for /healthz nor for a path without a route. */
+	pre_calls = 0;
+	get("/healthz", NULL);
+	get("/nope", NULL);
+	assert_int_equal(pre_calls, 0);
+	ctx.app = &app_optional;
+	reset();
+}
+
+static void
+test_url_add_param(void **state)
+{
+	struct pp_pool *p;
+	(void)state;
+
+	assert_int_equal(pp_pool_new(&p), PP_OK);
+	assert_string_equal(pp_url_add_param(p, "https://a/b", "error", "access_denied"),
+	    "https://a/b?error=access_denied");
+	assert_string_equal(pp_url_add_param(p, "https://a/b?x=1", "e", "\n\"<>+"),
+	    "https://a/b?x=1&e=%0A%22%3C%3E%2B");
+	assert_string_equal(pp_url_add_param(p, "/", "e", ""), "/?e=");
+	pp_pool_free(p);
+}
+
 static void
 test_alloc_failure(void **state)
 {
@@ -1768,6 +1995,12 @@ main(void)
 		T(test_lang),
 		T(test_lang_ows),
 		T(test_lang_in_request),
+		T(test_cookie_set_and_read),
+		T(test_redirect),
+		T(test_header_dropped_on_error),
+		T(test_csrf),
+		T(test_pre_hook),
+		T(test_url_add_param),
 		T(test_alloc_failure),
 	};
 	pp_log_open("test_http", PP_LOG_ERROR, PP_LOG_STDERR);
