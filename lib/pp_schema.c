@@ -10,6 +10,22 @@ static const struct pp_migration pp_schema_web[] = {
 	{1, "node identity of the web plugins",
 	 "CREATE TABLE node_info (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	 "INSERT INTO node_info VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%fZ','now'));"},
+	/* The signer pages (fcgi/signer/signer_session.c): a signatory's
+	 * browser session, known only by the SHA-256 of its cookie, bound to
+	 * one authorisation request (one session per request), with the CSRF
+	 * token of its forms, the OTP sent, the OpenID Connect state, nonce and
+	 * PKCE verifier, and the language; and the per-IP request counts of the
+	 * current minutes (shared by every worker). */
+	{2, "signer browser sessions and per-IP rate limit",
+	 "CREATE TABLE browser_sessions (id BLOB PRIMARY KEY CHECK (length(id) = 32),"
+	 " authz TEXT NOT NULL UNIQUE CHECK (length(authz) = 32),"
+	 " csrf TEXT NOT NULL CHECK (length(csrf) = 32),"
+	 " lang TEXT NOT NULL CHECK (lang IN ('en', 'fr')),"
+	 " otp_id TEXT, oidc_state TEXT, oidc_nonce TEXT, oidc_verifier TEXT,"
+	 " created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
+	 "CREATE INDEX browser_sessions_expiry ON browser_sessions (expires_ms);"
+	 "CREATE TABLE rate_hits (ip TEXT NOT NULL, minute INTEGER NOT NULL,"
+	 " hits INTEGER NOT NULL, PRIMARY KEY (ip, minute));"},
 };
 
 static const struct pp_migration pp_schema_sam[] = {
