@@ -7,6 +7,7 @@
  *   paraphe-loadgen --url https://127.0.0.1:PORT/PATH --cacert CA.pem
  *       [--cert CERT.pem --key KEY.pem] [--connections N] [--requests M]
  *       [--method GET|POST] [--body TEXT | --body-file FILE | --bodies-file FILE]
+ *       [--header 'Name: value' (repeatable, e.g. a session cookie)]
  *       [--content-type TYPE] [--expect STATUS]
  *
  * Each connection sends its share of the M requests one after the other on
@@ -43,6 +44,7 @@
 
 struct lg {
 	const char *host, *port, *path, *method, *ctype;
+	char extra[2048];	/* --header lines, each ending in CRLF */
 	char *body;
 	size_t bodylen;
 	char **bodies;		/* --bodies-file: one per request slot, or NULL */
@@ -200,7 +202,7 @@ lg_run(void *arg)
 {
 	struct lg_conn *c = arg;
 	struct lg *lg = c->lg;
-	char *resp = malloc(LG_MAX_RESPONSE), head[1024], *req = NULL;
+	char *resp = malloc(LG_MAX_RESPONSE), head[4096], *req = NULL;
 	SSL *ssl = NULL;
 	int fd = -1, hlen;
 	size_t reqlen, reqcap = 0;
@@ -215,8 +217,9 @@ lg_run(void *arg)
 		int status = -1, keep = 0;
 
 		hlen = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: paraphe-loadgen\r\n"
-		    "%s%s%sContent-Length: %zu\r\n\r\n", lg->method, lg->path, lg->host, lg->port,
-		    lg->ctype ? "Content-Type: " : "", lg->ctype ? lg->ctype : "", lg->ctype ? "\r\n" : "", blen);
+		    "%s%s%s%sContent-Length: %zu\r\n\r\n", lg->method, lg->path, lg->host, lg->port,
+		    lg->ctype ? "Content-Type: " : "", lg->ctype ? lg->ctype : "", lg->ctype ? "\r\n" : "", lg->extra,
+		    blen);
 		if (hlen < 0 || (size_t)hlen >= sizeof(head))
 			break;
 		/* Head and body in one write: one TLS record, one segment. */
@@ -274,7 +277,7 @@ lg_usage(void)
 {
 	fprintf(stderr, "usage: paraphe-loadgen --url https://HOST:PORT/PATH --cacert CA [--cert C --key K]\n"
 	    "       [--connections N] [--requests M] [--method M] [--body TEXT | --body-file F | --bodies-file F]\n"
-	    "       [--content-type T] [--expect STATUS]\n");
+	    "       [--content-type T] [--expect STATUS] [--header 'Name: value']...\n");
 	return 2;
 }
 
@@ -323,6 +326,15 @@ main(int argc, char **argv)
 		else if (strcmp(o, "--bodies-file") == 0) bodiesfile = v;
 		else if (strcmp(o, "--content-type") == 0) lg.ctype = v;
 		else if (strcmp(o, "--expect") == 0) lg.expect = (int)lg_num(v, 599);
+		else if (strcmp(o, "--header") == 0) {
+			size_t used = strlen(lg.extra), n = strlen(v);
+			/* One header line: no CR or LF inside, room for CRLF. */
+			if (strpbrk(v, "\r\n") != NULL || strchr(v, ':') == NULL ||
+			    used + n + 3 > sizeof(lg.extra))
+				return lg_usage();
+			memcpy(lg.extra + used, v, n);
+			memcpy(lg.extra + used + n, "\r\n", 3);
+		}
 		else return lg_usage();
 		i++;
 	}

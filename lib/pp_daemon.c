@@ -8,6 +8,7 @@
 #include "pp_daemon.h"
 #include "pp_json.h"
 #include "pp_log.h"
+#include "pp_mem.h"
 #include "pp_p11.h"
 #include "pp_proc.h"
 #include "pp_store.h"
@@ -126,6 +127,7 @@ pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
 	/* No core dumps from the first instruction: this process will hold a PIN
 	 * and a logged-in HSM session. */
 	pp_proc_no_dumps();
+	pp_mem_tune();
 	if ((status = pp_proc_start(prog, argc, argv, &run.ctx.conf)) != 0)
 		return status;
 	status = 1;

@@ -1,4 +1,5 @@
 #include "config.h"
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,17 @@ pp_mem_should_fail(void)
 		return 1;
 	pp_mem_countdown--;
 	return 0;
+}
+
+void
+pp_mem_tune(void)
+{
+	/* The kernel gets memory back only when 64 MiB lie free at the top;
+	 * blocks up to 32 MiB come from the heap; the heap grows by 16 MiB
+	 * more than asked (untouched pages cost no resident memory). */
+	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	(void)mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+	(void)mallopt(M_TOP_PAD, 16 * 1024 * 1024);
 }
 
 void *
