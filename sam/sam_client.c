@@ -59,9 +59,21 @@ static const struct {
 	 * active, its fingerprint is checked only when given. */
 	{ "otp.send", { SAM_CLIENT_R_SCA, 1, PP_AUDIT_SIGNATORY_AUTH } },
 	{ "sad.issue", { SAM_CLIENT_R_SCA, 1, PP_AUDIT_SAD_REFUSE } },
+	/* Authorisation requests (sam_authz.c) the SCA plugin makes: PAR and
+	 * credentials/authorize, oauth2/token, credentials/authorizeCheck. */
+	{ "authz.create", { SAM_CLIENT_R_SCA, 0, PP_AUDIT_SAD_REFUSE } },
+	{ "authz.redeem", { SAM_CLIENT_R_SCA, 0, PP_AUDIT_SAD_REFUSE } },
+	{ "authz.check", { SAM_CLIENT_R_SCA, 0, PP_AUDIT_SAD_REFUSE } },
 	/* The algorithms in force, for CSC info and credentials/list: any
 	 * registered client (a read refused like credential.list's). */
 	{ "algorithms", { SAM_CLIENT_R_SCA | SAM_CLIENT_R_RA, 0, PP_AUDIT_CREDENTIAL_CHANGE } },
+};
+
+/* Ops of the signer pages (sam_authz.c), which hold no client certificate:
+ * sam_client_check lets them through and they check the SCA recorded in
+ * the authorisation request themselves. */
+static const char *const sam_client_signer_ops[] = {
+	"authz.get", "authz.otp_send", "authz.otp_verify", "authz.login", "authz.approve", "authz.cancel",
 };
 
 /* The registry of this SAM: loaded by sam_client_init before the first
@@ -181,7 +193,8 @@ sam_client_why(char *why, size_t cap, const char *fmt, ...)
 static enum pp_err
 sam_client_entry(json_object *e, size_t i, struct sam_client *c, char *why, size_t cap)
 {
-	static const char *const members[] = { "id", "name", "roles", "subject", "sha256", "status" };
+	static const char *const members[] = { "id", "name", "roles", "subject", "sha256", "status",
+		"redirect_uris" };
 	const char *id, *name, *subject, *sha, *status;
 	json_object *roles;
 	enum sam_client_role r;
@@ -198,7 +211,7 @@ sam_client_entry(json_object *e, size_t i, struct sam_client *c, char *why, size
 				break;
 		if (k == SAM_N(members))
 			return sam_client_why(why, cap, "clients[%zu]: unknown member \"%.32s\" (id, name, roles, subject,"
-			    " sha256, status)", i, key);
+			    " sha256, status, redirect_uris)", i, key);
 	}
 	id = sam_client_str(e, "id", &bad);
 	name = sam_client_str(e, "name", &bad);
@@ -242,7 +255,66 @@ sam_client_entry(json_object *e, size_t i, struct sam_client *c, char *why, size
 			return sam_client_why(why, cap, "client %s: roles: \"%s\" given twice", c->id, sam_client_role_name(r));
 		c->roles |= 1u << r;
 	}
+	if (json_object_object_get_ex(e, "redirect_uris", &roles)) {
+		if (!json_object_is_type(roles, json_type_array) || (n = json_object_array_length(roles)) == 0 ||
+		    n > SAM_CLIENT_URIS_MAX || !(c->roles & SAM_CLIENT_R_SCA))
+			return sam_client_why(why, cap, "client %s: redirect_uris: an array of 1 to %d URIs, for an sca"
+			    " client", c->id, SAM_CLIENT_URIS_MAX);
+		for (k = 0; k < n; k++) {
+			json_object *v = json_object_array_get_idx(roles, k);
+			if (!json_object_is_type(v, json_type_string) || !sam_client_redirect_uri_ok(json_object_get_string(v)))
+				return sam_client_why(why, cap, "client %s: redirect_uris[%zu]: an absolute https URI (http only"
+				    " for 127.0.0.1, localhost or [::1]) without fragment, at most %d bytes of printable ASCII",
+				    c->id, k, SAM_CLIENT_URI_MAX);
+			snprintf(c->redirect_uris[k], sizeof(c->redirect_uris[k]), "%s", json_object_get_string(v));
+		}
+		c->nredirect = n;
+	}
 	return PP_OK;
+}
+
+int
+sam_client_redirect_uri_ok(const char *uri)
+{
+	static const char *const loopback[] = { "127.0.0.1", "localhost", "[::1]" };
+	const char *host, *end;
+	size_t len, i, hl;
+
+	if (uri == NULL || (len = strlen(uri)) == 0 || len > SAM_CLIENT_URI_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (uri[i] < 0x21 || uri[i] > 0x7e || uri[i] == '#')
+			return 0;
+	if (strncmp(uri, "https://", 8) == 0)
+		host = uri + 8;
+	else if (strncmp(uri, "http://", 7) == 0)
+		host = uri + 7;
+	else
+		return 0;
+	/* The authority ends at the path, query or end; no user info. */
+	end = host + strcspn(host, "/?");
+	if (end == host || memchr(host, '@', (size_t)(end - host)) != NULL)
+		return 0;
+	if (host == uri + 8)
+		return 1;
+	/* http: the host (before any port) must be a loopback one. */
+	hl = host[0] == '[' ? (size_t)(strchr(host, ']') ? strchr(host, ']') - host + 1 : 0)
+	    : strcspn(host, ":/?");
+	if (hl == 0 || host + hl > end || (host + hl < end && host[hl] != ':'))
+		return 0;
+	for (i = 0; i < SAM_N(loopback); i++)
+		if (strlen(loopback[i]) == hl && strncmp(host, loopback[i], hl) == 0)
+			return 1;
+	return 0;
+}
+
+int
+sam_client_redirect_ok(const struct sam_client *c, const char *uri)
+{
+	for (size_t i = 0; c != NULL && uri != NULL && i < c->nredirect; i++)
+		if (strcmp(c->redirect_uris[i], uri) == 0)
+			return 1;
+	return 0;
 }
 
 enum pp_err
@@ -375,6 +447,15 @@ sam_clients_find(const struct sam_clients *reg, const char *subject)
 	return NULL;
 }
 
+const struct sam_client *
+sam_clients_find_id(const struct sam_clients *reg, const char *id)
+{
+	for (size_t i = 0; reg != NULL && id != NULL && i < reg->n; i++)
+		if (strcmp(reg->c[i].id, id) == 0)
+			return &reg->c[i];
+	return NULL;
+}
+
 /* ------------------------------------------------------------------ the decision */
 
 /* Static texts only: they reach the audit record and the SCA. */
@@ -467,6 +548,12 @@ sam_client_init(struct pp_daemon_ctx *ctx)
 	return PP_OK;
 }
 
+const struct sam_clients *
+sam_client_registry(void)
+{
+	return sam_client_reg;
+}
+
 void
 sam_client_fini(struct pp_daemon_ctx *ctx)
 {
@@ -512,6 +599,15 @@ sam_client_check(struct pp_daemon_ctx *ctx, json_object *req, json_object *ans, 
 	*refused = 0;
 	if (!json_object_is_type(req, json_type_object))
 		return PP_ERR_BAD_REQUEST;
+	/* The signer pages' ops: no client identity to check here (the op
+	 * checks the client recorded in, or named for, the request); any
+	 * client member they carry is refused by the op's own shape check. */
+	for (size_t i = 0; op != NULL && i < SAM_N(sam_client_signer_ops); i++)
+		if (strcmp(op, sam_client_signer_ops[i]) == 0)
+			return PP_OK;
+	if (op != NULL && strcmp(op, "authz.create") == 0 && sca == NULL &&
+	    json_object_object_get_ex(req, "client_id", NULL))
+		return PP_OK;
 	if ((rc = sam_client_take(req, "client_sha256", fp, sizeof(fp), &has_fp)) != PP_OK ||
 	    (rc = sam_client_take(req, "client_role", role, sizeof(role), &has_role)) != PP_OK)
 		return rc;

@@ -54,6 +54,8 @@ struct pp_conf;
 #define SAM_CLIENT_NAME_MAX	128	/* display name: UTF-8, no controls */
 #define SAM_CLIENT_SUBJECT_MAX	256	/* as SAM_ENROL_SCA_MAX */
 #define SAM_CLIENT_FILE_MAX	(256 * 1024)
+#define SAM_CLIENT_URIS_MAX	8	/* redirect URIs of one SCA */
+#define SAM_CLIENT_URI_MAX	255	/* bytes of one redirect URI */
 
 enum sam_client_role { SAM_CLIENT_SCA, SAM_CLIENT_RA, SAM_CLIENT_ROLE__MAX };
 #define SAM_CLIENT_R_SCA (1u << SAM_CLIENT_SCA)
@@ -68,6 +70,9 @@ struct sam_client {
 	char sha256[65];		/* lower-case hex; "" when not given */
 	unsigned roles;			/* SAM_CLIENT_R_* */
 	enum sam_client_status status;
+	/* OAuth redirect URIs (docs/AUTHZ.md), compared exactly. */
+	char redirect_uris[SAM_CLIENT_URIS_MAX][SAM_CLIENT_URI_MAX + 1];
+	size_t nredirect;
 };
 
 struct sam_clients {
@@ -95,6 +100,16 @@ void sam_clients_free(struct sam_clients *reg);
 
 /* The entry whose subject is subject, or NULL. */
 const struct sam_client *sam_clients_find(const struct sam_clients *reg, const char *subject);
+/* The entry whose id (OAuth client_id) is id, or NULL. */
+const struct sam_client *sam_clients_find_id(const struct sam_clients *reg, const char *id);
+/* 1 when uri is one of c's redirect URIs, byte for byte. */
+int sam_client_redirect_ok(const struct sam_client *c, const char *uri);
+/* 1 when uri may be registered as a redirect URI: an absolute https URI,
+ * or http on a loopback host (127.0.0.1, localhost, [::1]); printable
+ * ASCII, no fragment, 1..SAM_CLIENT_URI_MAX bytes. */
+int sam_client_redirect_uri_ok(const char *uri);
+/* The registry the SAM loaded (sam_client_init); NULL before. */
+const struct sam_clients *sam_client_registry(void);
 
 /* What a client-facing op requires (sam_client_policy). */
 struct sam_client_policy {
@@ -124,7 +139,12 @@ enum pp_err sam_client_init(struct pp_daemon_ctx *ctx) PP_WUR;
 void sam_client_fini(struct pp_daemon_ctx *ctx);
 
 /*
- * The check at the top of a client-facing op.  Takes "client_sha256" and
+ * The check at the top of a client-facing op.  The authorisation ops the
+ * signer pages call (authz.get, authz.otp_send, authz.otp_verify,
+ * authz.login, authz.approve, authz.cancel, and authz.create with
+ * "client_id" instead of "sca") carry no client identity: the check lets
+ * them through by name, and the op checks the client recorded in the
+ * request (or named by client_id) itself (sam/sam_authz.h).  Takes "client_sha256" and
  * "client_role" out of req (a member of the wrong type is malformed:
  * PP_ERR_BAD_REQUEST).  Allowed: PP_OK, *refused = 0.  Refused: the refusal
  * is recorded, then written into ans; PP_OK, *refused = 1, and the op

@@ -33,7 +33,6 @@
 
 #define SAM_N(a) (sizeof(a) / sizeof((a)[0]))
 #define SAM_SAD_PROG "paraphe-samd"
-#define SAM_SAD_SERIAL_MAX 64
 
 /*
  * The SAM's activation state.  One per process, like the token login it
@@ -513,16 +512,6 @@ sam_sad_hashes_get(json_object *arr, size_t len, struct sam_sad_hashes *h, const
 
 /* ------------------------------------------------------------------ credentials */
 
-struct sam_sad_cred {
-	char signatory[SAM_ENROL_ID_MAX + 1];
-	char sca[SAM_ENROL_SCA_MAX + 1];
-	char key_type[8];
-	char key_id[2 * SAM_CRED_KEY_ID_BYTES + 1];
-	char state[10];
-	char serial[SAM_SAD_SERIAL_MAX + 1];
-	int64_t not_after;
-	int found;
-};
 
 static int
 sam_sad_text(const struct pp_val *c, char *dst, size_t cap)
@@ -555,19 +544,7 @@ sam_sad_cred_row(void *arg, const struct pp_val *c, size_t n)
 	return PP_OK;
 }
 
-/* A refusal of the activation ops: CSC/OAuth code and text. */
-struct sam_sad_refuse {
-	const char *error;
-	const char *text;
-};
-
-/*
- * Loads credential id and checks it may sign for sca (and signatory when
- * not NULL): it exists, belongs to them, is ACTIVE, its certificate is
- * valid now and its key type is not withdrawn.  OUT *k, *kt; a refusal in
- * *ref (error NULL when accepted).
- */
-static enum pp_err
+enum pp_err
 sam_sad_cred_check(struct pp_store *st, const char *id, const char *sca, const char *signatory,
     int64_t now_ms, struct sam_sad_cred *k, enum pp_p11_keytype *kt, struct sam_sad_refuse *ref)
 {
@@ -857,6 +834,59 @@ sam_sad_op_otp_send(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 
 /* ------------------------------------------------------------------ sad.issue */
 
+int
+sam_sad_hash_allowed(const char *oid)
+{
+	return sam_sad_hash_ok(oid, sam_sad_st.hashes);
+}
+
+enum pp_err
+sam_sad_grant(struct pp_store *st, const char *sca, const char *signatory, const char *credential,
+    const char *session, const char *hash_algo, const uint8_t *const *hashes, size_t hash_len, size_t n,
+    int64_t now_ms, char sad_id[SAM_SAD_ID_HEX + 1], char sad[SAM_SAD_STR_LEN + 1], int64_t *expires_ms,
+    struct sam_sad_refuse *ref)
+{
+	enum sam_refusal why = SAM_REFUSE_NONE;
+	unsigned char rid[SAM_SAD_ID_BYTES], mac[SAM_SAD_MAC_LEN];
+	char scakey[4 + 64 + 1];
+	struct sam_grant g;
+	struct sam_sad_claims c;
+	int64_t expires;
+	enum pp_err rc;
+
+	ref->error = NULL;
+	ref->text = NULL;
+	sad[0] = '\0';
+	if ((rc = sam_sad_sca_key(sca, scakey)) != PP_OK)
+		return rc;
+	if (RAND_bytes(rid, sizeof(rid)) != 1)
+		return PP_ERR_INTERNAL;
+	pp_hex(rid, sizeof(rid), sad_id);
+	expires = now_ms + sam_sad_st.life_ms;
+	g = (struct sam_grant){ .sad_id = sad_id, .signatory = signatory, .credential = credential,
+		.sca = scakey, .session = session, .hash_algo = hash_algo, .hashes = hashes,
+		.hash_len = hash_len, .nhashes = n, .num_signatures = (int64_t)n, .expires_ms = expires };
+	if ((rc = sam_ledger_authorize(st, &g, now_ms, SAM_SAD_MAX_LIFE_MS, &why)) != PP_OK &&
+	    rc != PP_ERR_FORBIDDEN)
+		return rc;
+	if (why != SAM_REFUSE_NONE) {
+		ref->error = sam_refusal_csc_error(why);
+		ref->text = sam_refusal_text(why);
+		return PP_OK;
+	}
+	if (rc != PP_OK)
+		return rc;
+	c = (struct sam_sad_claims){ .sad_id = sad_id, .signatory = signatory, .credential = credential,
+		.sca = scakey, .session = session, .hash_algo = hash_algo, .hashes = hashes,
+		.hash_len = hash_len, .nhashes = n, .expires_ms = expires };
+	if ((rc = sam_sad_mac(&c, sam_sad_token_mac, &sam_sad_st, mac)) == PP_OK) {
+		sam_sad_encode(rid, mac, sad);
+		*expires_ms = expires;
+	}
+	pp_wipe(mac, sizeof(mac));
+	return rc;
+}
+
 static const struct sam_sad_field sam_sad_issue_fields[] = {
 	{ "sca", json_type_string, 1 },
 	{ "signatory", json_type_string, 1 },
@@ -913,11 +943,7 @@ sam_sad_op_issue(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 	struct sam_sad_cred k;
 	enum pp_p11_keytype kt;
 	enum sam_otp_outcome out;
-	enum sam_refusal why = SAM_REFUSE_NONE;
-	struct sam_grant g;
-	struct sam_sad_claims c;
-	unsigned char rid[SAM_SAD_ID_BYTES], mac[SAM_SAD_MAC_LEN];
-	char sad_id[SAM_SAD_ID_HEX + 1], sad[SAM_SAD_STR_LEN + 1], scakey[4 + 64 + 1];
+	char sad_id[SAM_SAD_ID_HEX + 1], sad[SAM_SAD_STR_LEN + 1];
 	const char *hwhy = NULL;
 	size_t dlen = 0;
 	int64_t now, expires;
@@ -989,34 +1015,13 @@ sam_sad_op_issue(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 	}
 
 	/* The SAD: a ledger grant, then the MAC over what was granted. */
-	if ((rc = sam_sad_sca_key(sca, scakey)) != PP_OK)
+	if ((rc = sam_sad_grant(ctx->store, sca, sig, cid, session, halg, h.p, dlen, h.n, now, sad_id, sad,
+	    &expires, &ref)) != PP_OK)
 		goto out;
-	if (RAND_bytes(rid, sizeof(rid)) != 1) {
-		rc = PP_ERR_INTERNAL;
-		goto out;
-	}
-	pp_hex(rid, sizeof(rid), sad_id);
-	expires = now + sam_sad_st.life_ms;
-	g = (struct sam_grant){ .sad_id = sad_id, .signatory = sig, .credential = cid, .sca = scakey,
-		.session = session, .hash_algo = halg, .hashes = h.p, .hash_len = dlen, .nhashes = h.n,
-		.num_signatures = (int64_t)h.n, .expires_ms = expires };
-	if ((rc = sam_ledger_authorize(ctx->store, &g, now, SAM_SAD_MAX_LIFE_MS, &why)) != PP_OK &&
-	    rc != PP_ERR_FORBIDDEN)
-		goto out;
-	if (why != SAM_REFUSE_NONE) {
-		ref.error = sam_refusal_csc_error(why);
-		ref.text = sam_refusal_text(why);
+	if (ref.error != NULL) {
 		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
 		goto out;
 	}
-	if (rc != PP_OK)
-		goto out;
-	c = (struct sam_sad_claims){ .sad_id = sad_id, .signatory = sig, .credential = cid, .sca = scakey,
-		.session = session, .hash_algo = halg, .hashes = h.p, .hash_len = dlen, .nhashes = h.n,
-		.expires_ms = expires };
-	if ((rc = sam_sad_mac(&c, sam_sad_token_mac, &sam_sad_st, mac)) != PP_OK)
-		goto out;
-	sam_sad_encode(rid, mac, sad);
 	rec.type = PP_AUDIT_SAD_ISSUE;
 	rec.sad_id = sad_id;
 	rec.count = (int64_t)h.n;
@@ -1029,7 +1034,6 @@ sam_sad_op_issue(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 	if ((rc = pp_json_add_str(ans, "sad", sad)) == PP_OK)
 		rc = pp_json_add_int(ans, "expires_ms", expires);
 out:
-	pp_wipe(mac, sizeof(mac));
 	pp_wipe(sad, sizeof(sad));
 	sam_sad_hashes_free(&h);
 	return rc;

@@ -34,6 +34,8 @@
 #include "pp_err.h"
 #include "pp_ipc.h"
 #include "pp_p11.h"
+#include "sam_cred.h"
+#include "sam_enrol.h"
 
 struct pp_daemon_ctx;
 struct pp_ipc_peer;
@@ -140,6 +142,61 @@ int sam_sad_ident_ok(const char *s);
  * closes the connection).  The entry point of tests/fuzz/fuzz_sam.c.
  */
 enum pp_err sam_sad_req_check(json_object *req, const char **why) PP_WUR;
+
+/*
+ * What the activation ops (and sam_authz) share: the credential check and
+ * the SAD issue.
+ */
+#define SAM_SAD_SERIAL_MAX 64
+struct pp_store;
+
+/* A credential as sam_sad_cred_check loads it. */
+struct sam_sad_cred {
+	char signatory[SAM_ENROL_ID_MAX + 1];
+	char sca[SAM_ENROL_SCA_MAX + 1];
+	char key_type[8];
+	char key_id[2 * SAM_CRED_KEY_ID_BYTES + 1];
+	char state[10];
+	char serial[SAM_SAD_SERIAL_MAX + 1];
+	int64_t not_after;
+	int found;
+};
+
+/* A refusal of the activation ops: CSC/OAuth code and text (static). */
+struct sam_sad_refuse {
+	const char *error;
+	const char *text;
+};
+
+/*
+ * Loads credential id and checks it may sign for sca (and signatory when
+ * not NULL): it exists, belongs to them, is ACTIVE, its certificate is
+ * valid now and its key type is not withdrawn.  OUT *k, *kt; a refusal in
+ * *ref (error NULL when accepted).
+ */
+enum pp_err sam_sad_cred_check(struct pp_store *st, const char *id, const char *sca,
+    const char *signatory, int64_t now_ms, struct sam_sad_cred *k, enum pp_p11_keytype *kt,
+    struct sam_sad_refuse *ref) PP_WUR;
+
+/* 1 when hash algorithm oid is known and not withdrawn (sam.hash_algos). */
+int sam_sad_hash_allowed(const char *oid);
+
+/*
+ * Issues a SAD for the n hashes (hash_len bytes each, already checked
+ * against hash_algo) the signatory approved: a ledger grant of
+ * sam.sad_lifetime_s, then the MAC in the token over what was granted.
+ * sca is the client's subject (the ledger holds its digest); session ties
+ * the SAD to what the signatory authenticated (an OTP session, an
+ * authorisation request id).  OUT sad_id, sad (the bearer string: the
+ * caller wipes it), *expires_ms.  A refusal of the ledger is PP_OK with
+ * ref->error set (nothing granted); any other error: nothing usable left
+ * (ledger rows, if written, are never handed out and expire).  The caller
+ * records sad.issue before handing the SAD out.
+ */
+enum pp_err sam_sad_grant(struct pp_store *st, const char *sca, const char *signatory,
+    const char *credential, const char *session, const char *hash_algo, const uint8_t *const *hashes,
+    size_t hash_len, size_t n, int64_t now_ms, char sad_id[SAM_SAD_ID_HEX + 1],
+    char sad[SAM_SAD_STR_LEN + 1], int64_t *expires_ms, struct sam_sad_refuse *ref) PP_WUR;
 
 /* pp_daemon hooks (chained after sam_cred's by samd.c): finds or makes
  * the SAD key in the token, derives the OTP key, reads sam.sms_spool and

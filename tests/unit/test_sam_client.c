@@ -123,6 +123,48 @@ test_parse(void **state)
 	assert_string_equal(sam_client_role_name(SAM_CLIENT_ROLE__MAX), "?");
 }
 
+/* redirect_uris (docs/AUTHZ.md): exact URIs, https or loopback http. */
+static void
+test_redirect_uris(void **state)
+{
+	struct sam_clients *reg;
+	const struct sam_client *c;
+
+	(void)state;
+	reg = parse_ok("{\"clients\":[{\"id\":\"a\",\"name\":\"A\",\"roles\":[\"sca\"],\"subject\":\"CN=A\","
+	    "\"status\":\"active\",\"redirect_uris\":[\"https://sca.example/cb?x=1\",\"http://127.0.0.1/callback\","
+	    "\"http://localhost:8080/cb\",\"http://[::1]:9/cb\"]}]}");
+	assert_non_null(c = sam_clients_find_id(reg, "a"));
+	assert_null(sam_clients_find_id(reg, "b"));
+	assert_int_equal(c->nredirect, 4);
+	assert_true(sam_client_redirect_ok(c, "https://sca.example/cb?x=1"));
+	assert_true(sam_client_redirect_ok(c, "http://127.0.0.1/callback"));
+	/* Exact: no prefix, no case folding, no other query. */
+	assert_false(sam_client_redirect_ok(c, "https://sca.example/cb"));
+	assert_false(sam_client_redirect_ok(c, "https://sca.example/cb?x=1&y=2"));
+	assert_false(sam_client_redirect_ok(c, "HTTPS://sca.example/cb?x=1"));
+	assert_false(sam_client_redirect_ok(c, NULL));
+	sam_clients_free(reg);
+
+	assert_true(sam_client_redirect_uri_ok("https://a/"));
+	assert_false(sam_client_redirect_uri_ok("http://sca.example/cb"));
+	assert_false(sam_client_redirect_uri_ok("http://127.0.0.1.evil.example/cb"));
+	assert_false(sam_client_redirect_uri_ok("http://localhost@evil.example/cb"));
+	assert_false(sam_client_redirect_uri_ok("https://sca.example/cb#frag"));
+	assert_false(sam_client_redirect_uri_ok("https:///cb"));
+	assert_false(sam_client_redirect_uri_ok("https://sca.example/a b"));
+	assert_false(sam_client_redirect_uri_ok("javascript:alert(1)"));
+	assert_false(sam_client_redirect_uri_ok(""));
+	refused_entry("\"id\":\"a\",\"name\":\"A\",\"roles\":[\"sca\"],\"subject\":\"CN=A\",\"status\":\"active\","
+	    "\"redirect_uris\":[\"http://sca.example/cb\"]", "redirect_uris[0]");
+	refused_entry("\"id\":\"a\",\"name\":\"A\",\"roles\":[\"sca\"],\"subject\":\"CN=A\",\"status\":\"active\","
+	    "\"redirect_uris\":[]", "redirect_uris");
+	refused_entry("\"id\":\"a\",\"name\":\"A\",\"roles\":[\"ra\"],\"subject\":\"CN=A\",\"status\":\"active\","
+	    "\"redirect_uris\":[\"https://a/\"]", "for an sca client");
+	refused_entry("\"id\":\"a\",\"name\":\"A\",\"roles\":[\"sca\"],\"subject\":\"CN=A\",\"status\":\"active\","
+	    "\"redirect_uris\":\"https://a/\"", "redirect_uris");
+}
+
 static void
 test_malformed(void **state)
 {
@@ -484,6 +526,34 @@ test_check(void **state)
 	assert_int_equal(sam_client_check(&ctx, req, ans, &refusedp), PP_ERR_BAD_REQUEST);
 	json_object_put(req);
 
+	/* The signer pages' ops go through without a client (the op checks
+	 * the request's recorded client); authz.create too, with a client_id
+	 * instead of sca; the SCA plugin's authz ops are checked as any. */
+	const char *signer_ops[] = { "authz.get", "authz.otp_send", "authz.otp_verify", "authz.login",
+		"authz.approve", "authz.cancel" };
+	for (size_t i = 0; i < sizeof(signer_ops) / sizeof(signer_ops[0]); i++) {
+		char text[128];
+		snprintf(text, sizeof(text), "{\"v\":1,\"op\":\"%s\",\"authz\":\"x\"}", signer_ops[i]);
+		req = req_of(text);
+		refusedp = -1;
+		assert_int_equal(sam_client_check(&ctx, req, ans, &refusedp), PP_OK);
+		assert_int_equal(refusedp, 0);
+		json_object_put(req);
+	}
+	req = req_of("{\"v\":1,\"op\":\"authz.create\",\"client_id\":\"demo-sca\"}");
+	assert_int_equal(sam_client_check(&ctx, req, ans, &refusedp), PP_OK);
+	assert_int_equal(refusedp, 0);
+	json_object_put(req);
+	req = req_of("{\"v\":1,\"op\":\"authz.redeem\",\"sca\":\"" SUBJ_A "\",\"client_sha256\":\"" FP_A "\"}");
+	assert_int_equal(sam_client_check(&ctx, req, ans, &refusedp), PP_OK);
+	assert_int_equal(refusedp, 0);
+	json_object_put(req);
+	/* (refused: recorded first, and no audit daemon here) */
+	req = req_of("{\"v\":1,\"op\":\"authz.redeem\",\"sca\":\"" SUBJ_A "\",\"client_sha256\":\"" FP_B "\"}");
+	assert_int_not_equal(sam_client_check(&ctx, req, ans, &refusedp), PP_OK);
+	assert_int_equal(json_object_object_length(ans), 0);
+	json_object_put(req);
+
 	/* A refusal that cannot be recorded is not answered either. */
 	req = req_of("{\"v\":1,\"op\":\"sign\",\"sca\":\"CN=Nobody\"}");
 	assert_int_not_equal(sam_client_check(&ctx, req, ans, &refusedp), PP_OK);
@@ -555,6 +625,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_redirect_uris),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_policy),
