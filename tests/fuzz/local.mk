@@ -2,13 +2,13 @@
 # with replay.c (always; `make check` replays the corpora, under ASan/UBSan
 # in the sanitizer build) and, with --enable-fuzzing (clang), as a libFuzzer
 # binary that `make fuzz` runs for FUZZ_SECONDS each.
-FUZZ_TARGETS = json http conf ipc cert canon note audit archive tsa pss sam
+FUZZ_TARGETS = json http conf ipc cert canon note audit archive tsa pss sam jose
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS)
 
 check_PROGRAMS += tests/fuzz/replay_json tests/fuzz/replay_http tests/fuzz/replay_conf \
 	tests/fuzz/replay_ipc tests/fuzz/replay_cert tests/fuzz/replay_canon tests/fuzz/replay_note \
 	tests/fuzz/replay_audit tests/fuzz/replay_archive tests/fuzz/replay_tsa \
-	tests/fuzz/replay_pss tests/fuzz/replay_sam
+	tests/fuzz/replay_pss tests/fuzz/replay_sam tests/fuzz/replay_jose
 tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz_json.c tests/fuzz/replay.c
 tests_fuzz_replay_json_LDADD = $(CORE_LIBS)
 tests_fuzz_replay_http_SOURCES = tests/fuzz/fuzz_http.c tests/fuzz/replay.c
@@ -29,6 +29,8 @@ tests_fuzz_replay_archive_SOURCES = tests/fuzz/fuzz_archive.c tests/fuzz/replay.
 tests_fuzz_replay_archive_LDADD = $(CORE_LIBS)
 tests_fuzz_replay_tsa_SOURCES = tests/fuzz/fuzz_tsa.c tests/fuzz/replay.c
 tests_fuzz_replay_tsa_LDADD = $(CORE_LIBS)
+tests_fuzz_replay_jose_SOURCES = tests/fuzz/fuzz_jose.c tests/fuzz/replay.c
+tests_fuzz_replay_jose_LDADD = $(CORE_LIBS)
 # The plugin's and the SAM's parsers are not in the core library: their
 # sources are compiled in (the SAM's modules without a token or a database).
 tests_fuzz_replay_pss_SOURCES = tests/fuzz/fuzz_pss.c fcgi/sca/sca_pss.h fcgi/sca/sca_pss.c tests/fuzz/replay.c
@@ -44,7 +46,7 @@ EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus
 if FUZZING
 FUZZ_BINS = tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_conf \
 	tests/fuzz/fuzz_ipc tests/fuzz/fuzz_cert tests/fuzz/fuzz_canon tests/fuzz/fuzz_note tests/fuzz/fuzz_audit \
-	tests/fuzz/fuzz_archive tests/fuzz/fuzz_tsa tests/fuzz/fuzz_pss tests/fuzz/fuzz_sam
+	tests/fuzz/fuzz_archive tests/fuzz/fuzz_tsa tests/fuzz/fuzz_pss tests/fuzz/fuzz_sam tests/fuzz/fuzz_jose
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_json_SOURCES = tests/fuzz/fuzz_json.c
 tests_fuzz_fuzz_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
@@ -86,6 +88,10 @@ tests_fuzz_fuzz_tsa_SOURCES = tests/fuzz/fuzz_tsa.c
 tests_fuzz_fuzz_tsa_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_tsa_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_tsa_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_jose_SOURCES = tests/fuzz/fuzz_jose.c
+tests_fuzz_fuzz_jose_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_jose_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_jose_LDADD = $(CORE_LIBS)
 tests_fuzz_fuzz_pss_SOURCES = tests/fuzz/fuzz_pss.c fcgi/sca/sca_pss.h fcgi/sca/sca_pss.c
 tests_fuzz_fuzz_pss_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi/sca
 tests_fuzz_fuzz_pss_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)

@@ -25,7 +25,8 @@ PP_UNIT_TESTS = \
 	tests/unit/test_sam_cred \
 	tests/unit/test_sam_sad \
 	tests/unit/test_sam_client \
-	tests/unit/test_p11
+	tests/unit/test_p11 \
+	tests/unit/test_jose
 
 check_PROGRAMS += $(PP_UNIT_TESTS)
 TESTS += $(PP_UNIT_TESTS)
@@ -147,3 +148,7 @@ tests_unit_test_sam_client_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_p11_SOURCES = tests/unit/test_p11.c tests/unit/pp_test.h
 tests_unit_test_p11_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_p11_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_jose_SOURCES = tests/unit/test_jose.c tests/unit/pp_test.h
+tests_unit_test_jose_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_jose_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
