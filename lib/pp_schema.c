@@ -26,6 +26,10 @@ static const struct pp_migration pp_schema_web[] = {
 	 "CREATE INDEX browser_sessions_expiry ON browser_sessions (expires_ms);"
 	 "CREATE TABLE rate_hits (ip TEXT NOT NULL, minute INTEGER NOT NULL,"
 	 " hits INTEGER NOT NULL, PRIMARY KEY (ip, minute));"},
+	/* The notary's subject a code was sent under (sms_notary): the same
+	 * notary's certificate must be there when the code is checked. */
+	{3, "signer browser sessions: the notary of the code sent",
+	 "ALTER TABLE browser_sessions ADD COLUMN otp_notary TEXT;"},
 };
 
 static const struct pp_migration pp_schema_sam[] = {
