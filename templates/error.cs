@@ -1,7 +1,9 @@
 <?cs set:Page.title = L.error.title ?><?cs include:"head.cs" ?>
 <div class="error" role="alert">
 <h1><?cs var:L.error.title ?> <?cs var:Err.status ?></h1>
-<?cs if:Err.class == "server" ?>
+<?cs if:Err.msg ?>
+<p id="error-msg"><?cs var:Err.msg ?></p>
+<?cs elif:Err.class == "server" ?>
 <p><?cs var:L.error.server ?></p>
 <?cs elif:Err.status == "404" ?>
 <p><?cs var:L.error.not_found ?></p>

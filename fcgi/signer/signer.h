@@ -1,0 +1,37 @@
+/*
+ * paraphe-signer: the signatory-facing pages on the public listener
+ * (docs/AUTHZ.md, "Public listener").  The plugin's shared state and the
+ * route handlers of its modules.
+ */
+#ifndef SIGNER_H
+#define SIGNER_H
+
+#include <stdint.h>
+#include "pp_err.h"
+
+struct pp_ctx;
+struct pp_req;
+
+/* The plugin's state (ctx->data). */
+struct signer {
+	int64_t session_lifetime_s;	/* signer.session_lifetime_s */
+	int64_t rate_per_ip;		/* signer.rate_per_ip, requests a minute */
+};
+
+/* Milliseconds since the epoch (wall clock: stored expiries). */
+int64_t signer_now_ms(void);
+
+/* signer_pages.c: the routes. */
+enum pp_err signer_authorize(struct pp_req *req);
+enum pp_err signer_overview(struct pp_req *req);
+enum pp_err signer_method(struct pp_req *req);
+enum pp_err signer_otp(struct pp_req *req);
+enum pp_err signer_approve(struct pp_req *req);
+enum pp_err signer_done(struct pp_req *req);
+enum pp_err signer_cancel(struct pp_req *req);
+
+/* A readable error page in the page's language: status, the message
+ * L.signer.err.<key>, and no redirect. */
+enum pp_err signer_error_page(struct pp_req *req, int status, const char *key);
+
+#endif
