@@ -834,6 +834,32 @@ sam_sad_op_otp_send(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 
 /* ------------------------------------------------------------------ sad.issue */
 
+enum pp_err
+sam_sad_otp_issue(struct pp_store *st, const char *signatory, const char *session, const char *phone,
+    int64_t now_ms, char id[SAM_OTP_ID_SIZE], enum sam_otp_outcome *outcome)
+{
+	struct sam_otp_spool spool = { sam_sad_st.spool, NULL, 0 };
+
+	if (sam_sad_st.spool[0] == '\0')
+		return PP_ERR_CONFIG;
+	return sam_otp_issue(st, sam_sad_st.otp_key, &sam_sad_st.policy, &spool, signatory, session, phone,
+	    now_ms, id, outcome);
+}
+
+enum pp_err
+sam_sad_otp_verify(struct pp_store *st, const char *id, const char *signatory, const char *session,
+    const char *typed, size_t len, int64_t now_ms, enum sam_otp_outcome *outcome)
+{
+	return sam_otp_verify(st, sam_sad_st.otp_key, &sam_sad_st.policy, id, signatory, session, typed, len,
+	    now_ms, outcome);
+}
+
+int
+sam_sad_otp_enabled(void)
+{
+	return sam_sad_st.spool[0] != '\0';
+}
+
 int
 sam_sad_hash_allowed(const char *oid)
 {

@@ -36,6 +36,7 @@
 #include "pp_p11.h"
 #include "sam_cred.h"
 #include "sam_enrol.h"
+#include "sam_otp.h"
 
 struct pp_daemon_ctx;
 struct pp_ipc_peer;
@@ -177,6 +178,16 @@ struct sam_sad_refuse {
 enum pp_err sam_sad_cred_check(struct pp_store *st, const char *id, const char *sca,
     const char *signatory, int64_t now_ms, struct sam_sad_cred *k, enum pp_p11_keytype *kt,
     struct sam_sad_refuse *ref) PP_WUR;
+
+/* The SMS OTP of the activation ops with the SAM's key, policy and spool
+ * (sam_otp.h): PP_ERR_CONFIG from issue when sam.sms_spool is empty. */
+enum pp_err sam_sad_otp_issue(struct pp_store *st, const char *signatory, const char *session,
+    const char *phone, int64_t now_ms, char id[SAM_OTP_ID_SIZE], enum sam_otp_outcome *outcome) PP_WUR;
+enum pp_err sam_sad_otp_verify(struct pp_store *st, const char *id, const char *signatory,
+    const char *session, const char *typed, size_t len, int64_t now_ms,
+    enum sam_otp_outcome *outcome) PP_WUR;
+/* 1 when SMS OTPs can be sent (sam.sms_spool set). */
+int sam_sad_otp_enabled(void);
 
 /* 1 when hash algorithm oid is known and not withdrawn (sam.hash_algos). */
 int sam_sad_hash_allowed(const char *oid);

@@ -4,12 +4,14 @@
  * privilege drop) and the loop are pp_daemon's; the permit table below is
  * every op the SAM answers besides "health" (docs/ARCHITECTURE.md, daemon
  * protocol).  The handlers live in the modules: sam_enrol (signatories),
- * sam_cred (credentials and the built-in CA), sam_sad (OTP, SAD, signing);
+ * sam_cred (credentials and the built-in CA), sam_sad (OTP, SAD, signing),
+ * sam_authz (authorisation requests: docs/AUTHZ.md);
  * sam_client (the registry of clients, loaded first) is checked at the top
  * of every op a client calls.
  */
 #include "config.h"
 #include "pp_daemon.h"
+#include "sam_authz.h"
 #include "sam_client.h"
 #include "sam_cred.h"
 #include "sam_enrol.h"
@@ -32,6 +34,14 @@ static const struct pp_daemon_op sam_ops[] = {
 	{"sad.issue", sam_sad_op_issue},
 	{"sign", sam_sad_op_sign},
 	{"algorithms", sam_sad_op_algorithms},
+	{"authz.create", sam_authz_op_create},
+	{"authz.get", sam_authz_op_get},
+	{"authz.otp_send", sam_authz_op_otp_send},
+	{"authz.otp_verify", sam_authz_op_otp_verify},
+	{"authz.approve", sam_authz_op_approve},
+	{"authz.cancel", sam_authz_op_cancel},
+	{"authz.redeem", sam_authz_op_redeem},
+	{"authz.check", sam_authz_op_check},
 };
 
 /* Start-up: the built-in CA (and unfinished credentials), then the SAD
@@ -47,7 +57,9 @@ samd_init(struct pp_daemon_ctx *ctx)
 		sam_client_fini(ctx);
 		return rc;
 	}
-	if ((rc = sam_sad_init(ctx)) != PP_OK || (rc = sam_sad_start(ctx)) != PP_OK) {
+	if ((rc = sam_sad_init(ctx)) != PP_OK || (rc = sam_authz_init(ctx)) != PP_OK ||
+	    (rc = sam_sad_start(ctx)) != PP_OK) {
+		sam_authz_fini(ctx);
 		sam_sad_fini(ctx);
 		sam_cred_fini(ctx);
 		sam_client_fini(ctx);
@@ -59,9 +71,19 @@ samd_init(struct pp_daemon_ctx *ctx)
 static void
 samd_fini(struct pp_daemon_ctx *ctx)
 {
+	sam_authz_fini(ctx);
 	sam_sad_fini(ctx);
 	sam_cred_fini(ctx);
 	sam_client_fini(ctx);
+}
+
+/* Every second: the credentials' and the authorisation requests' expiry
+ * sweeps (each at sam.sweep_interval_s). */
+static void
+samd_tick(struct pp_daemon_ctx *ctx)
+{
+	sam_cred_tick(ctx);
+	sam_authz_tick(ctx);
 }
 
 /* The round's signatures, together (sam_sad.c, "Signing in rounds"). */
@@ -83,7 +105,7 @@ static const struct pp_daemon sam_daemon = {
 	.wake_fd = sam_sad_wake_fd,
 	.wake = sam_sad_wake,
 	/* The expiry sweep (sam.sweep_interval_s) is checked every second. */
-	.tick = sam_cred_tick,
+	.tick = samd_tick,
 	.tick_ms = 1000,
 	.audited = 1,
 };

@@ -13,6 +13,7 @@
 #include "pp_core.h"
 #include "pp_http.h"
 #include "sca_cred.h"
+#include "sca_oauth.h"
 #include "sca_pss.h"
 #include "sca_sam.h"
 
@@ -20,7 +21,8 @@
  * works is advertised: an SCA must never discover a method by failure. */
 #define SCA_CSC_SPECS "2.0.0.2"
 static const char *const sca_methods[] = { "info", "credentials/list", "credentials/info",
-    "signatures/signHash", NULL };
+    "signatures/signHash", "credentials/authorize", "credentials/authorizeCheck", "oauth2/pushed_authorize",
+    "oauth2/token", NULL };
 /* Hashes one SAD may cover: the SAM's SAM_LEDGER_MAX_HASHES. */
 #define SCA_MULTISIGN 1000
 
@@ -643,6 +645,12 @@ static const struct pp_route sca_routes[] = {
 	{ PP_POST, "/csc/v2/credentials/info", sca_csc_credentials_info, PP_BODY_JSON, sca_cinfo_fields,
 	    SCA_CINFO__MAX },
 	{ PP_POST, "/csc/v2/signatures/signHash", sca_csc_sign_hash, PP_BODY_JSON, sca_sh_fields, SCA_SH__MAX },
+	/* The authorisation requests (sca_oauth.c, docs/AUTHZ.md). */
+	{ PP_POST, "/csc/v2/oauth2/pushed_authorize", sca_oauth_par, PP_BODY_JSON_FORM, sca_par_fields, SCA_PAR__MAX },
+	{ PP_POST, "/csc/v2/oauth2/token", sca_oauth_token, PP_BODY_JSON_FORM, sca_token_fields, SCA_TOK__MAX },
+	{ PP_POST, "/csc/v2/credentials/authorize", sca_oauth_authorize, PP_BODY_JSON, sca_ca_fields, SCA_CA__MAX },
+	{ PP_POST, "/csc/v2/credentials/authorizeCheck", sca_oauth_authorize_check, PP_BODY_JSON, sca_check_fields,
+	    SCA_CHK__MAX },
 	{ PP_POST, "/ra/v1/signatories", sca_ra_signatory_create, PP_BODY_JSON, sca_sig_create_fields,
 	    SCA_SIG__MAX },
 	{ PP_GET, "/ra/v1/signatories/{id}", sca_ra_signatory_get, PP_BODY_NONE, NULL, 0 },

@@ -50,12 +50,11 @@ sca_sam_put(void *arg)
 }
 
 enum pp_err
-sca_sam_call(struct pp_req *req, const char *op, json_object *args, int timeout_ms,
+sca_sam_call_raw(struct pp_req *req, const char *op, json_object *args, int timeout_ms,
     json_object **answer)
 {
 	json_object *ans = NULL, *v;
-	const char *code, *desc;
-	enum pp_err rc, e;
+	enum pp_err rc;
 
 	if (args == NULL && (args = json_object_new_object()) == NULL)
 		return PP_ERR_NOMEM;
@@ -90,6 +89,20 @@ sca_sam_call(struct pp_req *req, const char *op, json_object *args, int timeout_
 	    !json_object_object_get_ex(ans, "v", &v) || !json_object_is_type(v, json_type_int) ||
 	    json_object_get_int64(v) != PP_IPC_VERSION)
 		return pp_fail(req, PP_ERR_PROTO, "op %s: not a version %d answer", op, PP_IPC_VERSION);
+	*answer = ans;
+	return PP_OK;
+}
+
+enum pp_err
+sca_sam_call(struct pp_req *req, const char *op, json_object *args, int timeout_ms,
+    json_object **answer)
+{
+	json_object *ans = NULL, *v;
+	const char *code, *desc;
+	enum pp_err rc, e;
+
+	if ((rc = sca_sam_call_raw(req, op, args, timeout_ms, &ans)) != PP_OK)
+		return rc;
 	if (!json_object_object_get_ex(ans, "error", &v)) {
 		*answer = ans;
 		return PP_OK;

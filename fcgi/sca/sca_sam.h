@@ -33,6 +33,12 @@ struct pp_req;
 enum pp_err sca_sam_call(struct pp_req *req, const char *op, json_object *args, int timeout_ms,
     json_object **answer) PP_WUR;
 
+/* The same, but a refusal is an answer too: PP_OK with *answer holding
+ * "error" and "error_description" (the OAuth endpoints answer the SAM's
+ * RFC 6749 codes themselves). */
+enum pp_err sca_sam_call_raw(struct pp_req *req, const char *op, json_object *args, int timeout_ms,
+    json_object **answer) PP_WUR;
+
 /* The error of a SAM refusal code, or PP_ERR_PROTO for a code not in the
  * SAM's closed list. */
 enum pp_err sca_sam_refusal(const char *code);

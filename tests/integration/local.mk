@@ -12,6 +12,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t_csc.sh \
 	tests/integration/t_sad.sh \
 	tests/integration/t_signhash.sh \
+	tests/integration/t_oauth.sh \
 	tests/integration/t_clients.sh \
 	tests/integration/t_demo.sh \
 	tests/integration/t_cred.sh \

@@ -35,7 +35,7 @@ SIG='{"id":"sig-001","given_name":"\u00c9lodie","surname":"Martin","country":"FR
 
 # --- the info document lists what exists.
 http GET "$SCA/csc/v2/info" "${SCA_CERT[@]}"
-expect "info lists the credential methods" 200 '"methods":["info","credentials/list","credentials/info","signatures/signHash"]'
+expect "info lists the credential methods" 200 '"methods":["info","credentials/list","credentials/info","signatures/signHash","credentials/authorize","credentials/authorizeCheck","oauth2/pushed_authorize","oauth2/token"]'
 
 # --- enrolment.
 post /ra/v1/signatories "$SIG"

@@ -69,7 +69,7 @@ verify() {
 
 # --- info advertises signHash.
 http GET "$SCA/csc/v2/info" "${SCA_CERT[@]}"
-expect "info lists signatures/signHash" 200 '"methods":["info","credentials/list","credentials/info","signatures/signHash"]'
+expect "info lists signatures/signHash" 200 '"methods":["info","credentials/list","credentials/info","signatures/signHash","credentials/authorize","credentials/authorizeCheck","oauth2/pushed_authorize","oauth2/token"]'
 
 # --- a signatory and two credentials, through the RA routes.
 post /ra/v1/signatories '{"id":"sig-001","given_name":"Elodie","surname":"Martin","country":"FR","serial_number":"IDCFR-123456","mobile":"+33612345678","evidence":"KYC-1"}'

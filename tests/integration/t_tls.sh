@@ -7,7 +7,7 @@ pp_up
 # SCA API: client certificate from the SCA CA required.
 http GET "$SCA/csc/v2/info" "${SCA_CERT[@]}"
 expect "info with the SCA certificate" 200 '"specs":"2.0.0.2"'
-check "info advertises only implemented methods" grep -q '"methods":\["info","credentials/list","credentials/info","signatures/signHash"\]' <<<"$BODY"
+check "info advertises only implemented methods" grep -q '"methods":\["info","credentials/list","credentials/info","signatures/signHash","credentials/authorize","credentials/authorizeCheck","oauth2/pushed_authorize","oauth2/token"\]' <<<"$BODY"
 check "info says the SCA authenticates by TLS" grep -q '"authType":\["TLS"\]' <<<"$BODY"
 http POST "$SCA/csc/v2/info" "${SCA_CERT[@]}" -H 'Content-Type: application/json' -d '{"lang":"fr-FR"}'
 expect "POST info with lang" 200 '"lang":"fr-FR"'
