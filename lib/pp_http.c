@@ -1125,6 +1125,8 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 			goto out;
 		own_socket = 1;
 	}
+	if (app->preinit && app->preinit(&ctx) != PP_OK)
+		goto out;
 	if (pp_proc_drop(pp_conf_str(ctx.conf, "service", "user"),
 	    pp_conf_str(ctx.conf, "service", "group")) != PP_OK)
 		goto out;

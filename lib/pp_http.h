@@ -124,6 +124,12 @@ struct pp_app {
 	 * the request; PP_OK with an answer set (req->body) answers it without
 	 * the handler (a rate limit's page, for example). */
 	enum pp_err (*pre)(struct pp_req *req);
+	/* Optional, called once in the plugin's first process, as the user it
+	 * was started as, before the privilege drop and the workers' fork:
+	 * reads what only root may read (a PIN file, a client secret) into
+	 * memory that init then uses in each worker.  It must not open
+	 * PKCS#11 or sockets (they do not survive the fork). */
+	enum pp_err (*preinit)(struct pp_ctx *ctx);
 };
 
 struct pp_req {

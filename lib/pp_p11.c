@@ -402,9 +402,10 @@ pp_p11_find_slot(struct pp_p11 *p, const char *label)
 	return PP_ERR_HSM;
 }
 
-enum pp_err
-pp_p11_open_pool(const char *module, const char *token_label, const char *pin_file,
-    const char *softhsm2_conf, size_t nsessions, struct pp_p11 **out)
+/* The PIN from pin_file, or (pin_file NULL) from pin[0..pinlen0). */
+static enum pp_err
+pp_p11_open_any(const char *module, const char *token_label, const char *pin_file, const char *pin0,
+    size_t pinlen0, const char *softhsm2_conf, size_t nsessions, struct pp_p11 **out)
 {
 	CK_C_GetFunctionList getfl;
 	CK_C_INITIALIZE_ARGS args;
@@ -481,8 +482,17 @@ pp_p11_open_pool(const char *module, const char *token_label, const char *pin_fi
 			continue;
 		/* Login is the token's state: one login serves every session
 		 * opened before or after it. */
-		if ((rc = pp_secret_file_read(pin_file, pin, sizeof(pin), &pinlen)) != PP_OK)
-			goto fail;
+		if (pin_file != NULL) {
+			if ((rc = pp_secret_file_read(pin_file, pin, sizeof(pin), &pinlen)) != PP_OK)
+				goto fail;
+		} else {
+			if (pin0 == NULL || pinlen0 == 0 || pinlen0 >= sizeof(pin)) {
+				rc = PP_ERR_CONFIG;
+				goto fail;
+			}
+			memcpy(pin, pin0, pinlen0);
+			pinlen = pinlen0;
+		}
 		rv = p->fn->C_Login(p->pool[0].h, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)pinlen);
 		pp_wipe(pin, sizeof(pin));
 		if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
@@ -500,6 +510,24 @@ fail:
 	pp_wipe(pin, sizeof(pin));
 	pp_p11_close(p);
 	return rc;
+}
+
+enum pp_err
+pp_p11_open_pool(const char *module, const char *token_label, const char *pin_file,
+    const char *softhsm2_conf, size_t nsessions, struct pp_p11 **out)
+{
+	if (pin_file == NULL) {
+		*out = NULL;
+		return PP_ERR_CONFIG;
+	}
+	return pp_p11_open_any(module, token_label, pin_file, NULL, 0, softhsm2_conf, nsessions, out);
+}
+
+enum pp_err
+pp_p11_open_pin(const char *module, const char *token_label, const char *pin, size_t pinlen,
+    const char *softhsm2_conf, struct pp_p11 **out)
+{
+	return pp_p11_open_any(module, token_label, NULL, pin, pinlen, softhsm2_conf, 1, out);
 }
 
 enum pp_err

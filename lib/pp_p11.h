@@ -61,6 +61,12 @@ enum pp_err pp_p11_open_pool(const char *module, const char *token_label, const 
 /* pp_p11_open_pool with one session (what the audit daemon uses). */
 enum pp_err pp_p11_open(const char *module, const char *token_label, const char *pin_file,
     const char *softhsm2_conf, struct pp_p11 **out) PP_WUR;
+/* pp_p11_open with the PIN given in memory (pin[0..pinlen), not kept; the
+ * caller wipes its copy): for a process that read the PIN file before
+ * dropping privileges and logs in later, after its workers are forked
+ * (the signer plugin's login-token key). */
+enum pp_err pp_p11_open_pin(const char *module, const char *token_label, const char *pin, size_t pinlen,
+    const char *softhsm2_conf, struct pp_p11 **out) PP_WUR;
 /* Logs out, closes the sessions, finalizes and unloads.  NULL is a no-op.
  * No session may be taken at that point. */
 void pp_p11_close(struct pp_p11 *p);

@@ -10,3 +10,8 @@ tools_paraphe_audit_LDADD = $(CORE_LIBS)
 sbin_PROGRAMS += tools/paraphe-sam-admin
 tools_paraphe_sam_admin_SOURCES = tools/paraphe-sam-admin.c
 tools_paraphe_sam_admin_LDADD = $(CORE_LIBS)
+# The signer's login-token key (AUTH-4): found or generated in its token,
+# its public key written for the SAM (run by scripts/paraphe-init).
+sbin_PROGRAMS += tools/paraphe-login-key
+tools_paraphe_login_key_SOURCES = tools/paraphe-login-key.c
+tools_paraphe_login_key_LDADD = $(CORE_LIBS)

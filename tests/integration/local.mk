@@ -18,7 +18,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t_cred.sh \
 	tests/integration/t_algo.sh \
 	tests/integration/t_legacy.sh \
-	tests/integration/t_bench.sh
+	tests/integration/t_bench.sh \
+	tests/integration/t_oidc.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh

@@ -20,3 +20,8 @@ tests_tools_pp_test_p11keygen_LDADD = $(CORE_LIBS)
 noinst_PROGRAMS += tests/tools/pp-test-p11
 tests_tools_pp_test_p11_SOURCES = tests/tools/pp-test-p11.c
 tests_tools_pp_test_p11_LDADD = $(CORE_LIBS)
+# The stand-in OpenID Connect provider (tests and the demo; the supervisor
+# starts it when oidc.issuer is the demo's loopback one).
+noinst_PROGRAMS += tests/tools/pp-test-idp
+tests_tools_pp_test_idp_SOURCES = tests/tools/pp-test-idp.c
+tests_tools_pp_test_idp_LDADD = $(CORE_LIBS)

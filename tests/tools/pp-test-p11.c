@@ -3,8 +3,8 @@
  * pp-test-p11 -c CONFIG SECTION keygen HEXID LABEL
  *
  * For the integration tests that check what the SAM and the audit daemon
- * keep in their tokens: works on the token of the [sam] or [audit] section
- * of a Paraphe configuration (pkcs11_module, token_label, pin_file,
+ * keep in their tokens: works on the token of the [sam], [audit] or [oidc]
+ * (the signer's login-token key) section of a Paraphe configuration (pkcs11_module, token_label, pin_file,
  * softhsm2_conf).
  *
  * keygen makes an EC P-256 key pair under that CKA_ID as the SAM's
@@ -132,7 +132,7 @@ main(int argc, char **argv)
 	int rc = 1, keygen;
 
 	if (argc < 5 || strcmp(argv[1], "-c") != 0 ||
-	    (strcmp(argv[3], "sam") != 0 && strcmp(argv[3], "audit") != 0)) {
+	    (strcmp(argv[3], "sam") != 0 && strcmp(argv[3], "audit") != 0 && strcmp(argv[3], "oidc") != 0)) {
 		pp_test_p11_usage();
 		return 2;
 	}

@@ -25,8 +25,10 @@ PP_UNIT_TESTS = \
 	tests/unit/test_sam_cred \
 	tests/unit/test_sam_sad \
 	tests/unit/test_sam_client \
+	tests/unit/test_sam_authz \
 	tests/unit/test_p11 \
-	tests/unit/test_jose
+	tests/unit/test_jose \
+	tests/unit/test_signer_oidc
 
 check_PROGRAMS += $(PP_UNIT_TESTS)
 TESTS += $(PP_UNIT_TESTS)
@@ -152,3 +154,17 @@ tests_unit_test_p11_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_jose_SOURCES = tests/unit/test_jose.c tests/unit/pp_test.h
 tests_unit_test_jose_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_jose_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+# The signer plugin's OpenID Connect client; its source is compiled in.
+tests_unit_test_signer_oidc_SOURCES = tests/unit/test_signer_oidc.c tests/unit/pp_test.h
+tests_unit_test_signer_oidc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi/signer
+tests_unit_test_signer_oidc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_signer_oidc_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_unit_test_signer_oidc_DEPENDENCIES = $(top_srcdir)/fcgi/signer/signer_oidc.c
+
+tests_unit_test_sam_authz_SOURCES = tests/unit/test_sam_authz.c tests/unit/pp_test.h sam/sam_authz.h sam/sam_authz.c \
+	sam/sam_sad.h sam/sam_sad.c sam/sam_ledger.h sam/sam_ledger.c sam/sam_otp.h sam/sam_otp.c sam/sam_cred.h \
+	sam/sam_cred.c sam/sam_enrol.h sam/sam_enrol.c sam/sam_ca.h sam/sam_ca.c sam/sam_client.h sam/sam_client.c
+tests_unit_test_sam_authz_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
+tests_unit_test_sam_authz_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
+tests_unit_test_sam_authz_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS) -lpthread
