@@ -328,6 +328,16 @@ sam_authz_docs_load(struct pp_store *st, const struct sam_authz *a, struct sam_a
 
 /* ------------------------------------------------------------------ store */
 
+int
+sam_authz_notary_ok(const struct sam_authz *a, const char *notary)
+{
+	/* Under a notary's supervision the notary stays the same one; without
+	 * one at sending, none may appear at verification. */
+	if (notary == NULL || *notary == '\0')
+		return a->otp_notary[0] == '\0';
+	return strcmp(notary, a->otp_notary) == 0;
+}
+
 enum pp_err
 sam_authz_insert(struct pp_store *st, struct sam_authz *a, const struct sam_authz_docs *d, int64_t now_ms,
     int64_t life_ms)
@@ -1500,9 +1510,7 @@ sam_authz_op_otp_verify(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *pee
 		sam_authz_state_refusal(a.status, &ref);
 	else if (a.otp_id[0] == '\0' || strcmp(otp_id, a.otp_id) != 0)
 		ref.text = "otp_id: not the code last sent for this request";
-	/* Under a notary's supervision the notary stays the same one. */
-	else if ((rec.notary == NULL) != (a.otp_notary[0] == '\0') ||
-	    (rec.notary != NULL && strcmp(rec.notary, a.otp_notary) != 0))
+	else if (!sam_authz_notary_ok(&a, rec.notary))
 		ref = (struct sam_sad_refuse){ "access_denied", "notary: not the notary present when the code was sent" };
 	if (ref.text != NULL) {
 		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SIGNATORY_AUTH, &ref, ans);

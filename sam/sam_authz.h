@@ -129,6 +129,9 @@ enum pp_err sam_authz_insert(struct pp_store *st, struct sam_authz *a, const str
 enum pp_err sam_authz_load(struct pp_store *st, const char *id, int64_t now_ms, struct sam_authz *a,
     struct sam_authz_docs *d, int *found) PP_WUR;
 
+/* 1 when notary (NULL: none) is the one recorded when the OTP was sent. */
+int sam_authz_notary_ok(const struct sam_authz *a, const char *notary);
+
 /* NEW only: records the OTP sent (and the notary present then). */
 enum pp_err sam_authz_otp_sent(struct pp_store *st, const char *id, const char *otp_id,
     const char *notary, int64_t now_ms, struct sam_sad_refuse *ref) PP_WUR;
