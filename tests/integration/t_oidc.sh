@@ -71,4 +71,87 @@ expect "code, client secret and PKCE verifier give an ID token" 200 '"id_token":
 http POST "$IDP/token" -u "$CLIENT_ID:$SECRET" -d "grant_type=authorization_code&code=$code&redirect_uri=$(urlenc "$REDIRECT")&code_verifier=$VERIFIER"
 expect "a code is good once" 400 invalid_grant
 
+# ---------------------------------------------------------------- the signer's OIDC client
+# Through tests/tools/pp-test-oidc (fcgi/signer/signer_oidc.c compiled in),
+# against the stand-in: the same code the plugin runs.
+OIDC=$top_builddir/tests/tools/pp-test-oidc
+jqt() { jq -e "$@" >/dev/null; }
+AUTHZ=0123456789abcdef0123456789abcdef
+# oidc_login FAULT [SUBJECT]: the stand-in told who logs in and which fault
+# to make; begin, the stand-in's page and button, the callback's state
+# checked, finish.  Sets OUT (pp-test-oidc's answer) and RC.
+oidc_login() {
+	printf 'subject=%s\nfault=%s\n' "${2:-demo-signatory}" "$1" >"$CTL"
+	local b url st no ve req loc
+	b=$("$OIDC" -c "$CONF" begin 2>>"$PP_TMP/oidc.log") || { OUT="begin failed"; RC=9; return; }
+	url=$(jq -r .url <<<"$b") st=$(jq -r .state <<<"$b") no=$(jq -r .nonce <<<"$b") ve=$(jq -r .verifier <<<"$b")
+	url_seen=$url
+	http GET "$url"
+	req=$(sed -n 's/.*name="req" value="\([^"]*\)".*/\1/p' <<<"$BODY")
+	http POST "$IDP/authorize" -d "req=$req"
+	loc=$(sed -n 's/^[Ll]ocation: //p' <<<"$HEADERS" | tr -d '\r')
+	[[ $loc == "$REDIRECT?"*"&state=$st" ]] || { OUT="callback without the state: $loc"; RC=8; return; }
+	code=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' <<<"$loc")
+	OUT=$("$OIDC" -c "$CONF" finish "$code" "$no" "$ve" "$AUTHZ" 2>>"$PP_TMP/oidc.log")
+	RC=$?
+	LAST_NONCE=$no LAST_VERIFIER=$ve
+}
+
+oidc_login none
+check "the authorization request carries client, redirect URI, state, nonce and PKCE S256" \
+	bash -c 'grep -q "code_challenge_method=S256" <<<"$1" && grep -q "nonce=" <<<"$1"' _ "$url_seen"
+if [ $RC -eq 0 ]; then ok "an ID token from the provider gives a login token"; else not_ok "an ID token from the provider gives a login token" "$OUT"; fi
+TOKEN=$(jq -r '.login_token // empty' <<<"$OUT")
+CLAIMS=$("$OIDC" verify "$STATE/hsm/login-key.pem" "$TOKEN" 2>/dev/null) || CLAIMS=""
+check "the login token verifies with sam.login_key_file (ES256, typ paraphe-login+jwt)" [ -n "$CLAIMS" ]
+check "it names the identity, the request, the issuer and the acr" \
+	jqt --arg iss "$IDP" --arg a "$AUTHZ" \
+	'.idp_sub == "demo-signatory" and .authz == $a and .iss == $iss and .acr == "substantial"' <<<"${CLAIMS:-null}"
+check "it lives 120 s and has a 128-bit jti" \
+	jqt '(.exp - .iat) == 120 and (.jti | test("^[0-9a-f]{32}$")) and (.auth_time | type) == "number"' \
+	<<<"${CLAIMS:-null}"
+OUT=$("$OIDC" -c "$CONF" finish "$code" "$LAST_NONCE" "$LAST_VERIFIER" "$AUTHZ" 2>>"$PP_TMP/oidc.log")
+check "a code is exchanged once" jqt '.error == "PP_ERR_BAD_REQUEST" and (.detail | test("refused the code"))' <<<"$OUT"
+
+# Each fault of the ID token: refused, with a reason for the audit record.
+# refused FAULT ERROR DETAIL_REGEX
+refused() {
+	oidc_login "$1"
+	if [ $RC -ne 1 ]; then
+		not_ok "an ID token with $1 is refused" "rc $RC: $OUT"
+	elif ! jq -e --arg e "$2" --arg d "$3" '.error == $e and (.detail | test($d))' <<<"$OUT" >/dev/null; then
+		not_ok "an ID token with $1 is refused" "$OUT"
+	else
+		ok "an ID token with $1 is refused ($2)"
+	fi
+}
+refused bad-signature PP_ERR_TOKEN_INVALID signature
+refused wrong-audience PP_ERR_TOKEN_INVALID aud
+refused expired PP_ERR_TOKEN_EXPIRED expired
+refused wrong-nonce PP_ERR_TOKEN_INVALID nonce
+refused wrong-acr PP_ERR_FORBIDDEN acr
+refused wrong-issuer PP_ERR_TOKEN_INVALID issuer
+# Another subject passes the provider's checks: the SAM refuses it against
+# the enrolled idp_subject (AUTH-3).
+oidc_login other-subject
+check "another subject is carried as it is, for the SAM to compare" \
+	bash -c '"$1" verify "$2" "$(jq -r .login_token <<<"$3")" | jq -e ".idp_sub == \"demo-signatory-other\"" >/dev/null' \
+	_ "$OIDC" "$STATE/hsm/login-key.pem" "$OUT"
+printf 'fault=none\n' >"$CTL"
+
+# A wrong verifier: the provider refuses the code (PKCE).
+b=$("$OIDC" -c "$CONF" begin 2>>"$PP_TMP/oidc.log")
+http GET "$(jq -r .url <<<"$b")"
+req=$(sed -n 's/.*name="req" value="\([^"]*\)".*/\1/p' <<<"$BODY")
+http POST "$IDP/authorize" -d "req=$req"
+code=$(sed -n 's/^[Ll]ocation: .*[?&]code=\([^&]*\).*/\1/p' <<<"$HEADERS" | tr -d '\r')
+OUT=$("$OIDC" -c "$CONF" finish "$code" "$(jq -r .nonce <<<"$b")" "$(jq -r .verifier <<<"$b")x" "$AUTHZ" 2>>"$PP_TMP/oidc.log")
+check "a code with another PKCE verifier is refused" jqt '.error == "PP_ERR_BAD_REQUEST"' <<<"$OUT"
+
+# The demo signatory is enrolled with the stand-in's default identity.
+check "demo-enrol gives the demo signatory an idp_subject" \
+	bash -c '"$1/scripts/demo-enrol" "$2" >"$3/enrol.log" 2>&1' _ "$top_srcdir" "$STATE" "$PP_TMP"
+http GET "$SCA/ra/v1/signatories/demo-signatory" "${SCA_CERT[@]}"
+expect "its idp_subject is the stand-in's default subject" 200 '"idp_subject":"demo-signatory"'
+
 pp_finish

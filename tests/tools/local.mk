@@ -25,3 +25,8 @@ tests_tools_pp_test_p11_LDADD = $(CORE_LIBS)
 noinst_PROGRAMS += tests/tools/pp-test-idp
 tests_tools_pp_test_idp_SOURCES = tests/tools/pp-test-idp.c
 tests_tools_pp_test_idp_LDADD = $(CORE_LIBS)
+# The signer's OpenID Connect client driven from the shell (t_oidc).
+noinst_PROGRAMS += tests/tools/pp-test-oidc
+tests_tools_pp_test_oidc_SOURCES = tests/tools/pp-test-oidc.c fcgi/signer/signer_oidc.h fcgi/signer/signer_oidc.c
+tests_tools_pp_test_oidc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi/signer
+tests_tools_pp_test_oidc_LDADD = $(CORE_LIBS)

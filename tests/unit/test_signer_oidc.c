@@ -17,7 +17,7 @@
 #define CID "paraphe-test"
 #define NOW 1800000000LL
 
-static EVP_PKEY *idp_key, *other_key;
+static EVP_PKEY *idp_key, *other_key, *rsa_key;
 static struct signer_oidc O;
 static struct pp_pool *pool;
 static struct pp_req R;
@@ -31,6 +31,7 @@ setup(void **state)
 	if (idp_key == NULL) {
 		idp_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 		other_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		rsa_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	}
 	memset(&O, 0, sizeof(O));
 	O.issuer = ISS;
@@ -40,6 +41,9 @@ setup(void **state)
 	set = json_object_new_object();
 	keys = json_object_new_array();
 	if (pp_jwk_public(idp_key, "k1", &jwk) != PP_OK)
+		return -1;
+	json_object_array_add(keys, jwk);
+	if (pp_jwk_public(rsa_key, "r1", &jwk) != PP_OK)
 		return -1;
 	json_object_array_add(keys, jwk);
 	json_object_object_add(set, "keys", keys);
@@ -144,8 +148,11 @@ test_signature(void **state)
 	assert_int_equal(check(good_claims(), other_key, "k1", &sub), PP_ERR_TOKEN_INVALID);
 	assert_non_null(strstr(R.detail, "signature"));
 	assert_int_equal(check(good_claims(), idp_key, "k2", &sub), PP_ERR_TOKEN_INVALID);
-	/* No kid: the only key of the set. */
+	/* No kid: the only EC key of the set. */
 	assert_int_equal(check(good_claims(), idp_key, NULL, &sub), PP_OK);
+	/* RS256 from the provider's RSA key; the RSA key under the EC kid. */
+	assert_int_equal(check(good_claims(), rsa_key, "r1", &sub), PP_OK);
+	assert_int_equal(check(good_claims(), rsa_key, "k1", &sub), PP_ERR_TOKEN_INVALID);
 	/* A payload changed after signing. */
 	c = good_claims();
 	assert_int_equal(pp_jws_sign_pkey(idp_key, "JWT", "k1", c, &jws), PP_OK);
@@ -327,5 +334,6 @@ main(void)
 
 	EVP_PKEY_free(idp_key);
 	EVP_PKEY_free(other_key);
+	EVP_PKEY_free(rsa_key);
 	return rc;
 }
