@@ -7,12 +7,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <openssl/crypto.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include "pp_audit.h"
 #include "pp_conf.h"
 #include "pp_daemon.h"
+#include "pp_jose.h"
 #include "pp_json.h"
 #include "pp_log.h"
 #include "pp_mem.h"
@@ -34,10 +39,13 @@ static const char *const sam_authz_statuses[SAM_AUTHZ_STATUS__MAX] = {
 };
 static const char *const sam_authz_modes[SAM_AUTHZ_MODE__MAX] = { "redirect", "par", "link" };
 
-/* Set by sam_authz_init, read-only afterwards. */
+/* Set by sam_authz_init, read-only afterwards.  login_key: the public key
+ * of the signer plugin's login tokens (NULL: OpenID Connect logins are
+ * refused). */
 static struct {
 	int64_t life_ms;
-} sam_authz_st = { 600000 };
+	EVP_PKEY *login_key;
+} sam_authz_st = { 600000, NULL };
 
 const char *
 sam_authz_status_name(enum sam_authz_status s)
@@ -1556,6 +1564,124 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------------ authz.login */
+
+static const struct sam_authz_field sam_authz_login_fields[] = {
+	{ "authz", json_type_string, 1 },
+	{ "token", json_type_string, 1 },
+	{ "ip", json_type_string, 0 },
+};
+
+#define SAM_AUTHZ_LOGIN_TYP	"paraphe-login+jwt"
+#define SAM_AUTHZ_LOGIN_MAX_S	120	/* exp - iat at most */
+#define SAM_AUTHZ_SKEW_S	60	/* iat this far in the future at most */
+
+/* An integer claim, or -1. */
+static int64_t
+sam_authz_claim_int(json_object *p, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(p, key, &v) || !json_object_is_type(v, json_type_int))
+		return -1;
+	return json_object_get_int64(v);
+}
+
+/*
+ * The login token's claims (docs/AUTHZ.md, "Login token") for request a:
+ * NULL when they hold, else the refusal text.  OUT iss, sub, jti
+ * (borrowed from p), *exp_s.
+ */
+static const char *
+sam_authz_login_claims(json_object *p, const struct sam_authz *a, int64_t now_s, const char **iss,
+    const char **sub, const char **jti, int64_t *exp_s)
+{
+	const char *az = pp_json_get_str(p, "authz");
+	int64_t iat = sam_authz_claim_int(p, "iat");
+
+	*iss = pp_json_get_str(p, "iss");
+	*sub = pp_json_get_str(p, "idp_sub");
+	*jti = pp_json_get_str(p, "jti");
+	*exp_s = sam_authz_claim_int(p, "exp");
+	if (*iss == NULL || !sam_enrol_text_ok(*iss, SAM_AUTHZ_DN_MAX) || *sub == NULL ||
+	    !sam_enrol_text_ok(*sub, SAM_ENROL_SUBJECT_MAX) || *jti == NULL || !sam_authz_id_ok(*jti) ||
+	    iat < 0 || *exp_s < 0 || sam_authz_claim_int(p, "auth_time") < 0)
+		return "login token: iss, idp_sub, authz, auth_time, iat, exp and jti are required";
+	if (az == NULL || strcmp(az, a->id) != 0)
+		return "login token: issued for another authorisation request";
+	if (*exp_s <= now_s || *exp_s - iat > SAM_AUTHZ_LOGIN_MAX_S || iat > now_s + SAM_AUTHZ_SKEW_S)
+		return "login token: expired or not yet valid";
+	return NULL;
+}
+
+enum pp_err
+sam_authz_op_login(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	struct sam_authz_rec rec = { .op = "authz.login", .method = "oidc" };
+	struct sam_sad_refuse ref = { "access_denied", NULL };
+	const char *token = pp_json_get_str(req, "token"), *iss = NULL, *sub = NULL, *jti = NULL;
+	struct sam_signatory s;
+	struct sam_refuse eref;
+	struct sam_authz a;
+	json_object *payload = NULL;
+	int64_t now, exp_s = 0;
+	size_t sl, el;
+	int done, fresh = 0;
+	enum pp_err rc;
+
+	(void)peer;
+	if ((rc = sam_authz_signer_start(ctx, req, ans, sam_authz_login_fields, SAM_N(sam_authz_login_fields), &rec,
+	    PP_AUDIT_SIGNATORY_AUTH, &a, &done)) != PP_OK || done)
+		goto out;
+	now = sam_now_ms();
+	if (sam_authz_st.login_key == NULL)
+		ref.text = "OpenID Connect logins are not enabled on this service (no sam.login_key_file)";
+	else if (a.status != SAM_AUTHZ_NEW)
+		sam_authz_state_refusal(a.status, &ref);
+	else if (strlen(token) > PP_JWS_MAX || pp_jws_verify(token, strlen(token), sam_authz_st.login_key,
+	    SAM_AUTHZ_LOGIN_TYP, &payload) != PP_OK)
+		ref.text = "login token: not signed by the signer's login key, or malformed";
+	else
+		ref.text = sam_authz_login_claims(payload, &a, now / 1000, &iss, &sub, &jti, &exp_s);
+	rec.issuer = iss;
+	if (ref.text != NULL) {
+		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SIGNATORY_AUTH, &ref, ans);
+		goto out;
+	}
+	/* AUTH-3: the identity the IdP asserted is the one enrolled. */
+	if ((rc = sam_enrol_get(ctx->store, a.sca, a.signatory, &s, &eref)) != PP_OK)
+		goto out;
+	sl = strlen(sub);
+	el = strlen(s.idp_subject);
+	if (eref.why != SAM_REFUSAL_NONE || el == 0 || sl != el || CRYPTO_memcmp(sub, s.idp_subject, sl) != 0) {
+		ref.text = "login token: the identity provider's subject is not the signatory's enrolled one";
+		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SIGNATORY_AUTH, &ref, ans);
+		goto out;
+	}
+	if ((rc = sam_authz_jti_use(ctx->store, jti, exp_s * 1000, now, &fresh)) != PP_OK)
+		goto out;
+	if (!fresh) {
+		ref.text = "login token: already used (jti seen)";
+		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SIGNATORY_AUTH, &ref, ans);
+		goto out;
+	}
+	if ((rc = sam_authz_authenticated(ctx->store, a.id, "oidc", iss, NULL, now, &ref)) != PP_OK)
+		goto out;
+	if (ref.error != NULL) {
+		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SIGNATORY_AUTH, &ref, ans);
+		goto out;
+	}
+	rec.type = PP_AUDIT_SIGNATORY_AUTH;
+	rec.cause = "OpenID Connect login verified (login token)";
+	if ((rc = sam_authz_audit(ctx, &rec)) == PP_OK)
+		rc = pp_json_add_str(ans, "status", "AUTHENTICATED");
+out:
+	json_object_put(payload);
+	sam_authz_clear(&a);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ authz.approve, authz.cancel */
 
 static const struct sam_authz_field sam_authz_approve_fields[] = {
@@ -1857,6 +1983,45 @@ static struct {
 	int64_t interval_s, last_s;
 } sam_authz_sweep_st;
 
+/* The login-token key: none configured, or its file not made yet (no
+ * OpenID Connect on this instance), leaves logins refused; a file that is
+ * there but not one EC P-256 public key stops the SAM. */
+static enum pp_err
+sam_authz_login_key_load(const char *path)
+{
+	struct stat st;
+	char *pem = NULL;
+	size_t len = 0;
+	BIO *bio = NULL;
+	EVP_PKEY *key = NULL;
+	enum pp_err rc = PP_ERR_CONFIG;
+
+	EVP_PKEY_free(sam_authz_st.login_key);
+	sam_authz_st.login_key = NULL;
+	if (path == NULL || *path == '\0') {
+		pp_info_log("sam: no sam.login_key_file: OpenID Connect logins are refused");
+		return PP_OK;
+	}
+	if (stat(path, &st) != 0 && errno == ENOENT) {
+		pp_info_log("sam: %s does not exist (no login-token key made): OpenID Connect logins are refused", path);
+		return PP_OK;
+	}
+	if (pp_file_read(path, 16384, &pem, &len) != PP_OK || (bio = BIO_new_mem_buf(pem, (int)len)) == NULL ||
+	    (key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)) == NULL || pp_jose_alg(key) == NULL ||
+	    strcmp(pp_jose_alg(key), "ES256") != 0) {
+		pp_err_log("sam: sam.login_key_file %s: not an EC P-256 public key (PEM)", path);
+		EVP_PKEY_free(key);
+		goto out;
+	}
+	sam_authz_st.login_key = key;
+	pp_info_log("sam: login tokens verified with %s", path);
+	rc = PP_OK;
+out:
+	BIO_free(bio);
+	pp_free(pem);
+	return rc;
+}
+
 enum pp_err
 sam_authz_init(struct pp_daemon_ctx *ctx)
 {
@@ -1867,13 +2032,15 @@ sam_authz_init(struct pp_daemon_ctx *ctx)
 	if (sam_authz_sweep_st.interval_s <= 0)
 		sam_authz_sweep_st.interval_s = 60;
 	sam_authz_sweep_st.last_s = 0;
-	return PP_OK;
+	return sam_authz_login_key_load(pp_conf_str(ctx->conf, "sam", "login_key_file"));
 }
 
 void
 sam_authz_fini(struct pp_daemon_ctx *ctx)
 {
 	(void)ctx;
+	EVP_PKEY_free(sam_authz_st.login_key);
+	sam_authz_st.login_key = NULL;
 }
 
 void

@@ -38,6 +38,7 @@ static const struct pp_daemon_op sam_ops[] = {
 	{"authz.get", sam_authz_op_get},
 	{"authz.otp_send", sam_authz_op_otp_send},
 	{"authz.otp_verify", sam_authz_op_otp_verify},
+	{"authz.login", sam_authz_op_login},
 	{"authz.approve", sam_authz_op_approve},
 	{"authz.cancel", sam_authz_op_cancel},
 	{"authz.redeem", sam_authz_op_redeem},

@@ -261,6 +261,59 @@ expect_json_error "... only once" 403 access_denied
 sign "$SADL" "\"$(h l1)\""
 expect "the SAD of credentials/authorize signs" 200 '"signatures":["'
 
+# --- OpenID Connect: the login token the signer plugin makes after the
+# provider's ID token (the stand-in provider and the signer's client,
+# driven by pp-test-oidc as in t_oidc), verified by the SAM (AUTH-3/4).
+CONF=$STATE/paraphe.conf
+OIDC=$top_builddir/tests/tools/pp-test-oidc
+REDIRECT=$("$top_builddir/tools/paraphe-config" -c "$CONF" get oidc.redirect_uri)
+# login_token SUBJECT AUTHZ: sets TOKEN (empty on failure).
+login_token() {
+	printf 'subject=%s\nfault=none\n' "$1" >"$STATE/idp/control"
+	local b url st no ve req loc code
+	b=$("$OIDC" -c "$CONF" begin) || { TOKEN=""; return; }
+	url=$(jq -r .url <<<"$b") st=$(jq -r .state <<<"$b") no=$(jq -r .nonce <<<"$b") ve=$(jq -r .verifier <<<"$b")
+	http GET "$url"
+	req=$(sed -n 's/.*name="req" value="\([^"]*\)".*/\1/p' <<<"$BODY")
+	http POST "$IDP/authorize" -d "req=$req"
+	loc=$(sed -n 's/^[Ll]ocation: //p' <<<"$HEADERS" | tr -d '\r')
+	code=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' <<<"$loc")
+	TOKEN=$("$OIDC" -c "$CONF" finish "$code" "$no" "$ve" "$2" 2>>"$PP_TMP/oidc.log" | jq -r '.login_token // empty')
+}
+post /ra/v1/signatories '{"id":"sig-002","given_name":"Paul","surname":"Durand","country":"FR","serial_number":"IDCFR-654321","mobile":"+33612345679","evidence":"KYC-2","idp_subject":"demo-signatory"}'
+expect "a signatory with an IdP subject" 201 '"id":"sig-002"'
+post /ra/v1/credentials '{"signatory":"sig-002","key_type":"ec-p256"}'
+EC2=$(bmember id)
+pkce
+sam "{\"v\":1,\"op\":\"authz.create\",\"client_id\":\"demo-sca\",\"mode\":\"redirect\",\"redirect_uri\":\"$CB\",\"credential\":\"$EC2\",\"hash_algo\":\"$SHA256\",\"documents\":[{\"hash\":\"$(h o1)\"}],\"num_signatures\":1,\"code_challenge\":\"$C\",\"code_challenge_method\":\"S256\"}"
+AZO=$(amember authz)
+sam "{\"v\":1,\"op\":\"authz.get\",\"authz\":\"$AZO\"}"
+has "oidc is offered to a signatory with an IdP subject" '"methods":["sms","sms_notary","oidc"]'
+login_token someone-else "$AZO"
+check "the provider's login for another identity gives a login token" test -n "$TOKEN"
+sam "{\"v\":1,\"op\":\"authz.login\",\"authz\":\"$AZO\",\"token\":\"$TOKEN\",\"ip\":\"192.0.2.8\"}"
+has "another identity than the enrolled one is refused (AUTH-3)" "subject is not the signatory's enrolled one"
+login_token demo-signatory 00000000000000000000000000000000
+sam "{\"v\":1,\"op\":\"authz.login\",\"authz\":\"$AZO\",\"token\":\"$TOKEN\"}"
+has "a login token for another request is refused" 'issued for another authorisation request'
+login_token demo-signatory "$AZO"
+sam "{\"v\":1,\"op\":\"authz.login\",\"authz\":\"$AZO\",\"token\":\"${TOKEN%?}A\"}"
+has "a login token with a bad signature is refused" '"error":"access_denied"'
+sam "{\"v\":1,\"op\":\"authz.login\",\"authz\":\"$AZO\",\"token\":\"$TOKEN\",\"ip\":\"192.0.2.8\"}"
+has "the enrolled identity's login token authenticates" '"status":"AUTHENTICATED"'
+sam "{\"v\":1,\"op\":\"authz.login\",\"authz\":\"$AZO\",\"token\":\"$TOKEN\"}"
+has "... once" '"error":'
+sam "{\"v\":1,\"op\":\"authz.get\",\"authz\":\"$AZO\"}"
+has "... recorded as oidc" '"auth_method":"oidc"'
+check "the issuer is recorded with the request (SAD-4)" test "$(db "SELECT issuer FROM authz WHERE id = '$AZO'")" = "$IDP"
+approve "$AZO"
+token "$(amember code)" "$V"
+expect "the OIDC-authenticated request gives a SAD" 200 '"token_type":"SAD"'
+post /csc/v2/signatures/signHash "{\"credentialID\":\"$EC2\",\"SAD\":\"$(bmember access_token)\",\"hashes\":[\"$(h o1)\"],\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"$ECDSA256\"}"
+expect "... which signs" 200 '"signatures":["'
+check "sad.issue records the method and the IdP's issuer" \
+	wait_for 10 forwarded "\"auth_method\":\"oidc\".*\"issuer\":\"$IDP\".*\"type\":\"sad.issue\""
+
 # --- the audit records.
 check "signatory.auth is recorded with the request and the client IP" \
 	wait_for 10 forwarded "\"client_ip\":\"192.0.2.7\".*\"correlation\":\"$NOTARY_AZ\".*\"type\":\"signatory.auth\""
