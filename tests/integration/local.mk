@@ -6,6 +6,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t_hardening.sh \
 	tests/integration/t_conformance.sh \
 	tests/integration/t_browser.sh \
+	tests/integration/t_pages.sh \
+	tests/integration/t_browser_flow.sh \
 	tests/integration/t_audit.sh \
 	tests/integration/t_audit_stop.sh \
 	tests/integration/t_sam.sh \

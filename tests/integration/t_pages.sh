@@ -174,24 +174,20 @@ lacks "... without the code" "$CODE_A"
 page "$A" "/sign/$AUTHZ"
 expect "the request's page of an approved request leads to the receipt" 303
 
-# --- 6. the SCA exchanges the code (engineer A's oauth2/token) and signs once.
+# --- 6. the SCA exchanges the code (oauth2/token) and signHash signs once.
 http POST "$SCA/csc/v2/oauth2/token" "${SCA_CERT[@]}" "${FORM[@]}" --data-urlencode grant_type=authorization_code \
 	--data-urlencode client_id=demo-sca --data-urlencode "code=$CODE_A" --data-urlencode "code_verifier=$VER" \
 	--data-urlencode "redirect_uri=$CB"
-if [ "$CODE" = 404 ]; then
-	echo "# oauth2/token is not there yet: the code's exchange is not tested"
-else
-	expect "the code and the verifier give the SCA its SAD" 200 '"token_type":"SAD"'
-	SAD=$(member access_token)
-	HB1=$(printf '%s' "$H1" | tr -- '-_' '+/')=
-	HB2=$(printf '%s' "$H2" | tr -- '-_' '+/')=
-	http POST "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
-		"{\"credentialID\":\"$EC\",\"SAD\":\"$SAD\",\"hashes\":[\"$HB1\",\"$HB2\"],\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"1.2.840.10045.4.3.2\"}"
-	expect "signHash accepts the SAD for the approved hashes" 200 '"signatures":['
-	http POST "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
-		"{\"credentialID\":\"$EC\",\"SAD\":\"$SAD\",\"hashes\":[\"$HB1\",\"$HB2\"],\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"1.2.840.10045.4.3.2\"}"
-	expect_json_error "... once" 403 access_denied
-fi
+expect "the code and the verifier give the SCA its SAD" 200 '"token_type":"SAD"'
+SAD=$(member access_token)
+HB1=$(printf '%s' "$H1" | tr -- '-_' '+/')=
+HB2=$(printf '%s' "$H2" | tr -- '-_' '+/')=
+http POST "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
+	"{\"credentialID\":\"$EC\",\"SAD\":\"$SAD\",\"hashes\":[\"$HB1\",\"$HB2\"],\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"1.2.840.10045.4.3.2\"}"
+expect "signHash accepts the SAD for the approved hashes" 200 '"signatures":['
+http POST "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
+	"{\"credentialID\":\"$EC\",\"SAD\":\"$SAD\",\"hashes\":[\"$HB1\",\"$HB2\"],\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"1.2.840.10045.4.3.2\"}"
+expect_json_error "... once" 403 access_denied
 
 # --- 7. cancel: back to the SCA with access_denied and the state.
 C=$PP_TMP/jar-c
@@ -322,7 +318,50 @@ form "$F" "/sign/$AUTHZ/otp" "csrf=$T&action=verify&otp=$(code_in_spool)"
 page "$F" "/sign/$AUTHZ/approve"
 expect "the approval button in French" 200 "Signer ces 2 documents"
 
-# --- 13. the rate limit: a readable 429, shared by the workers.
+# --- 13. PAR: the browser comes with client_id and request_uri.
+P=$PP_TMP/jar-p
+http POST "$SCA/csc/v2/oauth2/pushed_authorize" "${SCA_CERT[@]}" "${FORM[@]}" --data-urlencode response_type=code \
+	--data-urlencode client_id=demo-sca --data-urlencode "redirect_uri=$CB" --data-urlencode "code_challenge=$CHAL" \
+	--data-urlencode code_challenge_method=S256 --data-urlencode state=par --data-urlencode "credentialID=$EC" \
+	--data-urlencode numSignatures=1 --data-urlencode "hashes=$(digest par)" --data-urlencode "hashAlgorithmOID=$SHA256"
+expect "PAR gives the SCA a request_uri" 201 '"request_uri":"urn:ietf:params:oauth:request_uri:'
+RURI=$(member request_uri)
+http GET "$PUB/csc/v2/oauth2/authorize" -G --data-urlencode client_id=other-sca --data-urlencode "request_uri=$RURI"
+expect "the request_uri with another client is an error page" 404 "does not exist"
+check "... and no redirect" test -z "$(header Location)"
+http GET "$PUB/csc/v2/oauth2/authorize" -c "$P" -b "$P" -G --data-urlencode client_id=demo-sca --data-urlencode "request_uri=$RURI"
+expect "with its client it opens a session" 303
+PAR_ID=${RURI##*:}
+check "... for the pushed request" test "$(header Location)" = "/sign/$PAR_ID"
+page "$P" "/sign/$PAR_ID"
+expect "... whose page shows it" 200 "$(fp "$(digest par)")"
+http GET "$PUB/csc/v2/oauth2/authorize" -c "$PP_TMP/jar-p2" -b "$PP_TMP/jar-p2" -G \
+	--data-urlencode client_id=demo-sca --data-urlencode "request_uri=$RURI"
+expect "a second browser with the same request_uri is refused" 403 "another browser"
+
+# --- 14. credentials/authorize: the first browser to open the link holds it.
+K=$PP_TMP/jar-k
+http POST "$SCA/csc/v2/credentials/authorize" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
+	"{\"credentialID\":\"$EC\",\"numSignatures\":1,\"hashAlgorithmOID\":\"$SHA256\",\"documentDigests\":[{\"hash\":\"$(digest link | tr -- '-_' '+/')=\",\"label\":\"Avenant\"}]}"
+expect "credentials/authorize gives a link" 202 '"url":"'
+LINK=$(member url)
+LINK_ID=${LINK##*/}
+page "$K" "/sign/$LINK_ID"
+expect "the first browser to open the link sees the request" 200 "Avenant"
+check "... with a new session" grep -qi '^set-cookie: __Host-paraphe=' <<<"$HEADERS"
+page "$PP_TMP/jar-k2" "/sign/$LINK_ID"
+expect "a second browser is refused" 403 "another browser"
+T=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' <<<"$(curl -s --cacert "$CA" -b "$K" "$PUB/sign/$LINK_ID")" | head -n 1)
+form "$K" "/sign/$LINK_ID/method" "method=sms&csrf=$T"
+form "$K" "/sign/$LINK_ID/otp" "csrf=$T&action=verify&otp=$(code_in_spool)"
+form "$K" "/sign/$LINK_ID/approve" "csrf=$T&consent=true"
+expect "the link's receipt" 200 "Signature approved"
+has "... tells the signatory to close the page" "You can close this page"
+lacks "... with no way back" 'id="back"'
+http POST "$SCA/csc/v2/credentials/authorizeCheck" "${SCA_CERT[@]}" "${J[@]}" --data-binary "{\"authorizationID\":\"$LINK_ID\"}"
+expect "the SCA gets the SAD with authorizeCheck" 200 '"SAD":"'
+
+# --- 15. the rate limit: a readable 429, shared by the workers.
 for i in $(seq 1 420); do
 	c=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "$PUB/")
 	[ "$c" = 429 ] && break

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The signer pages in a real browser: headless Chromium, driven over the
+# W3C WebDriver protocol (chromedriver, spoken to with curl and jq), through
+# the real nginx, signer plugin and SAM.  The OTP flow end to end on a
+# 360 px window, with the keyboard where a signatory types (the code, then
+# Enter); the SCA then exchanges the code and signHash accepts the SAD once;
+# and a cancellation.  A screenshot of each step is kept in the test's
+# directory and in $SCREENSHOT_DIR when set.  The notary flow needs a client
+# certificate in the browser, which headless Chromium cannot pick without a
+# policy and a certificate store: t_pages.sh covers it with curl.
+. "$(dirname "$0")/lib.sh"
+
+chromium=$(command -v chromium || command -v chromium-browser || true)
+driver=$(command -v chromedriver || true)
+if [ -z "$chromium" ] || [ -z "$driver" ]; then
+	echo "Bail out! chromium and chromium-driver are not installed (./quickstart test installs them)"
+	exit 99
+fi
+pp_up
+
+SPOOL=$STATE/sms/outgoing
+CB=http://127.0.0.1/callback
+SHA256=2.16.840.1.101.3.4.2.1
+J=(-H 'Content-Type: application/json')
+SHOTS=$PP_TMP/screenshots
+mkdir -p "$SHOTS"
+ELEM=element-6066-11e4-a52e-4f735466cecf
+
+# chromedriver on a free port, stopped (by its PID) with the instance.
+WD_PORT=$((BASE + 5))
+while ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$WD_PORT\$"; do WD_PORT=$((WD_PORT + 1)); done
+"$driver" --port="$WD_PORT" >"$PP_TMP/chromedriver.log" 2>&1 &
+WD_PID=$!
+WD=http://127.0.0.1:$WD_PORT
+SID=""
+wd_down() {
+	[ -n "$SID" ] && curl -s -X DELETE "$WD/session/$SID" >/dev/null 2>&1
+	kill "$WD_PID" 2>/dev/null
+	wait "$WD_PID" 2>/dev/null
+	pp_down
+}
+trap wd_down EXIT
+wait_for 20 curl -sf "$WD/status" -o /dev/null || { echo "Bail out! chromedriver did not start"; exit 99; }
+
+# wd METHOD PATH [JSON]: one WebDriver command; sets WDV to its "value".
+wd() {
+	local out data=()
+	[ $# -ge 3 ] && data=(--data-binary "$3")
+	out=$(curl -s --max-time 60 -X "$1" "$WD$2" "${J[@]}" "${data[@]}") || out='{"value":{"error":"curl"}}'
+	WDV=$(jq -c '.value' <<<"$out")
+}
+new_session() {
+	local caps
+	caps=$(jq -nc --arg bin "$chromium" --arg dir "$PP_TMP/chrome-$1" '{capabilities: {alwaysMatch: {
+		browserName: "chrome", acceptInsecureCerts: true,
+		"goog:chromeOptions": {binary: $bin, args: ["--headless", "--no-sandbox", "--disable-gpu",
+		"--no-first-run", "--disable-background-networking", "--disable-component-update",
+		"--disable-sync", "--disable-quic", "--ignore-certificate-errors", ("--user-data-dir=" + $dir),
+		"--window-size=360,740", "--lang=en-GB"]}}}}')
+	wd POST /session "$caps"
+	SID=$(jq -r '.sessionId // empty' <<<"$WDV")
+}
+go() { wd POST "/session/$SID/url" "$(jq -nc --arg u "$1" '{url: $u}')"; }
+url() { wd GET "/session/$SID/url"; jq -r . <<<"$WDV"; }
+source_of() { wd GET "/session/$SID/source"; jq -r . <<<"$WDV"; }
+find() { wd POST "/session/$SID/element" "$(jq -nc --arg s "$1" '{using: "css selector", value: $s}')"; jq -r ".\"$ELEM\" // empty" <<<"$WDV"; }
+click() { local e; e=$(find "$1"); [ -n "$e" ] && wd POST "/session/$SID/element/$e/click" '{}'; [ -n "$e" ]; }
+type_in() { local e; e=$(find "$1"); [ -n "$e" ] && wd POST "/session/$SID/element/$e/value" "$(jq -nc --arg t "$2" '{text: $t}')"; [ -n "$e" ]; }
+attr() { local e; e=$(find "$1"); wd GET "/session/$SID/element/$e/attribute/$2"; jq -r '. // empty' <<<"$WDV"; }
+# shot NAME: a screenshot of the page as it is.
+shot() {
+	wd GET "/session/$SID/screenshot"
+	jq -r . <<<"$WDV" | base64 -d >"$SHOTS/$1.png" 2>/dev/null
+	[ -n "${SCREENSHOT_DIR:-}" ] && cp "$SHOTS/$1.png" "$SCREENSHOT_DIR/flow-$1.png" 2>/dev/null
+	check "screenshot: $1" test -s "$SHOTS/$1.png"
+}
+page_has() { if [[ $(source_of) == *"$2"* ]]; then ok "$1"; else not_ok "$1" "the page lacks '$2'"; fi; }
+code_in_spool() {
+	local f
+	f=$(ls -t "$SPOOL"/paraphe-* 2>/dev/null | head -n 1)
+	tail -n +4 "$f" 2>/dev/null | grep -oE '(^|[^0-9])[0-9]{6}([^0-9]|$)' | tr -dc 0-9 | head -c 6
+}
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+member() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$BODY" | head -n 1; }
+
+# --- a signatory and a credential, through the RA API.
+http POST "$SCA/ra/v1/signatories" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
+	'{"id":"sig-b1","given_name":"Jean","surname":"Dupont","country":"FR","serial_number":"IDCFR-9","mobile":"+33611223344","evidence":"KYC-9"}'
+expect "the signatory is enrolled" 201
+http POST "$SCA/ra/v1/credentials" "${SCA_CERT[@]}" "${J[@]}" --data-binary '{"signatory":"sig-b1","key_type":"ec-p256"}'
+expect "an EC credential is made" 201
+EC=$(member id)
+VER=$(head -c 48 /dev/urandom | b64url)
+CHAL=$(printf '%s' "$VER" | openssl dgst -sha256 -binary | b64url)
+H1=$(printf 'deed of sale' | openssl dgst -sha256 -binary | b64url)
+H2=$(printf 'deed annex' | openssl dgst -sha256 -binary | b64url)
+RAR=$(jq -nc --arg c "$EC" --arg h1 "$H1" --arg h2 "$H2" --arg oid "$SHA256" \
+	'[{type: "credential", credentialID: $c, hashAlgorithmOID: $oid,
+	  documentDigests: [{hash: $h1, label: "Deed of sale"}, {hash: $h2, label: "Annex: plan of the flat"}]}]')
+authorize_url() {
+	printf '%s/csc/v2/oauth2/authorize?response_type=code&client_id=demo-sca&redirect_uri=%s&code_challenge=%s&code_challenge_method=S256&state=%s&authorization_details=%s' \
+		"$PUB" "$(jq -rn --arg v "$CB" '$v|@uri')" "$CHAL" "$1" "$(jq -rn --arg v "$RAR" '$v|@uri')"
+}
+
+# --- the OTP flow.
+new_session otp
+check "a browser session starts" test -n "$SID"
+go "$(authorize_url br-1)"
+check "authorize leads the browser to its request" grep -qE "^$PUB/sign/[0-9a-f]{32}$" <<<"$(url)"
+page_has "the request's page names the SCA" "Paraphe Demo SCA"
+page_has "... and the documents' labels" "Annex: plan of the flat"
+shot 1-request
+click "#method-sms"
+check "choosing SMS leads to the code form" grep -q "/otp$" <<<"$(url)"
+shot 2-code
+OTP=$(code_in_spool)
+check "the code is in the SMS spool" test ${#OTP} -eq 6
+# The keyboard: the code typed, Enter submits (the form's first button).
+type_in "#otp" "${OTP}"$'\uE007'
+check "the right code leads to the approval" grep -q "/approve$" <<<"$(url)"
+page_has "... whose button says what it does" "Sign these 2 documents"
+shot 3-approve
+click "#approve"
+page_has "the approval answers with the receipt" "Signature approved"
+shot 4-receipt
+BACK=$(attr "#back" href)
+CODE_A=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' <<<"$BACK")
+check "... with the way back to the SCA, code and state" grep -qE "^$CB\?code=[A-Za-z0-9_-]{43}&state=br-1$" <<<"$BACK"
+
+http POST "$SCA/csc/v2/oauth2/token" "${SCA_CERT[@]}" -H 'Content-Type: application/x-www-form-urlencoded' \
+	--data-urlencode grant_type=authorization_code --data-urlencode client_id=demo-sca \
+	--data-urlencode "code=$CODE_A" --data-urlencode "code_verifier=$VER" --data-urlencode "redirect_uri=$CB"
+expect "the SCA exchanges the code for the SAD" 200 '"token_type":"SAD"'
+SAD=$(member access_token)
+HB=$(jq -nc --arg a "$H1" --arg b "$H2" '[$a, $b] | map(gsub("-"; "+") | gsub("_"; "/") + "=")')
+SIGN="{\"credentialID\":\"$EC\",\"SAD\":\"$SAD\",\"hashes\":$HB,\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"1.2.840.10045.4.3.2\"}"
+http POST "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" "${J[@]}" --data-binary "$SIGN"
+expect "signHash signs the approved documents" 200 '"signatures":['
+http POST "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" "${J[@]}" --data-binary "$SIGN"
+expect_json_error "... once" 403 access_denied
+http POST "$SCA/csc/v2/oauth2/token" "${SCA_CERT[@]}" -H 'Content-Type: application/x-www-form-urlencoded' \
+	--data-urlencode grant_type=authorization_code --data-urlencode client_id=demo-sca \
+	--data-urlencode "code=$CODE_A" --data-urlencode "code_verifier=$VER" --data-urlencode "redirect_uri=$CB"
+expect_json_error "the code works once" 400 invalid_grant
+
+# --- French, and cancellation.
+wd DELETE "/session/$SID"
+SID=""
+new_session cancel
+go "$(authorize_url br-2)&lang=fr"
+page_has "the language switch in the request gives French" "Demande de signature"
+page_has "... declared as French" '<html lang="fr">'
+shot 5-request-fr
+click "#cancel"
+page_has "cancel says nothing was signed" "Rien n'a été signé"
+shot 6-cancelled
+BACK=$(attr "#back" href)
+check "... and leads back to the SCA with access_denied and the state" test "$BACK" = "$CB?error=access_denied&state=br-2"
+check "the stylesheet loaded under the CSP" grep -q 'GET /static/paraphe.css HTTP/1.1" 200' "$STATE/log/nginx-access.log"
+pp_finish
