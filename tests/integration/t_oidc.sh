@@ -154,4 +154,132 @@ check "demo-enrol gives the demo signatory an idp_subject" \
 http GET "$SCA/ra/v1/signatories/demo-signatory" "${SCA_CERT[@]}"
 expect "its idp_subject is the stand-in's default subject" 200 '"idp_subject":"demo-signatory"'
 
+# ---------------------------------------------------------------- through the signer pages
+# The whole flow as a browser does it: oauth2/authorize, the method oidc,
+# the stand-in's page and button, /oidc/callback (authz.login in the SAM),
+# approval, the SCA's code exchange and one signHash; then every refusal of
+# the issue, each a generic page, an audit record, and no approval.
+CB=http://127.0.0.1/callback
+SHA256=2.16.840.1.101.3.4.2.1
+FORM=(-H 'Content-Type: application/x-www-form-urlencoded')
+EC=$(jq -r '.demo.credentials["ec-p256"] // empty' "$STATE/demo.json")
+b64url() { basenc --base64url -w0 | tr -d '='; }
+digest() { printf '%s' "$1" | openssl dgst -sha256 -binary | b64url; }
+header() { grep -i "^$1:" <<<"$HEADERS" | head -n 1 | sed 's/^[^:]*: *//' | tr -d '\r'; }
+csrf() { sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' <<<"$BODY" | head -n 1; }
+H1=$(digest "oidc contract") H2=$(digest "oidc annex")
+VER=$(head -c 48 /dev/urandom | b64url)
+CHAL=$(printf '%s' "$VER" | openssl dgst -sha256 -binary | b64url)
+# signer_authorize JAR STATE: a CSC oauth2/authorize for two hashes of the
+# demo signatory's EC credential; sets AUTHZ.
+signer_authorize() {
+	http GET "$PUB/csc/v2/oauth2/authorize" -c "$1" -b "$1" -G \
+		--data-urlencode response_type=code --data-urlencode client_id=demo-sca \
+		--data-urlencode "redirect_uri=$CB" --data-urlencode scope=credential \
+		--data-urlencode "credentialID=$EC" --data-urlencode numSignatures=2 \
+		--data-urlencode "hashes=$H1,$H2" --data-urlencode "hashAlgorithmOID=$SHA256" \
+		--data-urlencode "code_challenge=$CHAL" --data-urlencode code_challenge_method=S256 \
+		--data-urlencode "state=$2"
+	AUTHZ=$(header Location | sed -n 's|^/sign/\([0-9a-f]\{32\}\)$|\1|p')
+}
+# signer_oidc JAR FAULT [SUBJECT]: authorize, method oidc, the stand-in's
+# login (with that fault and subject); sets CALLBACK (the URL the provider
+# sends the browser to) and AUTHZ, T (the CSRF token).
+signer_oidc() {
+	printf 'subject=%s\nfault=%s\n' "${3:-demo-signatory}" "$2" >"$CTL"
+	CALLBACK=""
+	signer_authorize "$1" "st-$2"
+	http GET "$PUB/sign/$AUTHZ" -c "$1" -b "$1"
+	T=$(csrf)
+	http POST "$PUB/sign/$AUTHZ/method" -c "$1" -b "$1" "${FORM[@]}" --data "method=oidc&csrf=$T"
+	local loc req
+	loc=$(header Location)
+	[[ $loc == "$IDP/authorize?"* ]] || return 1
+	http GET "$loc"
+	req=$(sed -n 's/.*name="req" value="\([^"]*\)".*/\1/p' <<<"$BODY")
+	http POST "$IDP/authorize" -d "req=$req"
+	CALLBACK=$(header Location)
+}
+audited() { grep -q "$1" "$STATE/log/collector.log"; }
+
+J1=$PP_TMP/jar-oidc
+signer_oidc "$J1" none
+if [ -z "$CALLBACK" ]; then
+	# The pages' OIDC routes or the SAM's authz.login are not there yet.
+	echo "ok $((PP_PASS + PP_FAIL + 1)) - # SKIP the signer pages do not offer OIDC yet (method oidc answered $CODE)"
+else
+	check "method oidc sends the browser to the provider, then back to /oidc/callback" \
+		grep -q "^$PUB/oidc/callback?code=" <<<"$CALLBACK"
+	http GET "$CALLBACK" -c "$J1" -b "$J1"
+	expect "the callback authenticates (authz.login) and leads to the approval" 303
+	check "... /sign/{authz}/approve" test "$(header Location)" = "/sign/$AUTHZ/approve"
+	http GET "$PUB/sign/$AUTHZ/approve" -c "$J1" -b "$J1"
+	expect "the approval page" 200 "Sign these 2 documents"
+	T=$(csrf)
+	http POST "$PUB/sign/$AUTHZ/approve" -c "$J1" -b "$J1" "${FORM[@]}" --data "csrf=$T&consent=true"
+	expect "approval answers with the receipt" 200 "Signature approved"
+	BACK=$(sed -n 's/.*id="back" href="\([^"]*\)".*/\1/p' <<<"$BODY" | sed 's/&amp;/\&/g')
+	CODE_A=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' <<<"$BACK")
+	http POST "$SCA/csc/v2/oauth2/token" "${SCA_CERT[@]}" "${FORM[@]}" --data-urlencode grant_type=authorization_code \
+		--data-urlencode client_id=demo-sca --data-urlencode "code=$CODE_A" --data-urlencode "code_verifier=$VER" \
+		--data-urlencode "redirect_uri=$CB"
+	expect "the SCA exchanges the code for its SAD" 200 '"token_type":"SAD"'
+	SAD=$(sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p' <<<"$BODY")
+	HB1=$(printf '%s' "$H1" | tr -- '-_' '+/')= HB2=$(printf '%s' "$H2" | tr -- '-_' '+/')=
+	SIGN="{\"credentialID\":\"$EC\",\"SAD\":\"$SAD\",\"hashes\":[\"$HB1\",\"$HB2\"],\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"1.2.840.10045.4.3.2\"}"
+	http POST "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" -H 'Content-Type: application/json' --data-binary "$SIGN"
+	expect "signHash signs with the SAD of an OIDC login" 200 '"signatures":['
+	http POST "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" -H 'Content-Type: application/json' --data-binary "$SIGN"
+	expect_json_error "... once" 403 access_denied
+	check "the login is audited with the request" audited "$AUTHZ"
+
+	# Every refusal: a generic page (the reason is not shown), an audit
+	# record of the request, and no approval.
+	# refused_page FAULT [SUBJECT]
+	refused_page() {
+		local jar=$PP_TMP/jar-$1
+		signer_oidc "$jar" "$1" "${2:-}"
+		http GET "$CALLBACK" -c "$jar" -b "$jar"
+		if [ "$CODE" = 303 ] && [ "$(header Location)" = "/sign/$AUTHZ/approve" ]; then
+			not_ok "an ID token with $1 is refused by the pages" "it led to the approval"
+			return
+		fi
+		if [[ $BODY == *nonce* || $BODY == *signature\ does* || $BODY == *aud/azp* || $BODY == *idp_sub* ]]; then
+			not_ok "an ID token with $1 is refused by the pages" "the page shows the reason: ${BODY:0:300}"
+			return
+		fi
+		ok "an ID token with $1 is refused by the pages with a generic page ($CODE)"
+		wait_for 5 audited "$AUTHZ" && ok "... and audited" || not_ok "... and audited" "no record of $AUTHZ"
+		http GET "$PUB/sign/$AUTHZ/approve" -c "$jar" -b "$jar"
+		[ "$CODE" != 200 ] && ok "... and the request stays unapproved" || not_ok "... and the request stays unapproved"
+	}
+	refused_page bad-signature
+	refused_page wrong-audience
+	refused_page expired
+	refused_page wrong-nonce
+	refused_page wrong-acr
+	refused_page wrong-issuer
+	# Identity mismatch (AUTH-3): the SAM refuses another subject than the
+	# enrolled idp_subject.
+	refused_page other-subject
+	refused_page none someone-else
+	# State mismatch: the provider's answer with another state.
+	JS=$PP_TMP/jar-state
+	signer_oidc "$JS" none
+	http GET "$(sed 's/&state=[^&]*/\&state=forged/' <<<"$CALLBACK")" -c "$JS" -b "$JS"
+	if [ "$CODE" = 303 ] && [ "$(header Location)" = "/sign/$AUTHZ/approve" ]; then
+		not_ok "a callback with another state is refused" "it led to the approval"
+	else
+		ok "a callback with another state is refused ($CODE)"
+	fi
+	http GET "$PUB/sign/$AUTHZ/approve" -c "$JS" -b "$JS"
+	[ "$CODE" != 200 ] && ok "... and the request stays unapproved" || not_ok "... and the request stays unapproved"
+	# A callback in another browser (no session for that state).
+	signer_oidc "$PP_TMP/jar-x" none
+	http GET "$CALLBACK" -c "$PP_TMP/jar-other" -b "$PP_TMP/jar-other"
+	[ "$CODE" != 303 ] && ok "a callback without the browser session is refused ($CODE)" ||
+		not_ok "a callback without the browser session is refused" "$(header Location)"
+	printf 'fault=none\n' >"$CTL"
+fi
+
 pp_finish
