@@ -1024,7 +1024,7 @@ sam_authz_docs_get(json_object *arr, size_t dlen, struct sam_authz_docs *d, cons
 	if ((rc = sam_authz_docs_alloc(d, n, dlen)) != PP_OK)
 		return rc;
 	for (size_t i = 0; i < n && *why == NULL; i++) {
-		json_object *e = json_object_array_get_idx(arr, i), *h, *l;
+		json_object *e = json_object_array_get_idx(arr, i), *h, *l = NULL;
 		if (!json_object_is_type(e, json_type_object) || !json_object_object_get_ex(e, "hash", &h) ||
 		    !json_object_is_type(h, json_type_string) ||
 		    json_object_object_length(e) != (json_object_object_get_ex(e, "label", &l) ? 2 : 1)) {

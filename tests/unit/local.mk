@@ -26,6 +26,7 @@ PP_UNIT_TESTS = \
 	tests/unit/test_sam_sad \
 	tests/unit/test_sam_client \
 	tests/unit/test_sam_authz \
+	tests/unit/test_sca_oauth \
 	tests/unit/test_p11 \
 	tests/unit/test_jose \
 	tests/unit/test_signer_oidc
@@ -168,3 +169,9 @@ tests_unit_test_sam_authz_SOURCES = tests/unit/test_sam_authz.c tests/unit/pp_te
 tests_unit_test_sam_authz_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
 tests_unit_test_sam_authz_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
 tests_unit_test_sam_authz_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS) -lpthread
+
+tests_unit_test_sca_oauth_SOURCES = tests/unit/test_sca_oauth.c tests/unit/pp_test.h fcgi/sca/sca_oauth.h \
+	fcgi/sca/sca_oauth.c fcgi/sca/sca_sam.h fcgi/sca/sca_sam.c
+tests_unit_test_sca_oauth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi/sca
+tests_unit_test_sca_oauth_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sca_oauth_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
