@@ -21,7 +21,10 @@
 #define PP_IPC_VERSION 1
 #define PP_IPC_MAX (64 * 1024)
 #define PP_IPC_MAX_DEPTH 8
-#define PP_IPC_MAX_MEMBERS 256
+/* Object members in one message: an authorisation request's documents are
+ * objects ({"hash","label"}), up to 1000 of them (docs/AUTHZ.md); the
+ * 64 KiB frame bounds the rest. */
+#define PP_IPC_MAX_MEMBERS 4096
 #define PP_IPC_MAX_CLIENTS 64
 
 /* One request, one answer.  OUT *answer: new reference owned by caller.

@@ -318,6 +318,14 @@ expect "... which signs" 200 '"signatures":["'
 check "sad.issue records the method and the IdP's issuer" \
 	wait_for 10 forwarded "\"auth_method\":\"oidc\".*\"issuer\":\"$IDP\".*\"type\":\"sad.issue\""
 
+# --- many documents: one message to the SAM and back (its member limit).
+# (hashes as strings: documentDigests objects count against limits.max_fields)
+docs=$(for i in $(seq 1 400); do printf '"%s",' "$(printf 'many %d' "$i" | openssl dgst -sha256 -binary | base64 -w0)"; done)
+post /csc/v2/credentials/authorize "{\"credentialID\":\"$EC\",\"numSignatures\":400,\"hashAlgorithmOID\":\"$SHA256\",\"hashes\":[${docs%,}]}"
+expect "400 documents in one request" 202 '"authorizationID":"'
+sam "{\"v\":1,\"op\":\"authz.get\",\"authz\":\"$(bmember authorizationID)\"}"
+check "... all shown by authz.get" test "$(grep -o '"hash":' <<<"$ANS" | wc -l)" = 400
+
 # --- the audit records.
 check "signatory.auth is recorded with the request and the client IP" \
 	wait_for 10 forwarded "\"client_ip\":\"192.0.2.7\".*\"correlation\":\"$NOTARY_AZ\".*\"type\":\"signatory.auth\""
