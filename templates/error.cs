@@ -13,6 +13,7 @@
 <p><?cs var:L.error.client ?></p>
 <?cs /if ?>
 <?cs if:Err.detail ?><p class="detail" lang="en"><?cs var:Err.detail ?></p><?cs /if ?>
+<?cs if:Err.back ?><p><a href="<?cs var:Err.back ?>" id="error-back"><?cs var:L.error.back ?></a></p><?cs /if ?>
 <p><a href="/"><?cs var:L.error.home ?></a></p>
 </div>
 <?cs include:"foot.cs" ?>

@@ -6,6 +6,7 @@
 <?cs include:"sign_request.cs" ?>
 <section aria-labelledby="method-h">
   <h2 id="method-h"><?cs var:L.signer.method.title ?></h2>
+  <?cs if:Methods.sms || Methods.sms_notary || Methods.oidc ?>
   <?cs if:Methods.sms || Methods.sms_notary ?>
   <p><?cs var:L.signer.method.intro ?></p>
   <form method="post" action="/sign/<?cs var:Req.id ?>/method" class="methods">
@@ -17,6 +18,10 @@
     <button type="submit" name="method" value="sms_notary" id="method-sms-notary"><?cs var:L.signer.method.sms_notary ?> (<?cs var:Notary.name ?>)</button>
     <?cs /if ?>
   </form>
+  <?cs /if ?>
+  <?cs if:Methods.oidc ?>
+  <p><a class="button" href="/sign/<?cs var:Req.id ?>/oidc" id="method-oidc"><?cs var:L.signer.method.oidc ?></a></p>
+  <?cs /if ?>
   <?cs else ?>
   <p class="error" role="alert"><?cs var:L.signer.method.none ?></p>
   <?cs /if ?>

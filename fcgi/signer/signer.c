@@ -9,9 +9,11 @@
 #include "pp_html.h"
 #include "pp_http.h"
 #include "signer.h"
+#include "signer_oidc.h"
 #include "signer_session.h"
 
 static const char *const signer_langs[] = { "en", "fr", NULL };
+/* The page offers oidc as a link (GET /sign/{id}/oidc): see signer_pages.c. */
 static const char *const signer_methods[] = { "sms", "sms_notary", "oidc", NULL };
 static const char *const signer_otp_actions[] = { "verify", "resend", NULL };
 static const char *const signer_consent[] = { "true", NULL };
@@ -64,6 +66,18 @@ static const struct pp_field signer_approve_fields[] = {
 	{ "lang", PP_FIELD_ENUM, 2, 0, 0, 0, signer_langs },
 };
 
+/* The provider's answer (OpenID Connect Core 3.1.2.5 and 3.1.2.6, RFC 9207's
+ * iss, and the session_state some providers add). */
+static const struct pp_field signer_callback_fields[] = {
+	{ "code", PP_FIELD_STRING, 2048, 0, 0, 0, NULL },
+	{ "state", PP_FIELD_STRING, 128, 0, 0, 0, NULL },
+	{ "error", PP_FIELD_STRING, 128, 0, 0, 0, NULL },
+	{ "error_description", PP_FIELD_STRING, 512, 0, 0, 0, NULL },
+	{ "error_uri", PP_FIELD_STRING, 512, 0, 0, 0, NULL },
+	{ "iss", PP_FIELD_STRING, 512, 0, 0, 0, NULL },
+	{ "session_state", PP_FIELD_STRING, 512, 0, 0, 0, NULL },
+};
+
 static const struct pp_field signer_cancel_fields[] = {
 	{ "csrf", PP_FIELD_TOKEN, 64, 0, 0, 0, NULL },
 };
@@ -113,7 +127,19 @@ signer_init(struct pp_ctx *ctx)
 	sg.session_lifetime_s = pp_conf_int(ctx->conf, "signer", "session_lifetime_s");
 	sg.rate_per_ip = pp_conf_int(ctx->conf, "signer", "rate_per_ip");
 	ctx->data = &sg;
-	return PP_OK;
+	/* OpenID Connect (oidc.issuer set): its login-token key's token. */
+	return signer_oidc_init(ctx, &sg.oidc);
+}
+
+static void
+signer_fini(struct pp_ctx *ctx)
+{
+	struct signer *sg = ctx->data;
+
+	if (sg != NULL) {
+		signer_oidc_fini(sg->oidc);
+		sg->oidc = NULL;
+	}
 }
 
 static const struct pp_route signer_routes[] = {
@@ -130,6 +156,9 @@ static const struct pp_route signer_routes[] = {
 	{ PP_GET, "/sign/{id}/done", signer_done, PP_BODY_NONE, signer_page_fields, NF(signer_page_fields) },
 	{ PP_POST, "/sign/{id}/cancel", signer_cancel, PP_BODY_FORM, signer_cancel_fields,
 	  NF(signer_cancel_fields) },
+	{ PP_GET, "/sign/{id}/oidc", signer_oidc, PP_BODY_NONE, signer_page_fields, NF(signer_page_fields) },
+	{ PP_GET, "/oidc/callback", signer_oidc_callback, PP_BODY_NONE, signer_callback_fields,
+	  NF(signer_callback_fields) },
 };
 
 static const struct pp_app signer_app = {
@@ -140,7 +169,9 @@ static const struct pp_app signer_app = {
 	.routes = signer_routes,
 	.nroutes = NF(signer_routes),
 	.init = signer_init,
+	.fini = signer_fini,
 	.pre = signer_pre,
+	.preinit = signer_oidc_preinit,
 };
 
 int

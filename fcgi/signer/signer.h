@@ -11,11 +11,13 @@
 
 struct pp_ctx;
 struct pp_req;
+struct signer_oidc;
 
 /* The plugin's state (ctx->data). */
 struct signer {
 	int64_t session_lifetime_s;	/* signer.session_lifetime_s */
 	int64_t rate_per_ip;		/* signer.rate_per_ip, requests a minute */
+	struct signer_oidc *oidc;	/* NULL: OpenID Connect not offered */
 };
 
 /* Milliseconds since the epoch (wall clock: stored expiries). */
@@ -29,6 +31,8 @@ enum pp_err signer_otp(struct pp_req *req);
 enum pp_err signer_approve(struct pp_req *req);
 enum pp_err signer_done(struct pp_req *req);
 enum pp_err signer_cancel(struct pp_req *req);
+enum pp_err signer_oidc(struct pp_req *req);
+enum pp_err signer_oidc_callback(struct pp_req *req);
 
 /* A readable error page in the page's language: status, the message
  * L.signer.err.<key>, and no redirect. */

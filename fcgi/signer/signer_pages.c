@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "pp_audit.h"
 #include "pp_core.h"
 #include "pp_http.h"
 #include "signer.h"
+#include "signer_oidc.h"
 #include "signer_sam.h"
 #include "signer_session.h"
 
@@ -664,6 +666,12 @@ signer_overview(struct pp_req *req)
 		return rc;
 	if (signer_has_method(a, "sms") && (rc = signer_set(req, "Methods.sms", "1")) != PP_OK)
 		return rc;
+	{
+		const struct signer *sg = req->ctx->data;
+		if (signer_oidc_enabled(sg->oidc) && signer_has_method(a, "oidc") &&
+		    (rc = signer_set(req, "Methods.oidc", "1")) != PP_OK)
+			return rc;
+	}
 	/* Under a notary's supervision only with the notary's certificate. */
 	if (req->client.present && signer_has_method(a, "sms_notary") &&
 	    ((rc = signer_set(req, "Methods.sms_notary", "1")) != PP_OK ||
@@ -697,6 +705,51 @@ signer_send_otp(struct pp_req *req, struct signer_session *s, const char *notary
 	return signer_session_save(req, s);
 }
 
+/*
+ * OpenID Connect: state, nonce and PKCE verifier into the session, the
+ * browser to the provider.  The request's page offers it as a link,
+ * GET /sign/{authz}/oidc: under the CSP's form-action 'self' a browser does
+ * not follow a form's answer (POST .../method with method=oidc, which does
+ * the same) to another site.  A GET that changes the session: at worst
+ * another site starts this browser's own login again.
+ */
+static enum pp_err
+signer_oidc_start(struct pp_req *req, struct signer_session *s, json_object *a)
+{
+	const struct signer *sg = req->ctx->data;
+	const char *url, *state, *nonce, *verifier;
+	enum pp_err rc;
+
+	if (!signer_oidc_enabled(sg->oidc) || !signer_has_method(a, "oidc"))
+		return signer_error_page(req, 400, "method");
+	if ((rc = signer_oidc_begin(sg->oidc, req, &url, &state, &nonce, &verifier)) != PP_OK)
+		return rc;
+	if (strlen(state) >= sizeof(s->oidc_state) || strlen(nonce) >= sizeof(s->oidc_nonce) ||
+	    strlen(verifier) >= sizeof(s->oidc_verifier))
+		return PP_ERR_INTERNAL;
+	snprintf(s->oidc_state, sizeof(s->oidc_state), "%s", state);
+	snprintf(s->oidc_nonce, sizeof(s->oidc_nonce), "%s", nonce);
+	snprintf(s->oidc_verifier, sizeof(s->oidc_verifier), "%s", verifier);
+	if ((rc = signer_session_save(req, s)) != PP_OK)
+		return rc;
+	return signer_see_other(req, url);
+}
+
+enum pp_err
+signer_oidc(struct pp_req *req)
+{
+	struct signer_session s;
+	json_object *a;
+	const char *at;
+	enum pp_err rc;
+
+	if ((rc = signer_begin(req, 0, &s, &a)) != PP_OK || a == NULL)
+		return rc;
+	if ((at = signer_route_for(req, a, "")) != NULL)
+		return signer_elsewhere(req, a, at);
+	return signer_oidc_start(req, &s, a);
+}
+
 enum pp_err
 signer_method(struct pp_req *req)
 {
@@ -715,10 +768,11 @@ signer_method(struct pp_req *req)
 		if (!req->client.present || !signer_has_method(a, "sms_notary"))
 			return signer_error_page(req, 403, "notary_needed");
 		notary = req->client.subject;
-	} else if (!signer_has_method(a, m))
+	} else if (strcmp(m, "oidc") == 0)
+		return signer_oidc_start(req, &s, a);
+	else if (!signer_has_method(a, m))
 		return signer_error_page(req, 400, "method");
-	if (strcmp(m, "oidc") == 0)
-		return signer_error_page(req, 400, "method");
+
 	if ((rc = signer_send_otp(req, &s, notary, &refused)) != PP_OK)
 		return rc;
 	if (refused)
@@ -946,4 +1000,99 @@ signer_cancel(struct pp_req *req)
 			return rc;
 	}
 	return pp_reply_html(req, 200, "cancelled.cs");
+}
+
+/* A login the signer refused (the provider's answer, the ID token): an
+ * audit record with the reason, before the page. */
+static enum pp_err
+signer_oidc_refused(struct pp_req *req, const struct signer_session *s, const char *why, int status,
+    const char *key)
+{
+	struct pp_audit_event ev = {
+		.type = PP_AUDIT_SIGNATORY_AUTH, .outcome = PP_AUDIT_FAILURE,
+		.actor_kind = PP_AUDIT_ACTOR_ANONYMOUS, .actor_id = "-",
+		.cause = why, .correlation = s->authz,
+	};
+	json_object *d = json_object_new_object();
+	enum pp_err rc;
+
+	if (d == NULL || pp_json_add_str(d, "auth_method", "oidc") != PP_OK ||
+	    pp_json_add_str(d, "op", "oidc.callback") != PP_OK) {
+		json_object_put(d);
+		return PP_ERR_NOMEM;
+	}
+	ev.details = d;
+	rc = pp_req_audit(req, &ev);
+	json_object_put(d);
+	if (rc != PP_OK)
+		return rc;
+	if ((rc = signer_set(req, "Err.back", signer_path(req, s->authz, ""))) != PP_OK)
+		return rc;
+	return signer_error_page(req, status, key);
+}
+
+enum pp_err
+signer_oidc_callback(struct pp_req *req)
+{
+	const struct signer *sg = req->ctx->data;
+	const char *state = pp_req_value(req, "state"), *code = pp_req_value(req, "code");
+	const char *error = pp_req_value(req, "error"), *token, *refused, *desc;
+	char nonce[sizeof(((struct signer_session *)0)->oidc_nonce)];
+	char verifier[sizeof(((struct signer_session *)0)->oidc_verifier)];
+	struct signer_session s;
+	json_object *args, *ans;
+	size_t n;
+	enum pp_err rc;
+
+	if (!signer_oidc_enabled(sg->oidc))
+		return PP_ERR_NOT_FOUND;
+	rc = signer_session_load(req, NULL, &s);
+	if (rc == PP_ERR_NOT_FOUND)
+		return signer_error_page(req, 403, "no_session");
+	if (rc != PP_OK)
+		return rc;
+	req->lang = strcmp(s.lang, "fr") == 0 ? "fr" : "en";
+	/* The state ties the answer to this browser's login, once. */
+	n = strlen(s.oidc_state);
+	if (n == 0 || state == NULL || strlen(state) != n || !pp_ct_equal(state, s.oidc_state, n))
+		return signer_oidc_refused(req, &s, "OpenID Connect: the state is not this browser's login", 403,
+		    "oidc_failed");
+	snprintf(nonce, sizeof(nonce), "%s", s.oidc_nonce);
+	snprintf(verifier, sizeof(verifier), "%s", s.oidc_verifier);
+	s.oidc_state[0] = s.oidc_nonce[0] = s.oidc_verifier[0] = '\0';
+	if ((rc = signer_session_save(req, &s)) != PP_OK)
+		goto out;
+	if (error != NULL || code == NULL) {
+		rc = signer_oidc_refused(req, &s, error ? "OpenID Connect: the provider answered an error" :
+		    "OpenID Connect: no code", 403, "oidc_cancelled");
+		goto out;
+	}
+	rc = signer_oidc_finish(sg->oidc, req, code, nonce, verifier, s.authz, &token);
+	if (rc == PP_ERR_UNAVAILABLE || rc == PP_ERR_HSM || rc == PP_ERR_NOMEM || rc == PP_ERR_DB)
+		goto out;
+	if (rc != PP_OK) {
+		char why[300];
+		snprintf(why, sizeof(why), "OpenID Connect: %s", req->detail ? req->detail : pp_err_name(rc));
+		rc = signer_oidc_refused(req, &s, why, 403, "oidc_failed");
+		goto out;
+	}
+	if ((args = json_object_new_object()) == NULL || pp_json_add_str(args, "authz", s.authz) != PP_OK ||
+	    pp_json_add_str(args, "token", token) != PP_OK) {
+		json_object_put(args);
+		rc = PP_ERR_NOMEM;
+		goto out;
+	}
+	/* The SAM checks the login token and the identity, and records it. */
+	if ((rc = signer_sam_call(req, "authz.login", args, SIGNER_SAM_TIMEOUT_MS, &ans, &refused, &desc)) != PP_OK)
+		goto out;
+	if (refused) {
+		if ((rc = signer_set(req, "Err.back", signer_path(req, s.authz, ""))) == PP_OK)
+			rc = signer_error_page(req, 403, "oidc_refused");
+		goto out;
+	}
+	rc = signer_see_other(req, signer_path(req, s.authz, "/approve"));
+out:
+	pp_wipe(nonce, sizeof(nonce));
+	pp_wipe(verifier, sizeof(verifier));
+	return rc;
 }

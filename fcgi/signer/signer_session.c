@@ -177,7 +177,7 @@ signer_session_load(struct pp_req *req, const char *authz, struct signer_session
 		return rc;
 	if (s->authz[0] == '\0')
 		return PP_ERR_NOT_FOUND;
-	if (strcmp(s->authz, authz) != 0)
+	if (authz != NULL && strcmp(s->authz, authz) != 0)
 		return PP_ERR_FORBIDDEN;
 	return PP_OK;
 }

@@ -36,7 +36,8 @@ struct signer_session {
  * to authz (another browser holds it). */
 enum pp_err signer_session_create(struct pp_req *req, const char *authz, const char *lang,
     struct signer_session *s) PP_WUR;
-/* The live session of the request's cookie bound to authz.
+/* The live session of the request's cookie bound to authz (any request
+ * when authz is NULL: the OpenID Connect callback).
  * PP_ERR_NOT_FOUND: no cookie, or no live session for it;
  * PP_ERR_FORBIDDEN: the session is bound to another request. */
 enum pp_err signer_session_load(struct pp_req *req, const char *authz, struct signer_session *s) PP_WUR;

@@ -16,7 +16,12 @@ if [ -z "$chromium" ] || [ -z "$driver" ]; then
 	echo "Bail out! chromium and chromium-driver are not installed (./quickstart test installs them)"
 	exit 99
 fi
-pp_up
+pp_init
+# The stand-in provider serves one connection at a time and gives an idle
+# one 5 s: Chromium's spare connection to it can hold the signer's call to
+# its token endpoint that long.
+pp_conf_set oidc timeout_ms 15000
+pp_start
 
 SPOOL=$STATE/sms/outgoing
 CB=http://127.0.0.1/callback
@@ -142,6 +147,23 @@ http POST "$SCA/csc/v2/oauth2/token" "${SCA_CERT[@]}" -H 'Content-Type: applicat
 	--data-urlencode grant_type=authorization_code --data-urlencode client_id=demo-sca \
 	--data-urlencode "code=$CODE_A" --data-urlencode "code_verifier=$VER" --data-urlencode "redirect_uri=$CB"
 expect_json_error "the code works once" 400 invalid_grant
+
+# --- OpenID Connect: the method's link leads to the provider, its page
+# (the button that logs in), back to the approval.
+http PATCH "$SCA/ra/v1/signatories/sig-b1" "${SCA_CERT[@]}" "${J[@]}" -d '{"idp_subject":"jean-oidc"}'
+expect "the signatory's digital identity is registered" 200
+printf 'subject=jean-oidc\n' >"$STATE/idp/control"
+wd DELETE "/session/$SID"
+SID=""
+new_session oidc
+go "$(authorize_url br-3)"
+click "#method-oidc"
+check "the OpenID Connect method leads to the provider" grep -q "^$IDP/authorize" <<<"$(url)"
+shot 7-provider
+click "#login"
+check "the provider's answer leads to the approval" grep -q "/approve$" <<<"$(url)"
+page_has "... of this request" "Sign these 2 documents"
+shot 8-approve-oidc
 
 # --- French, and cancellation.
 wd DELETE "/session/$SID"

@@ -318,6 +318,58 @@ form "$F" "/sign/$AUTHZ/otp" "csrf=$T&action=verify&otp=$(code_in_spool)"
 page "$F" "/sign/$AUTHZ/approve"
 expect "the approval button in French" 200 "Signer ces 2 documents"
 
+# --- 12b. OpenID Connect: a link to the provider, its answer at /oidc/callback.
+http PATCH "$SCA/ra/v1/signatories/sig-p1" "${SCA_CERT[@]}" "${J[@]}" -d '{"idp_subject":"elodie-oidc"}'
+expect "the signatory's digital identity is registered" 200
+CTL=$STATE/idp/control
+# oidc_login JAR: from the request's page through the stand-in provider's
+# page and button; sets CB_URL to the provider's redirect to the callback.
+oidc_login() {
+	page "$1" "/sign/$AUTHZ/oidc"
+	IDP_URL=$(header Location)
+	http GET "$IDP_URL"
+	local r
+	r=$(sed -n 's/.*name="req" value="\([^"]*\)".*/\1/p' <<<"$BODY")
+	http POST "${IDP_URL%%\?*}" --data-urlencode "req=$r"
+	CB_URL=$(header Location)
+}
+O=$PP_TMP/jar-o
+printf 'subject=elodie-oidc\n' >"$CTL"
+authorize "$O" "st-o"
+page "$O" "/sign/$AUTHZ"
+has "the request's page offers the digital identity as a link" "href=\"/sign/$AUTHZ/oidc\""
+oidc_login "$O"
+check "the link leads to the provider with state, nonce and PKCE" \
+	grep -qE "^$IDP/authorize\?.*state=.*nonce=.*code_challenge=.*code_challenge_method=S256" <<<"$IDP_URL"
+check "the provider answers to the signer's callback" grep -q "^$PUB/oidc/callback?code=" <<<"$CB_URL"
+http GET "${CB_URL/&state=/&state=x}" -c "$O" -b "$O"
+expect "a callback with another state is refused" 403 "could not be checked"
+http GET "$CB_URL" -c "$PP_TMP/jar-none"
+expect "the callback without the session is refused" 403 "another browser"
+http GET "$CB_URL" -c "$O" -b "$O"
+expect "the callback of this browser's login authenticates" 303
+check "... and leads to the approval" test "$(header Location)" = "/sign/$AUTHZ/approve"
+http GET "$CB_URL" -c "$O" -b "$O"
+expect "... once: the state is spent" 403 "could not be checked"
+form "$O" "/sign/$AUTHZ/approve" "csrf=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' <<<"$(curl -s --cacert "$CA" -b "$O" "$PUB/sign/$AUTHZ/approve")" | head -n 1)&consent=true"
+expect "... where the signatory approves" 200 "Signature approved"
+authorize "$O" "st-o2"
+printf 'subject=somebody-else\n' >"$CTL"
+oidc_login "$O"
+http GET "$CB_URL" -c "$O" -b "$O"
+expect "another person's identity is refused by the SAM" 403 "not the one registered"
+has "... with the way back to the request" "href=\"/sign/$AUTHZ\""
+printf 'subject=elodie-oidc\nfault=wrong-nonce\n' >"$CTL"
+oidc_login "$O"
+http GET "$CB_URL" -c "$O" -b "$O"
+expect "an ID token with another nonce is refused" 403 "could not be checked"
+check "... and recorded in the audit log" wait_for 10 grep -q '"op":"oidc.callback".*"outcome":"failure"' "$STATE/log/collector.log"
+printf 'subject=elodie-oidc\n' >"$CTL"
+page "$O" "/sign/$AUTHZ/oidc"
+http GET "$PUB/oidc/callback" -c "$O" -b "$O" -G --data-urlencode error=access_denied \
+	--data-urlencode "state=$(sed -n 's/.*[?&]state=\([^&]*\).*/\1/p' <<<"$(header Location)")"
+expect "the provider's refusal is a page" 403 "cancelled or refused"
+
 # --- 13. PAR: the browser comes with client_id and request_uri.
 P=$PP_TMP/jar-p
 http POST "$SCA/csc/v2/oauth2/pushed_authorize" "${SCA_CERT[@]}" "${FORM[@]}" --data-urlencode response_type=code \
