@@ -51,7 +51,7 @@
 struct demo_flow {
 	time_t created;			/* 0: free slot */
 	char state[33];			/* 128 bits, hex */
-	char verifier[44];		/* 32 bytes, base64url */
+	char verifier[48];		/* 32 bytes, base64url (the encoder writes 44 + NUL) */
 	char credential[65];
 	char key_type[16];
 	char hash[45];			/* base64 of the SHA-256 */
@@ -60,6 +60,11 @@ struct demo_flow {
 };
 
 static struct demo_flow demo_flows[DEMO_PENDING];
+
+/* The demo SCA's certificate and key, read before the privilege drop (the
+ * key file is root-only); the key is wiped at exit. */
+static char *demo_cert, *demo_key;
+static size_t demo_cert_len, demo_key_len;
 
 /* Pool cleanup of a JSON object. */
 static void
@@ -195,7 +200,7 @@ demo_sca(struct pp_req *req)
 enum { DS_CSRF, DS_LABEL, DS_TEXT, DS_HASH, DS_KEY, DS__MAX };
 static const char *const demo_keys[] = { "ec-p256", "rsa3072", NULL };
 static const struct pp_field demo_start_fields[DS__MAX] = {
-	[DS_CSRF] = { "csrf", PP_FIELD_TOKEN, 64, 1, 0, 0, NULL },
+	[DS_CSRF] = { "csrf", PP_FIELD_TOKEN, 64, 0, 0, 0, NULL },	/* checked by pp_csrf_check */
 	[DS_LABEL] = { "label", PP_FIELD_STRING, 128, 0, 0, 0, NULL },
 	[DS_TEXT] = { "text", PP_FIELD_STRING, 2000, 0, 0, 0, NULL },
 	[DS_HASH] = { "hash", PP_FIELD_TOKEN, 44, 0, 0, 0, NULL },
@@ -241,7 +246,7 @@ demo_start(struct pp_req *req)
 	json_object *info, *rar = NULL, *d, *docs, *doc;
 	struct demo_flow *f;
 	unsigned char digest[SHA256_DIGEST_LENGTH], rnd[32];
-	char challenge[44];
+	char challenge[48];
 	const char *cred, *pub, *url;
 	enum pp_err rc;
 
@@ -359,8 +364,14 @@ demo_sca_call(struct pp_req *req, json_object *info, const char *path, const cha
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_CAINFO, demo_get(info, "ca_file", NULL, NULL));
-	curl_easy_setopt(c, CURLOPT_SSLCERT, demo_get(info, "sca", "cert", NULL));
-	curl_easy_setopt(c, CURLOPT_SSLKEY, demo_get(info, "sca", "key", NULL));
+	{
+		struct curl_blob cb = { demo_cert, demo_cert_len, CURL_BLOB_COPY };
+		struct curl_blob kb = { demo_key, demo_key_len, CURL_BLOB_COPY };
+		curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cb);
+		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+		curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &kb);
+		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+	}
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 25000L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -368,6 +379,7 @@ demo_sca_call(struct pp_req *req, json_object *info, const char *path, const cha
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	cc = curl_easy_perform(c);
 	if (cc != CURLE_OK) {
+		pp_warn_log("%s: %s", path, curl_easy_strerror(cc));
 		rc = pp_fail(req, PP_ERR_UNAVAILABLE, "The SCA API did not answer (%s).", curl_easy_strerror(cc));
 		goto out;
 	}
@@ -397,6 +409,8 @@ demo_api_error(struct pp_req *req, const char *step, long status, json_object *a
 
 	json_object_object_get_ex(answer, "error", &e);
 	json_object_object_get_ex(answer, "error_description", &d);
+	pp_warn_log("%s: the SCA API answered %ld %s %s", step, status, e ? json_object_get_string(e) : "",
+	    d ? json_object_get_string(d) : "");
 	return pp_fail(req, PP_ERR_PROTO, "%s: the SCA API answered %ld %s%s%s", step, status,
 	    e ? json_object_get_string(e) : "", d ? ": " : "", d ? json_object_get_string(d) : "");
 }
@@ -615,13 +629,46 @@ demo_phone(struct pp_req *req)
 	return demo_page(req, "demo_phone.cs");
 }
 
+/* Before the privilege drop: the demo SCA's certificate and key, named by
+ * the instance description. */
 static enum pp_err
-demo_init(struct pp_ctx *ctx)
+demo_preinit(struct pp_ctx *ctx)
 {
+	json_object *info = NULL, *o;
+	const char *cert = NULL, *key = NULL;
+	char *data = NULL;
+	size_t len = 0;
+	enum pp_err rc;
+
 	if (!pp_conf_int(ctx->conf, "service", "demo")) {
 		pp_err_log("the demo pages run only with service.demo = true");
 		return PP_ERR_CONFIG;
 	}
+	if ((rc = pp_file_read(pp_conf_str(ctx->conf, "demo", "info_file"), 256 * 1024, &data, &len)) != PP_OK) {
+		pp_err_log("demo.info_file cannot be read");
+		return PP_ERR_CONFIG;
+	}
+	rc = pp_json_parse(data, len, 16, 4096, &info);
+	pp_free(data);
+	if (rc == PP_OK && json_object_object_get_ex(info, "sca", &o)) {
+		cert = demo_get(o, "cert", NULL, NULL);
+		key = demo_get(o, "key", NULL, NULL);
+	}
+	if (cert == NULL || key == NULL ||
+	    pp_file_read(cert, 64 * 1024, &demo_cert, &demo_cert_len) != PP_OK ||
+	    pp_file_read(key, 64 * 1024, &demo_key, &demo_key_len) != PP_OK) {
+		pp_err_log("the demo SCA's certificate and key (sca.cert, sca.key of demo.info_file) cannot be read");
+		json_object_put(info);
+		return PP_ERR_CONFIG;
+	}
+	json_object_put(info);
+	return PP_OK;
+}
+
+static enum pp_err
+demo_init(struct pp_ctx *ctx)
+{
+	(void)ctx;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return PP_ERR_INTERNAL;
 	return PP_OK;
@@ -632,6 +679,11 @@ demo_fini(struct pp_ctx *ctx)
 {
 	(void)ctx;
 	curl_global_cleanup();
+	if (demo_key != NULL)
+		pp_wipe(demo_key, demo_key_len);
+	pp_free(demo_key);
+	pp_free(demo_cert);
+	demo_key = demo_cert = NULL;
 }
 
 static const struct pp_route demo_routes[] = {
@@ -649,6 +701,7 @@ static const struct pp_app demo_app = {
 	.deps = 0,
 	.routes = demo_routes,
 	.nroutes = sizeof(demo_routes) / sizeof(demo_routes[0]),
+	.preinit = demo_preinit,
 	.init = demo_init,
 	.fini = demo_fini,
 };

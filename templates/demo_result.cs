@@ -16,7 +16,8 @@ if:Demo.error == "access_denied" ?> The signatory cancelled.<?cs /if ?></p>
 <h2>Signature (<?cs var:Demo.key_type ?>, base64)</h2>
 <pre class="wrap"><?cs var:Demo.signature ?></pre>
 <h2>Certificate of credential <?cs var:Demo.credential ?></h2>
-<pre><?cs var:Demo.certificate ?></pre>
+<pre>
+<?cs var:Demo.certificate ?></pre>
 <h2>Verify it yourself</h2>
 <p>Save the signature as <code>signature.b64</code> and the certificate as <code>cert.pem</code>, then:</p>
 <pre>base64 -d signature.b64 &gt; signature.der

@@ -17,6 +17,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t_oauth.sh \
 	tests/integration/t_clients.sh \
 	tests/integration/t_demo.sh \
+	tests/integration/t_demo_pages.sh \
 	tests/integration/t_cred.sh \
 	tests/integration/t_algo.sh \
 	tests/integration/t_legacy.sh \
