@@ -280,6 +280,9 @@ done:
 	if (body.buf != NULL)
 		pp_wipe(body.buf, body.len);
 	pp_free(body.buf);
+	/* libcurl's copy of the Authorization header holds the secret. */
+	for (struct curl_slist *h = hdrs; h != NULL; h = h->next)
+		pp_wipe(h->data, strlen(h->data));
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
 	if (rc != PP_OK)
@@ -683,7 +686,8 @@ signer_oidc_finish(struct signer_oidc *o, struct pp_req *req, const char *code, 
 		goto done;
 	rc = signer_oidc_login_token(o, req, sub, acr, auth_time, authz, now, login_token);
 	if (rc == PP_OK)
-		pp_info_log("oidc: %s logged in at %s for request %s", sub, o->issuer, authz);
+		pp_info_log("oidc: ID token of %s from %s verified; login token for request %s signed", sub, o->issuer,
+		    authz);
 done:
 	if (rc != PP_OK)
 		pp_warn_log("%s", req->detail ? req->detail : "oidc: login refused");

@@ -77,22 +77,23 @@ expect "a code is good once" 400 invalid_grant
 OIDC=$top_builddir/tests/tools/pp-test-oidc
 jqt() { jq -e "$@" >/dev/null; }
 AUTHZ=0123456789abcdef0123456789abcdef
+OCONF=$CONF OIDP=$IDP
 # oidc_login FAULT [SUBJECT]: the stand-in told who logs in and which fault
 # to make; begin, the stand-in's page and button, the callback's state
 # checked, finish.  Sets OUT (pp-test-oidc's answer) and RC.
 oidc_login() {
 	printf 'subject=%s\nfault=%s\n' "${2:-demo-signatory}" "$1" >"$CTL"
 	local b url st no ve req loc
-	b=$("$OIDC" -c "$CONF" begin 2>>"$PP_TMP/oidc.log") || { OUT="begin failed"; RC=9; return; }
+	b=$("$OIDC" -c "$OCONF" begin 2>>"$PP_TMP/oidc.log") || { OUT="begin failed"; RC=9; return; }
 	url=$(jq -r .url <<<"$b") st=$(jq -r .state <<<"$b") no=$(jq -r .nonce <<<"$b") ve=$(jq -r .verifier <<<"$b")
 	url_seen=$url
 	http GET "$url"
 	req=$(sed -n 's/.*name="req" value="\([^"]*\)".*/\1/p' <<<"$BODY")
-	http POST "$IDP/authorize" -d "req=$req"
+	http POST "$OIDP/authorize" -d "req=$req"
 	loc=$(sed -n 's/^[Ll]ocation: //p' <<<"$HEADERS" | tr -d '\r')
 	[[ $loc == "$REDIRECT?"*"&state=$st" ]] || { OUT="callback without the state: $loc"; RC=8; return; }
 	code=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' <<<"$loc")
-	OUT=$("$OIDC" -c "$CONF" finish "$code" "$no" "$ve" "$AUTHZ" 2>>"$PP_TMP/oidc.log")
+	OUT=$("$OIDC" -c "$OCONF" finish "$code" "$no" "$ve" "$AUTHZ" 2>>"$PP_TMP/oidc.log")
 	RC=$?
 	LAST_NONCE=$no LAST_VERIFIER=$ve
 }
@@ -131,6 +132,12 @@ refused expired PP_ERR_TOKEN_EXPIRED expired
 refused wrong-nonce PP_ERR_TOKEN_INVALID nonce
 refused wrong-acr PP_ERR_FORBIDDEN acr
 refused wrong-issuer PP_ERR_TOKEN_INVALID issuer
+# A key the provider rolled: the client fetches the JWK set once more, and
+# refuses a kid still unknown.
+jwks_gets() { grep -c 'GET /jwks ' "$STATE/log/idp.log"; }
+n0=$(jwks_gets)
+refused unknown-kid PP_ERR_TOKEN_INVALID "no key"
+check "an unknown kid makes the client fetch the JWK set again, once" [ $(($(jwks_gets) - n0)) -eq 2 ]
 # Another subject passes the provider's checks: the SAM refuses it against
 # the enrolled idp_subject (AUTH-3).
 oidc_login other-subject
@@ -138,6 +145,28 @@ check "another subject is carried as it is, for the SAM to compare" \
 	bash -c '"$1" verify "$2" "$(jq -r .login_token <<<"$3")" | jq -e ".idp_sub == \"demo-signatory-other\"" >/dev/null' \
 	_ "$OIDC" "$STATE/hsm/login-key.pem" "$OUT"
 printf 'fault=none\n' >"$CTL"
+
+# A provider signing with RS256: a second stand-in (--rs256) and a copy of
+# the configuration naming it.
+BASE2=$(pp_pick_base)
+OIDP=https://127.0.0.1:$BASE2 OCONF=$PP_TMP/rs256.conf
+sed "/^\[oidc\]/,/^\[/s|^issuer = .*|issuer = $OIDP|" "$CONF" >"$OCONF"
+"$top_builddir/tests/tools/pp-test-idp" --issuer "$OIDP" --cert "$PKI/server/localhost-fullchain.pem" \
+	--key "$PKI/server/localhost.key" --client-id "$CLIENT_ID" --client-secret-file "$STATE/hsm/oidc-client-secret" \
+	--redirect-uri "$REDIRECT" --control "$CTL" --ready-file "$PP_TMP/idp2.ready" --rs256 >"$PP_TMP/idp2.log" 2>&1 &
+IDP2_PID=$!
+trap 'kill $IDP2_PID 2>/dev/null; pp_down' EXIT
+if wait_for 10 test -s "$PP_TMP/idp2.ready"; then
+	http GET "$OIDP/.well-known/openid-configuration"
+	expect "the second stand-in signs with RS256" 200 '"id_token_signing_alg_values_supported":["RS256"]'
+	oidc_login none
+	check "an RS256 ID token gives a login token" jqt '.login_token | length > 0' <<<"$OUT"
+	refused bad-signature PP_ERR_TOKEN_INVALID signature
+else
+	not_ok "the RS256 stand-in starts" "$(cat "$PP_TMP/idp2.log")"
+fi
+kill $IDP2_PID 2>/dev/null
+OIDP=$IDP OCONF=$CONF
 
 # A wrong verifier: the provider refuses the code (PKCE).
 b=$("$OIDC" -c "$CONF" begin 2>>"$PP_TMP/oidc.log")

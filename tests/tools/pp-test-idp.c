@@ -28,7 +28,9 @@
  *   name=...                   shown on the page (default the subject)
  *   acr=substantial            the "acr" claim (default substantial)
  *   fault=none | bad-signature | wrong-audience | expired | wrong-nonce |
- *         wrong-acr | other-subject | wrong-issuer
+ *         wrong-acr | other-subject | wrong-issuer | unknown-kid
+ * (unknown-kid: signed with a key /jwks never publishes, under a kid it
+ * does not know either, as after a key roll the client missed)
  *
  * Each request is logged on stdout (method, path, status).  Test code: one
  * connection at a time, every read bounded in size and time.  Exits on
@@ -505,6 +507,7 @@ idp_token(SSL *ssl, struct idp_req *r)
 	const char *iss = idp.issuer, *aud = idp.client_id, *nonce, *sub, *acr;
 	char other[IDP_STR + 8];
 	EVP_PKEY *signer = idp.key;
+	const char *kid = idp.kid;
 	size_t i;
 
 	if (!idp_client_ok(r->auth)) {
@@ -549,7 +552,10 @@ idp_token(SSL *ssl, struct idp_req *r)
 	acr = code->acr;
 	if (strcmp(code->fault, "bad-signature") == 0)
 		signer = idp.wrong_key;
-	else if (strcmp(code->fault, "wrong-audience") == 0)
+	else if (strcmp(code->fault, "unknown-kid") == 0) {
+		signer = idp.wrong_key;
+		kid = "rolled-key";
+	} else if (strcmp(code->fault, "wrong-audience") == 0)
 		aud = "another-client";
 	else if (strcmp(code->fault, "expired") == 0) {
 		iat = (int64_t)now - 3600;
@@ -568,7 +574,7 @@ idp_token(SSL *ssl, struct idp_req *r)
 	    pp_json_add_int(claims, "iat", iat) != PP_OK || pp_json_add_int(claims, "exp", exp) != PP_OK ||
 	    pp_json_add_int(claims, "auth_time", iat) != PP_OK || pp_json_add_str(claims, "nonce", nonce) != PP_OK ||
 	    pp_json_add_str(claims, "acr", acr) != PP_OK || pp_json_add_str(claims, "azp", idp.client_id) != PP_OK ||
-	    pp_jws_sign_pkey(signer, "JWT", idp.kid, claims, &jws) != PP_OK)
+	    pp_jws_sign_pkey(signer, "JWT", kid, claims, &jws) != PP_OK)
 		abort();
 	json_object_put(claims);
 	idp_random_b64(access, 32);
