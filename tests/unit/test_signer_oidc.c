@@ -254,6 +254,71 @@ test_acr_list(void **state)
 	assert_false(signer_oidc_in_list("", "high"));
 }
 
+
+/* The authorization request: every parameter, fresh values, S256. */
+static void
+test_begin(void **state)
+{
+	char ep[] = "https://idp.test/authorize", tok[] = "https://idp.test/token";
+	const char *url, *st, *no, *ve, *url2, *st2, *no2, *ve2;
+	unsigned char dg[SHA256_DIGEST_LENGTH];
+	char ch[PP_B64URL_LEN(SHA256_DIGEST_LENGTH) + 1], want[256];
+
+	(void)state;
+	O.authorization_endpoint = ep;	/* discovery done */
+	O.token_endpoint = tok;
+	O.redirect_uri = "https://sign.test/oidc/callback";
+	O.scope = "openid profile";
+	O.acr_values = "substantial";
+	assert_int_equal(signer_oidc_begin(&O, &R, &url, &st, &no, &ve), PP_OK);
+	assert_int_equal(strlen(st), 22);
+	assert_int_equal(strlen(no), 22);
+	assert_int_equal(strlen(ve), 43);
+	assert_true(strncmp(url, "https://idp.test/authorize?response_type=code&", 46) == 0);
+	assert_non_null(strstr(url, "&client_id=" CID "&"));
+	assert_non_null(strstr(url, "&redirect_uri=https%3A%2F%2Fsign.test%2Foidc%2Fcallback&"));
+	assert_non_null(strstr(url, "&scope=openid%20profile&"));
+	snprintf(want, sizeof(want), "&state=%s&nonce=%s&", st, no);
+	assert_non_null(strstr(url, want));
+	SHA256((const unsigned char *)ve, strlen(ve), dg);
+	pp_b64url_encode(dg, sizeof(dg), ch);
+	snprintf(want, sizeof(want), "&code_challenge=%s&code_challenge_method=S256&acr_values=substantial", ch);
+	assert_non_null(strstr(url, want));
+	assert_null(strstr(url, ve));	/* the verifier never leaves */
+	assert_int_equal(signer_oidc_begin(&O, &R, &url2, &st2, &no2, &ve2), PP_OK);
+	assert_string_not_equal(st, st2);
+	assert_string_not_equal(no, no2);
+	assert_string_not_equal(ve, ve2);
+	/* No acr_values configured: none sent. */
+	O.acr_values = "";
+	assert_int_equal(signer_oidc_begin(&O, &R, &url, &st, &no, &ve), PP_OK);
+	assert_null(strstr(url, "acr_values"));
+	O.authorization_endpoint = O.token_endpoint = NULL;
+}
+
+/* Every allocation of the checks failing in turn: an error, no leak. */
+static void
+test_check_alloc(void **state)
+{
+	json_object *c = good_claims();
+	char *jws = NULL;
+	const char *sub, *acr;
+	int64_t at;
+	enum pp_err rc = PP_ERR_NOMEM;
+
+	(void)state;
+	assert_int_equal(pp_jws_sign_pkey(idp_key, "JWT", "k1", c, &jws), PP_OK);
+	json_object_put(c);
+	for (long n = 0; n < 200 && rc != PP_OK; n++) {
+		pp_mem_fail_after(n);
+		rc = signer_oidc_check_id_token(&O, &R, jws, "n0nce-value", NOW, &sub, &acr, &at);
+		pp_mem_fail_after(-1);
+		assert_true(rc == PP_OK || rc == PP_ERR_NOMEM || rc == PP_ERR_TOKEN_INVALID);
+	}
+	assert_int_equal(rc, PP_OK);
+	pp_free(jws);
+}
+
 /* The login token: ES256 with the key in a token, typ paraphe-login+jwt,
  * the claims of docs/AUTHZ.md. */
 static void
@@ -328,6 +393,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_signature, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_claims, setup, teardown),
 		cmocka_unit_test(test_acr_list),
+		cmocka_unit_test_setup_teardown(test_begin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_alloc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login_token, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
