@@ -3,6 +3,7 @@
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<?cs if:Page.refresh ?><meta http-equiv="refresh" content="<?cs var:Page.refresh ?>"><?cs /if ?>
 <title><?cs var:Page.title ?> · <?cs var:L.service ?></title>
 <link rel="stylesheet" href="/static/paraphe.css">
 </head>

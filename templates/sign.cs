@@ -1,7 +1,7 @@
 <?cs set:Page.title = L.signer.overview.title ?><?cs include:"head.cs" ?>
 <h1><?cs var:L.signer.overview.title ?></h1>
 <p class="lead"><strong id="sca-name"><?cs var:Req.sca ?></strong> <?cs var:L.signer.overview.asks ?>
-<?cs if:Req.num == 1 ?><?cs var:L.signer.overview.one_doc ?><?cs else ?><strong id="num"><?cs var:Req.num ?></strong> <?cs var:L.signer.overview.docs ?><?cs /if ?></p>
+<?cs if:Req.num == 0 ?><?cs var:L.signer.overview.later ?><?cs elif:Req.num == 1 ?><?cs var:L.signer.overview.one_doc ?><?cs else ?><strong id="num"><?cs var:Req.num ?></strong> <?cs var:L.signer.overview.docs ?><?cs /if ?></p>
 <?cs if:Req.description ?><p><?cs var:L.signer.overview.description ?> <q id="description"><?cs var:Req.description ?></q></p><?cs /if ?>
 <?cs include:"sign_request.cs" ?>
 <section aria-labelledby="method-h">

@@ -922,6 +922,12 @@ signer_approve(struct pp_req *req)
 	if (req->method != PP_POST) {
 		if ((rc = signer_other_lang(req, NULL)) != PP_OK)
 			return rc;
+		/* An ephemeral session's documents come after authentication:
+		 * until they do, the page waits and refreshes itself (no
+		 * script). */
+		if (*hdf_get_value(pp_req_hdf(req), "Doc.0.fp", "") == '\0' &&
+		    (rc = signer_set(req, "Page.refresh", "5")) != PP_OK)
+			return rc;
 		return pp_reply_html(req, 200, "approve.cs");
 	}
 	if ((args = json_object_new_object()) == NULL || pp_json_add_str(args, "authz", s.authz) != PP_OK ||
