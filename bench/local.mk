@@ -8,6 +8,7 @@ bench: all
 	$(srcdir)/bench/run-audit $(abs_top_builddir)
 	$(srcdir)/bench/run-sign $(abs_top_builddir)
 	$(srcdir)/bench/run-signhash $(abs_top_builddir)
+	$(srcdir)/bench/run-pages $(abs_top_builddir)
 .PHONY: bench
 noinst_PROGRAMS += bench/paraphe-loadgen
 bench_paraphe_loadgen_SOURCES = bench/loadgen.c
@@ -22,3 +23,4 @@ noinst_PROGRAMS += bench/paraphe-bench-sads
 bench_paraphe_bench_sads_SOURCES = bench/sad_bench.c
 bench_paraphe_bench_sads_LDADD = $(CORE_LIBS)
 EXTRA_DIST += bench/run-signhash
+EXTRA_DIST += bench/lib.sh bench/run-pages

@@ -33,5 +33,12 @@ check "it reports the raw rate of the SAM's token for both key types" \
 check "it reports CPU per call by process" grep -qE 'CPU per call \(us\):.* samd [0-9]+ .*total [0-9]+' "$PP_TMP/sh"
 check "it reports the resident memory of the SAM and the plugins" \
 	bash -c 'grep -qE "samd +paraphe-samd +pid [0-9]+ +[0-9]+ / +[0-9]+" "$1" && grep -qE "sca +paraphe-sca" "$1"' _ "$PP_TMP/sh"
-[ $PP_FAIL -gt 0 ] && sed 's/^/# /' "$PP_TMP/out" "$PP_TMP/sh"; true
+"$top_srcdir/bench/run-pages" "$top_builddir" --quick >"$PP_TMP/pages" 2>&1
+rc=$?
+check "bench/run-pages --quick runs" test $rc -eq 0
+check "it measures a static file served by nginx" grep -qE '^static file \(nginx alone\) +[0-9]+ requests/s .* ok [1-9][0-9]* failed 0' "$PP_TMP/pages"
+check "it renders the real approval page (session, SAM, template) every time" \
+	grep -qE '^approval page \([0-9]+ bytes\) +[0-9]+ requests/s .* ok [1-9][0-9]* failed 0' "$PP_TMP/pages"
+check "it reports the ratio to the static file and the p99" grep -qE '^approval page: [0-9]+ pages/s = [0-9.]+x the static file; p99 [0-9.]+ ms' "$PP_TMP/pages"
+[ $PP_FAIL -gt 0 ] && sed 's/^/# /' "$PP_TMP/out" "$PP_TMP/sh" "$PP_TMP/pages"; true
 pp_finish
