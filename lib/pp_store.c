@@ -33,8 +33,19 @@ pp_store_open(const struct pp_conf *conf, const char *domain, struct pp_store **
 		return PP_ERR_INTERNAL;
 	}
 	/* Only one backend today; pp_conf validation refuses any other. */
-	return pp_store_open_with(&pp_store_sqlite_ops, pp_conf_str(conf, "database", domain),
+	enum pp_err rc = pp_store_open_with(&pp_store_sqlite_ops, pp_conf_str(conf, "database", domain),
 	    (int)pp_conf_int(conf, "database", "busy_timeout_ms"), m, n, out);
+	/* The web plugins' state (browser sessions, per-IP counts) is not worth
+	 * an fsync per request: in WAL mode, NORMAL keeps every commit across
+	 * a process crash and loses at most the last ones on a power failure
+	 * (the signatory then starts again).  The SAM's ledger and the audit
+	 * log stay FULL: every commit is on disk before anything else happens. */
+	if (rc == PP_OK && strcmp(domain, "web") == 0 &&
+	    (rc = pp_store_exec(*out, "PRAGMA synchronous=NORMAL", NULL, 0, NULL, NULL, NULL)) != PP_OK) {
+		pp_store_close(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 void
