@@ -25,15 +25,6 @@
 
 /* ------------------------------------------------------------------ helpers */
 
-int64_t
-signer_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static enum pp_err
 signer_set(struct pp_req *req, const char *name, const char *value)
 {

@@ -4,12 +4,22 @@
  */
 #include "config.h"
 #include <string.h>
+#include <time.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include "pp_core.h"
 #include "pp_http.h"
 #include "signer.h"
 #include "signer_session.h"
+
+int64_t
+signer_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 enum pp_err
 signer_random_hex(char *out, size_t n)

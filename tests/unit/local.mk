@@ -29,7 +29,8 @@ PP_UNIT_TESTS = \
 	tests/unit/test_sca_oauth \
 	tests/unit/test_p11 \
 	tests/unit/test_jose \
-	tests/unit/test_signer_oidc
+	tests/unit/test_signer_oidc \
+	tests/unit/test_signer_session
 
 check_PROGRAMS += $(PP_UNIT_TESTS)
 TESTS += $(PP_UNIT_TESTS)
@@ -157,6 +158,12 @@ tests_unit_test_jose_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_jose_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 
 # The signer plugin's OpenID Connect client; its source is compiled in.
+tests_unit_test_signer_session_SOURCES = tests/unit/test_signer_session.c tests/unit/pp_test.h \
+	fcgi/signer/signer_session.h fcgi/signer/signer_session.c fcgi/signer/signer.h
+tests_unit_test_signer_session_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi/signer
+tests_unit_test_signer_session_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_signer_session_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
 tests_unit_test_signer_oidc_SOURCES = tests/unit/test_signer_oidc.c tests/unit/pp_test.h
 tests_unit_test_signer_oidc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi/signer
 tests_unit_test_signer_oidc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
