@@ -229,13 +229,23 @@ signer_oidc() {
 	http POST "$IDP/authorize" -d "req=$req"
 	CALLBACK=$(header Location)
 }
-audited() { grep -q "$1" "$STATE/log/collector.log"; }
+# audited AUTHZ OUTCOME CAUSE_REGEX: the collector received a signatory.auth
+# record of that request, method oidc, with that outcome and cause.
+audited() {
+	grep -F "\"correlation\":\"$1\"" "$STATE/log/collector.log" | grep -F ' signatory.auth ' |
+		grep -F '"auth_method":"oidc"' | grep -F "\"outcome\":\"$2\"" | grep -qE "\"cause\":\"[^\"]*$3"
+}
 
 J1=$PP_TMP/jar-oidc
 signer_oidc "$J1" none
-if [ -z "$CALLBACK" ]; then
+# The SAM answers an op it has (even refusing it) and closes the
+# connection on one it does not.
+SAM_LOGIN=$("$top_builddir/tests/tools/pp-test-sam" "$STATE/run/sam.sock" \
+	'{"v":1,"op":"authz.login","authz":"00000000000000000000000000000000","token":"x","ip":"127.0.0.1"}' 2>&1) ||
+	SAM_LOGIN=""
+if [ -z "$CALLBACK" ] || [ -z "$SAM_LOGIN" ]; then
 	# The pages' OIDC routes or the SAM's authz.login are not there yet.
-	echo "ok $((PP_PASS + PP_FAIL + 1)) - # SKIP the signer pages do not offer OIDC yet (method oidc answered $CODE)"
+	echo "ok $((PP_PASS + PP_FAIL + 1)) - # SKIP no OIDC in the signer pages (method oidc: $CODE) or no authz.login in the SAM"
 else
 	check "method oidc sends the browser to the provider, then back to /oidc/callback" \
 		grep -q "^$PUB/oidc/callback?code=" <<<"$CALLBACK"
@@ -260,14 +270,14 @@ else
 	expect "signHash signs with the SAD of an OIDC login" 200 '"signatures":['
 	http POST "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" -H 'Content-Type: application/json' --data-binary "$SIGN"
 	expect_json_error "... once" 403 access_denied
-	check "the login is audited with the request" audited "$AUTHZ"
+	check "the login is audited with the request" audited "$AUTHZ" success ""
 
 	# Every refusal: a generic page (the reason is not shown), an audit
 	# record of the request, and no approval.
-	# refused_page FAULT [SUBJECT]
+	# refused_page FAULT CAUSE_REGEX [SUBJECT]
 	refused_page() {
-		local jar=$PP_TMP/jar-$1
-		signer_oidc "$jar" "$1" "${2:-}"
+		local jar=$PP_TMP/jar-$1-${3:-x} cause=$2
+		signer_oidc "$jar" "$1" "${3:-}"
 		http GET "$CALLBACK" -c "$jar" -b "$jar"
 		if [ "$CODE" = 303 ] && [ "$(header Location)" = "/sign/$AUTHZ/approve" ]; then
 			not_ok "an ID token with $1 is refused by the pages" "it led to the approval"
@@ -278,20 +288,21 @@ else
 			return
 		fi
 		ok "an ID token with $1 is refused by the pages with a generic page ($CODE)"
-		wait_for 5 audited "$AUTHZ" && ok "... and audited" || not_ok "... and audited" "no record of $AUTHZ"
+		wait_for 5 audited "$AUTHZ" failure "$cause" && ok "... and audited with the reason" ||
+			not_ok "... and audited with the reason" "no failure record of $AUTHZ with a cause matching '$cause'"
 		http GET "$PUB/sign/$AUTHZ/approve" -c "$jar" -b "$jar"
 		[ "$CODE" != 200 ] && ok "... and the request stays unapproved" || not_ok "... and the request stays unapproved"
 	}
-	refused_page bad-signature
-	refused_page wrong-audience
-	refused_page expired
-	refused_page wrong-nonce
-	refused_page wrong-acr
-	refused_page wrong-issuer
+	refused_page bad-signature "signature"
+	refused_page wrong-audience "aud"
+	refused_page expired "expired"
+	refused_page wrong-nonce "nonce"
+	refused_page wrong-acr "acr"
+	refused_page wrong-issuer "issuer"
 	# Identity mismatch (AUTH-3): the SAM refuses another subject than the
 	# enrolled idp_subject.
-	refused_page other-subject
-	refused_page none someone-else
+	refused_page other-subject "subject"
+	refused_page none "subject" someone-else
 	# State mismatch: the provider's answer with another state.
 	JS=$PP_TMP/jar-state
 	signer_oidc "$JS" none
@@ -301,6 +312,7 @@ else
 	else
 		ok "a callback with another state is refused ($CODE)"
 	fi
+	check "... and audited with the reason" audited "$AUTHZ" failure "state"
 	http GET "$PUB/sign/$AUTHZ/approve" -c "$JS" -b "$JS"
 	[ "$CODE" != 200 ] && ok "... and the request stays unapproved" || not_ok "... and the request stays unapproved"
 	# A callback in another browser (no session for that state).
