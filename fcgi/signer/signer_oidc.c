@@ -26,6 +26,7 @@
 #define SIGNER_OIDC_RESPONSE_MAX 65536	/* any answer of the provider */
 #define SIGNER_OIDC_URL_MAX 2048
 #define SIGNER_OIDC_SUB_MAX 256		/* idp_subject (sam_enrol: 1..256) */
+#define SIGNER_OIDC_JWKS_MAX_AGE_S 3600	/* a key the provider withdrew stops verifying within this */
 
 struct signer_oidc {
 	const struct pp_conf *conf;
@@ -39,6 +40,7 @@ struct signer_oidc {
 	/* The provider's metadata, cached for the process's life. */
 	char *authorization_endpoint, *token_endpoint, *jwks_uri;
 	json_object *jwks;
+	int64_t jwks_at;	/* when it was fetched (s) */
 };
 
 /* What preinit read, kept by the first process for every worker it forks
@@ -363,6 +365,7 @@ signer_oidc_fetch_jwks(struct signer_oidc *o, struct pp_req *req)
 	}
 	json_object_put(o->jwks);
 	o->jwks = set;
+	o->jwks_at = (int64_t)time(NULL);
 	return PP_OK;
 }
 
@@ -476,7 +479,10 @@ signer_oidc_check_id_token(struct signer_oidc *o, struct pp_req *req, const char
 		rc = pp_fail(req, PP_ERR_TOKEN_INVALID, "oidc: the ID token's algorithm is not ES256 or RS256");
 		goto done;
 	}
-	if (o->jwks == NULL && (rc = signer_oidc_fetch_jwks(o, req)) != PP_OK)
+	/* The set is kept, but not forever: a key the provider withdrew must
+	 * stop verifying. */
+	if ((o->jwks == NULL || (o->jwks_uri != NULL && now - o->jwks_at > SIGNER_OIDC_JWKS_MAX_AGE_S)) &&
+	    (rc = signer_oidc_fetch_jwks(o, req)) != PP_OK)
 		goto done;
 	rc = pp_jwks_key(o->jwks, kid, alg, &key);
 	if (rc == PP_ERR_NOT_FOUND && o->jwks_uri != NULL) {

@@ -319,6 +319,30 @@ test_check_alloc(void **state)
 	pp_free(jws);
 }
 
+
+/* The JWK set is kept an hour at most: older, it is fetched again (here
+ * from a port where nobody listens: the provider is unavailable). */
+static void
+test_jwks_age(void **state)
+{
+	char uri[] = "https://127.0.0.1:1/jwks";
+	const char *sub;
+
+	(void)state;
+	O.jwks_uri = uri;
+	O.ca_file = "";
+	O.timeout_ms = 2000;
+	O.jwks_at = NOW - 10;
+	assert_int_equal(check(good_claims(), idp_key, "k1", &sub), PP_OK);
+	O.jwks_at = NOW - SIGNER_OIDC_JWKS_MAX_AGE_S - 1;
+	assert_int_equal(check(good_claims(), idp_key, "k1", &sub), PP_ERR_UNAVAILABLE);
+	assert_non_null(strstr(R.detail, "JWK set"));
+	/* An unknown kid with a fresh set: fetched again once, same outcome. */
+	O.jwks_at = NOW - 10;
+	assert_int_equal(check(good_claims(), idp_key, "k9", &sub), PP_ERR_UNAVAILABLE);
+	O.jwks_uri = NULL;
+}
+
 /* The login token: ES256 with the key in a token, typ paraphe-login+jwt,
  * the claims of docs/AUTHZ.md. */
 static void
@@ -395,6 +419,7 @@ main(void)
 		cmocka_unit_test(test_acr_list),
 		cmocka_unit_test_setup_teardown(test_begin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_alloc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_jwks_age, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login_token, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
