@@ -301,6 +301,25 @@ OTP=$(code_in_spool)
 form "$L" "/sign/$AUTHZ/otp" "csrf=$T&action=verify&otp=$OTP"
 expect "... and it works" 303
 
+# --- 11b. an expired code; an expired request (their expiry moved into the
+# past in the SAM's database: the test plays the clock).
+E=$PP_TMP/jar-e
+authorize "$E" "st-e"
+page "$E" "/sign/$AUTHZ"
+T=$(csrf)
+form "$E" "/sign/$AUTHZ/method" "method=sms&csrf=$T"
+OTP=$(code_in_spool)
+sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "UPDATE otps SET expires_ms = 1 WHERE session = '$AUTHZ' AND state = 'PENDING'"
+form "$E" "/sign/$AUTHZ/otp" "csrf=$T&action=verify&otp=$OTP"
+expect "an expired code says so" 200 "This code has expired."
+form "$E" "/sign/$AUTHZ/otp" "csrf=$T&action=resend"
+expect "... and a new one can be asked for" 200 "A new code is on its way"
+sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "UPDATE authz SET expires_ms = 1 WHERE id = '$AUTHZ'"
+page "$E" "/sign/$AUTHZ"
+expect "an expired request's page says so" 410 "has expired"
+form "$E" "/sign/$AUTHZ/otp" "csrf=$T&action=verify&otp=$(code_in_spool)"
+expect "... and its code form leads nowhere" 410
+
 # --- 12. French: Accept-Language, the switch, kept in the session.
 F=$PP_TMP/jar-f
 authorize "$F" "st-f" -H 'Accept-Language: fr-FR,fr;q=0.9,en;q=0.5'
