@@ -242,6 +242,74 @@ static const struct pp_migration pp_schema_sam[] = {
 	 " OR (OLD.status IN ('REDEEMED', 'CANCELLED', 'EXPIRED') AND NEW.sad IS NOT NULL)"
 	 " BEGIN SELECT RAISE(ABORT, 'illegal authorisation request transition'); END;"
 	 "CREATE TABLE authz_jti (jti TEXT PRIMARY KEY, exp_ms INTEGER NOT NULL);"},
+	/* Ephemeral signing sessions (KEY-4, sam/sam_authz.c): an authorisation
+	 * request in mode 'ephemeral' names a signatory and a key type; its
+	 * credential is made when the signatory authenticates (credential ''
+	 * until then, set once, in that transition) and its documents come
+	 * afterwards (num_signatures 0 until then, set once while
+	 * AUTHENTICATED).  authz is rebuilt (SQLite cannot change a CHECK)
+	 * with every row, index and trigger, and authz_docs with it (it refers
+	 * to authz: the copy refers to the new table, whose renaming carries
+	 * the reference along). */
+	{9, "ephemeral signing sessions",
+	 "CREATE TABLE authz_v9 (id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+	 " mode TEXT NOT NULL CHECK (mode IN ('redirect', 'par', 'link', 'ephemeral')),"
+	 " client_id TEXT NOT NULL, sca TEXT NOT NULL, signatory TEXT NOT NULL, credential TEXT NOT NULL,"
+	 " hash_algo TEXT NOT NULL, num_signatures INTEGER NOT NULL CHECK (num_signatures >= 0),"
+	 " description TEXT, redirect_uri TEXT, state TEXT, code_challenge TEXT,"
+	 " status TEXT NOT NULL CHECK (status IN ('NEW', 'AUTHENTICATED', 'APPROVED', 'REDEEMED',"
+	 " 'CANCELLED', 'EXPIRED')),"
+	 " otp_id TEXT, otp_notary TEXT, auth_method TEXT CHECK (auth_method IN ('sms', 'sms_notary', 'oidc')),"
+	 " issuer TEXT, notary TEXT, sad_id TEXT, sad TEXT, sad_expires_ms INTEGER,"
+	 " code_sha256 BLOB UNIQUE CHECK (length(code_sha256) = 32), code_expires_ms INTEGER,"
+	 " created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, approved_ms INTEGER,"
+	 " updated_ms INTEGER NOT NULL, key_type TEXT,"
+	 " CHECK (mode IN ('link', 'ephemeral') OR (redirect_uri IS NOT NULL AND code_challenge IS NOT NULL)),"
+	 " CHECK ((mode = 'ephemeral') = (key_type IS NOT NULL)),"
+	 " CHECK (num_signatures > 0 OR (mode = 'ephemeral' AND status IN ('NEW', 'AUTHENTICATED', 'CANCELLED',"
+	 " 'EXPIRED'))),"
+	 " CHECK (credential <> '' OR (mode = 'ephemeral' AND status IN ('NEW', 'CANCELLED', 'EXPIRED'))),"
+	 " CHECK (status NOT IN ('AUTHENTICATED', 'APPROVED', 'REDEEMED') OR auth_method IS NOT NULL),"
+	 " CHECK (status NOT IN ('APPROVED', 'REDEEMED') OR (sad_id IS NOT NULL AND approved_ms IS NOT NULL)),"
+	 " CHECK (status <> 'APPROVED' OR sad IS NOT NULL),"
+	 " CHECK (status NOT IN ('REDEEMED', 'CANCELLED', 'EXPIRED') OR sad IS NULL));"
+	 "INSERT INTO authz_v9 (id, mode, client_id, sca, signatory, credential, hash_algo, num_signatures,"
+	 " description, redirect_uri, state, code_challenge, status, otp_id, otp_notary, auth_method, issuer,"
+	 " notary, sad_id, sad, sad_expires_ms, code_sha256, code_expires_ms, created_ms, expires_ms,"
+	 " approved_ms, updated_ms)"
+	 " SELECT id, mode, client_id, sca, signatory, credential, hash_algo, num_signatures,"
+	 " description, redirect_uri, state, code_challenge, status, otp_id, otp_notary, auth_method, issuer,"
+	 " notary, sad_id, sad, sad_expires_ms, code_sha256, code_expires_ms, created_ms, expires_ms,"
+	 " approved_ms, updated_ms FROM authz;"
+	 "CREATE TABLE authz_docs_v9 (authz TEXT NOT NULL REFERENCES authz_v9 (id), position INTEGER NOT NULL,"
+	 " hash BLOB NOT NULL CHECK (length(hash) IN (32, 48, 64)), label TEXT,"
+	 " PRIMARY KEY (authz, position), UNIQUE (authz, hash));"
+	 "INSERT INTO authz_docs_v9 (authz, position, hash, label) SELECT authz, position, hash, label"
+	 " FROM authz_docs;"
+	 "DROP TABLE authz_docs;"
+	 "DROP TABLE authz;"
+	 "ALTER TABLE authz_v9 RENAME TO authz;"
+	 "ALTER TABLE authz_docs_v9 RENAME TO authz_docs;"
+	 "CREATE TRIGGER authz_docs_immutable BEFORE UPDATE ON authz_docs"
+	 " BEGIN SELECT RAISE(ABORT, 'the documents of a request are immutable'); END;"
+	 "CREATE INDEX authz_status ON authz (status, expires_ms);"
+	 "CREATE INDEX authz_ephemeral ON authz (credential) WHERE mode = 'ephemeral';"
+	 "CREATE TRIGGER authz_transition BEFORE UPDATE ON authz"
+	 " WHEN NEW.id IS NOT OLD.id OR NEW.mode IS NOT OLD.mode OR NEW.client_id IS NOT OLD.client_id"
+	 " OR NEW.sca IS NOT OLD.sca OR NEW.signatory IS NOT OLD.signatory OR NEW.key_type IS NOT OLD.key_type"
+	 " OR NEW.redirect_uri IS NOT OLD.redirect_uri"
+	 " OR NEW.code_challenge IS NOT OLD.code_challenge OR NEW.created_ms IS NOT OLD.created_ms"
+	 " OR (NEW.credential IS NOT OLD.credential AND NOT (OLD.mode = 'ephemeral' AND OLD.credential = ''"
+	 " AND OLD.status = 'NEW' AND NEW.status = 'AUTHENTICATED'))"
+	 " OR ((NEW.hash_algo IS NOT OLD.hash_algo OR NEW.num_signatures IS NOT OLD.num_signatures)"
+	 " AND NOT (OLD.mode = 'ephemeral' AND OLD.num_signatures = 0 AND OLD.status = 'AUTHENTICATED'"
+	 " AND NEW.status = 'AUTHENTICATED'))"
+	 " OR (NEW.status IS NOT OLD.status AND NOT ("
+	 " (OLD.status = 'NEW' AND NEW.status IN ('AUTHENTICATED', 'CANCELLED', 'EXPIRED'))"
+	 " OR (OLD.status = 'AUTHENTICATED' AND NEW.status IN ('APPROVED', 'CANCELLED', 'EXPIRED'))"
+	 " OR (OLD.status = 'APPROVED' AND NEW.status IN ('REDEEMED', 'CANCELLED', 'EXPIRED'))))"
+	 " OR (OLD.status IN ('REDEEMED', 'CANCELLED', 'EXPIRED') AND NEW.sad IS NOT NULL)"
+	 " BEGIN SELECT RAISE(ABORT, 'illegal authorisation request transition'); END;"},
 };
 
 static const struct pp_migration pp_schema_audit[] = {

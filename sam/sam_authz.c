@@ -37,15 +37,16 @@
 static const char *const sam_authz_statuses[SAM_AUTHZ_STATUS__MAX] = {
 	"NEW", "AUTHENTICATED", "APPROVED", "REDEEMED", "CANCELLED", "EXPIRED"
 };
-static const char *const sam_authz_modes[SAM_AUTHZ_MODE__MAX] = { "redirect", "par", "link" };
+static const char *const sam_authz_modes[SAM_AUTHZ_MODE__MAX] = { "redirect", "par", "link", "ephemeral" };
 
 /* Set by sam_authz_init, read-only afterwards.  login_key: the public key
  * of the signer plugin's login tokens (NULL: OpenID Connect logins are
  * refused). */
 static struct {
 	int64_t life_ms;
+	int64_t ephemeral_s;			/* sam.ephemeral_validity_s */
 	EVP_PKEY *login_key;
-} sam_authz_st = { 600000, NULL };
+} sam_authz_st = { 600000, 1800, NULL };
 
 const char *
 sam_authz_status_name(enum sam_authz_status s)
@@ -162,7 +163,7 @@ sam_authz_sha256(const char *s, unsigned char d[32])
 
 #define SAM_AUTHZ_COLS "id, mode, client_id, sca, signatory, credential, hash_algo, num_signatures," \
 	" description, redirect_uri, state, code_challenge, status, otp_id, otp_notary, auth_method, issuer," \
-	" notary, sad_id, sad, sad_expires_ms, code_expires_ms, created_ms, expires_ms, approved_ms"
+	" notary, sad_id, sad, sad_expires_ms, code_expires_ms, created_ms, expires_ms, approved_ms, key_type"
 
 struct sam_authz_row {
 	struct sam_authz *a;
@@ -207,7 +208,7 @@ sam_authz_row_cb(void *arg, const struct pp_val *c, size_t n)
 	struct sam_authz *a = r->a;
 	int mode, status;
 
-	if (n != 25 || !sam_authz_text(&c[0], a->id, sizeof(a->id)) ||
+	if (n != 26 || !sam_authz_text(&c[0], a->id, sizeof(a->id)) ||
 	    !sam_authz_enum(&c[1], sam_authz_modes, SAM_AUTHZ_MODE__MAX, &mode) ||
 	    !sam_authz_text(&c[2], a->client_id, sizeof(a->client_id)) ||
 	    !sam_authz_text(&c[3], a->sca, sizeof(a->sca)) ||
@@ -225,7 +226,8 @@ sam_authz_row_cb(void *arg, const struct pp_val *c, size_t n)
 	    !sam_authz_text(&c[16], a->issuer, sizeof(a->issuer)) ||
 	    !sam_authz_text(&c[17], a->notary, sizeof(a->notary)) ||
 	    !sam_authz_text(&c[18], a->sad_id, sizeof(a->sad_id)) ||
-	    !sam_authz_text(&c[19], a->sad, sizeof(a->sad)))
+	    !sam_authz_text(&c[19], a->sad, sizeof(a->sad)) ||
+	    !sam_authz_text(&c[25], a->key_type, sizeof(a->key_type)))
 		return PP_ERR_DB;
 	a->mode = (enum sam_authz_mode)mode;
 	a->status = (enum sam_authz_status)status;
@@ -277,18 +279,18 @@ sam_authz_expire_tx(struct pp_store *st, const char *id, int64_t now, int64_t *n
 	rc = pp_store_exec(st, id == NULL ?
 	    "UPDATE sad_hashes SET state = 'BURNED', burned_why = 'REVOKED', updated_ms = ?1"
 	    " WHERE state = 'AUTHORIZED' AND sad IN (SELECT sad_id FROM authz WHERE status = 'APPROVED'"
-	    " AND ((mode <> 'link' AND code_expires_ms <= ?2) OR (mode = 'link' AND sad_expires_ms <= ?3)))" :
+	    " AND ((mode IN ('redirect', 'par') AND code_expires_ms <= ?2) OR (mode IN ('link', 'ephemeral') AND sad_expires_ms <= ?3)))" :
 	    "UPDATE sad_hashes SET state = 'BURNED', burned_why = 'REVOKED', updated_ms = ?1"
 	    " WHERE state = 'AUTHORIZED' AND sad IN (SELECT sad_id FROM authz WHERE status = 'APPROVED'"
-	    " AND ((mode <> 'link' AND code_expires_ms <= ?2) OR (mode = 'link' AND sad_expires_ms <= ?3))"
+	    " AND ((mode IN ('redirect', 'par') AND code_expires_ms <= ?2) OR (mode IN ('link', 'ephemeral') AND sad_expires_ms <= ?3))"
 	    " AND id = ?4)", b, nb, NULL, NULL, NULL);
 	if (rc != PP_OK)
 		return rc;
 	rc = pp_store_exec(st, id == NULL ?
 	    "UPDATE authz SET status = 'EXPIRED', sad = NULL, updated_ms = ?1 WHERE status = 'APPROVED'"
-	    " AND ((mode <> 'link' AND code_expires_ms <= ?2) OR (mode = 'link' AND sad_expires_ms <= ?3))" :
+	    " AND ((mode IN ('redirect', 'par') AND code_expires_ms <= ?2) OR (mode IN ('link', 'ephemeral') AND sad_expires_ms <= ?3))" :
 	    "UPDATE authz SET status = 'EXPIRED', sad = NULL, updated_ms = ?1 WHERE status = 'APPROVED'"
-	    " AND ((mode <> 'link' AND code_expires_ms <= ?2) OR (mode = 'link' AND sad_expires_ms <= ?3))"
+	    " AND ((mode IN ('redirect', 'par') AND code_expires_ms <= ?2) OR (mode IN ('link', 'ephemeral') AND sad_expires_ms <= ?3))"
 	    " AND id = ?4", b, nb, NULL, NULL, &a);
 	if (rc != PP_OK)
 		return rc;
@@ -324,6 +326,10 @@ sam_authz_docs_load(struct pp_store *st, const struct sam_authz *a, struct sam_a
 	size_t hl = sam_hash_algo_len(a->hash_algo);
 	enum pp_err rc;
 
+	memset(d, 0, sizeof(*d));
+	/* An ephemeral session before its documents. */
+	if (a->num_signatures == 0 && a->mode == SAM_AUTHZ_EPHEMERAL)
+		return PP_OK;
 	if (a->num_signatures <= 0 || a->num_signatures > SAM_LEDGER_MAX_HASHES || hl == 0)
 		return PP_ERR_DB;
 	if ((rc = sam_authz_docs_alloc(d, (size_t)a->num_signatures, hl)) != PP_OK)
@@ -353,7 +359,8 @@ sam_authz_insert(struct pp_store *st, struct sam_authz *a, const struct sam_auth
 	unsigned char rid[SAM_AUTHZ_ID_LEN / 2];
 	enum pp_err rc;
 
-	if (d == NULL || d->n == 0 || (int64_t)d->n != a->num_signatures || life_ms <= 0)
+	if (life_ms <= 0 || (a->mode == SAM_AUTHZ_EPHEMERAL ? a->num_signatures != 0 || a->key_type[0] == '\0' :
+	    d == NULL || d->n == 0 || (int64_t)d->n != a->num_signatures))
 		return PP_ERR_INTERNAL;
 	if (RAND_bytes(rid, sizeof(rid)) != 1)
 		return PP_ERR_INTERNAL;
@@ -364,20 +371,21 @@ sam_authz_insert(struct pp_store *st, struct sam_authz *a, const struct sam_auth
 	if ((rc = pp_store_begin(st)) != PP_OK)
 		return rc;
 	{
-		struct pp_val b[15] = {
+		struct pp_val b[16] = {
 			PP_VAL_S(a->id), PP_VAL_S(sam_authz_mode_name(a->mode)), PP_VAL_S(a->client_id),
 			PP_VAL_S(a->sca), PP_VAL_S(a->signatory), PP_VAL_S(a->credential), PP_VAL_S(a->hash_algo),
 			PP_VAL_I(a->num_signatures), SAM_AUTHZ_TEXT_OR_NULL(a->description),
 			SAM_AUTHZ_TEXT_OR_NULL(a->redirect_uri), SAM_AUTHZ_TEXT_OR_NULL(a->state),
 			SAM_AUTHZ_TEXT_OR_NULL(a->code_challenge), PP_VAL_I(now_ms), PP_VAL_I(a->expires_ms),
-			PP_VAL_I(now_ms),
+			PP_VAL_I(now_ms), SAM_AUTHZ_TEXT_OR_NULL(a->key_type),
 		};
 		rc = pp_store_exec(st, "INSERT INTO authz (id, mode, client_id, sca, signatory, credential,"
 		    " hash_algo, num_signatures, description, redirect_uri, state, code_challenge, status,"
-		    " created_ms, expires_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NEW', ?, ?, ?)",
+		    " created_ms, expires_ms, updated_ms, key_type)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NEW', ?, ?, ?, ?)",
 		    b, SAM_N(b), NULL, NULL, NULL);
 	}
-	for (size_t i = 0; rc == PP_OK && i < d->n; i++) {
+	for (size_t i = 0; rc == PP_OK && d != NULL && i < d->n; i++) {
 		struct pp_val b[4] = { PP_VAL_S(a->id), PP_VAL_I((int64_t)i), SAM_AUTHZ_BLOB(d->p[i], d->hash_len),
 			SAM_AUTHZ_TEXT_OR_NULL(d->label[i]) };
 		rc = pp_store_exec(st, "INSERT INTO authz_docs (authz, position, hash, label) VALUES (?, ?, ?, ?)",
@@ -492,16 +500,16 @@ sam_authz_otp_sent(struct pp_store *st, const char *id, const char *otp_id, cons
 
 enum pp_err
 sam_authz_authenticated(struct pp_store *st, const char *id, const char *method, const char *issuer,
-    const char *notary, int64_t now_ms, struct sam_sad_refuse *ref)
+    const char *notary, const char *credential, int64_t now_ms, struct sam_sad_refuse *ref)
 {
 	struct sam_authz cur;
-	struct pp_val b[5] = { PP_VAL_S(method), SAM_AUTHZ_TEXT_OR_NULL(issuer), SAM_AUTHZ_TEXT_OR_NULL(notary),
-		PP_VAL_I(now_ms), PP_VAL_S(id) };
+	struct pp_val b[6] = { PP_VAL_S(method), SAM_AUTHZ_TEXT_OR_NULL(issuer), SAM_AUTHZ_TEXT_OR_NULL(notary),
+		SAM_AUTHZ_TEXT_OR_NULL(credential), PP_VAL_I(now_ms), PP_VAL_S(id) };
 	enum pp_err rc;
 
 	rc = sam_authz_update(st, id, 1u << SAM_AUTHZ_NEW, "UPDATE authz SET status = 'AUTHENTICATED',"
-	    " auth_method = ?, issuer = ?, notary = ?, updated_ms = ? WHERE id = ? AND status = 'NEW'", b, 5, now_ms,
-	    ref, &cur);
+	    " auth_method = ?, issuer = ?, notary = ?, credential = coalesce(?, credential), updated_ms = ?"
+	    " WHERE id = ? AND status = 'NEW'", b, 6, now_ms, ref, &cur);
 	sam_authz_clear(&cur);
 	return rc;
 }
@@ -527,7 +535,7 @@ sam_authz_approved(struct pp_store *st, const char *id, const char *sad_id, cons
 			*ref = (struct sam_sad_refuse){ "invalid_request", "authz: no such authorisation request" };
 			return PP_OK;
 		}
-		with_code = cur.mode != SAM_AUTHZ_LINK;
+		with_code = cur.mode == SAM_AUTHZ_REDIRECT || cur.mode == SAM_AUTHZ_PAR;
 	}
 	if (with_code) {
 		if (RAND_bytes(raw, sizeof(raw)) != 1)
@@ -736,7 +744,7 @@ sam_authz_check(struct pp_store *st, const char *sca, const char *id, int64_t no
 		*ref = (struct sam_sad_refuse){ found ? "access_denied" : "invalid_request",
 			found ? "authorizationID: the authorisation request belongs to another client"
 			: "authorizationID: no such authorisation request" };
-	} else if (a->mode != SAM_AUTHZ_LINK) {
+	} else if (a->mode != SAM_AUTHZ_LINK && a->mode != SAM_AUTHZ_EPHEMERAL) {
 		*ref = (struct sam_sad_refuse){ "invalid_request",
 			"authorizationID: not a credentials/authorize request (use oauth2/token)" };
 	} else if (a->status == SAM_AUTHZ_NEW || a->status == SAM_AUTHZ_AUTHENTICATED) {
@@ -747,6 +755,8 @@ sam_authz_check(struct pp_store *st, const char *sca, const char *id, int64_t no
 		memcpy(sad, a->sad, sizeof(a->sad));
 		*expires_ms = a->sad_expires_ms;
 		a->status = SAM_AUTHZ_REDEEMED;
+	} else if (a->status == SAM_AUTHZ_REDEEMED && a->mode == SAM_AUTHZ_EPHEMERAL) {
+		/* The session's state, without the SAD (delivered once). */
 	} else if (a->status == SAM_AUTHZ_REDEEMED) {
 		*ref = (struct sam_sad_refuse){ "access_denied", "authorizationID: the SAD was already delivered" };
 	} else if (a->status == SAM_AUTHZ_CANCELLED) {
@@ -763,6 +773,95 @@ fail:
 	pp_wipe(sad, SAM_SAD_STR_LEN + 1);
 	ref->error = ref->text = NULL;
 	*pending = 0;
+	return rc;
+}
+
+enum pp_err
+sam_authz_documents(struct pp_store *st, const char *sca, const char *id, const char *hash_algo,
+    const struct sam_authz_docs *d, int64_t now_ms, struct sam_sad_refuse *ref)
+{
+	struct pp_val kb[1] = { PP_VAL_S(id) };
+	struct pp_val b[4] = { PP_VAL_S(hash_algo), PP_VAL_I((int64_t)d->n), PP_VAL_I(now_ms), PP_VAL_S(id) };
+	struct sam_authz cur;
+	int64_t n = 0, changed = 0;
+	int found = 0;
+	enum pp_err rc;
+
+	ref->error = ref->text = NULL;
+	if ((rc = pp_store_begin(st)) != PP_OK)
+		return rc;
+	if ((rc = sam_authz_expire_tx(st, id, now_ms, &n)) != PP_OK ||
+	    (rc = sam_authz_select(st, "SELECT " SAM_AUTHZ_COLS " FROM authz WHERE id = ?", kb, 1, &cur, &found)) != PP_OK)
+		goto fail;
+	if (!found || strcmp(cur.sca, sca) != 0 || cur.mode != SAM_AUTHZ_EPHEMERAL)
+		*ref = (struct sam_sad_refuse){ "invalid_request", "sessionID: no such ephemeral session of this client" };
+	else if (cur.status != SAM_AUTHZ_AUTHENTICATED)
+		*ref = cur.status == SAM_AUTHZ_NEW ? (struct sam_sad_refuse){ "invalid_request",
+			"the signatory has not authenticated yet: the session has no key" } :
+			(struct sam_sad_refuse){ cur.status == SAM_AUTHZ_EXPIRED ? "expired_token" : "invalid_request",
+			"the session no longer takes documents" };
+	else if (cur.num_signatures != 0)
+		*ref = (struct sam_sad_refuse){ "invalid_request", "the session has its documents already" };
+	if (ref->error != NULL)
+		goto done;
+	if ((rc = pp_store_exec(st, "UPDATE authz SET hash_algo = ?, num_signatures = ?, updated_ms = ?"
+	    " WHERE id = ? AND status = 'AUTHENTICATED' AND num_signatures = 0", b, 4, NULL, NULL, &changed)) != PP_OK)
+		goto fail;
+	if (changed != 1) {
+		rc = PP_ERR_DB;
+		goto fail;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		struct pp_val db[4] = { PP_VAL_S(id), PP_VAL_I((int64_t)i), SAM_AUTHZ_BLOB(d->p[i], d->hash_len),
+			SAM_AUTHZ_TEXT_OR_NULL(d->label[i]) };
+		if ((rc = pp_store_exec(st, "INSERT INTO authz_docs (authz, position, hash, label) VALUES (?, ?, ?, ?)",
+		    db, 4, NULL, NULL, NULL)) != PP_OK)
+			goto fail;
+	}
+done:
+	sam_authz_clear(&cur);
+	if ((rc = pp_store_commit(st)) == PP_OK)
+		return PP_OK;
+fail:
+	sam_authz_clear(&cur);
+	pp_store_rollback(st);
+	ref->error = ref->text = NULL;
+	return rc;
+}
+
+struct sam_authz_reap {
+	char (*cred)[33];
+	size_t cap, n;
+};
+
+static enum pp_err
+sam_authz_reap_cb(void *arg, const struct pp_val *c, size_t n)
+{
+	struct sam_authz_reap *r = arg;
+
+	if (n != 1 || r->n >= r->cap || !sam_authz_text(&c[0], r->cred[r->n], sizeof(r->cred[0])))
+		return PP_ERR_DB;
+	r->n++;
+	return PP_OK;
+}
+
+enum pp_err
+sam_authz_reapable(struct pp_store *st, int64_t now_ms, char (*cred)[33], size_t cap, size_t *n)
+{
+	struct pp_val b[3] = { PP_VAL_I(now_ms), PP_VAL_I(now_ms / 1000), PP_VAL_I((int64_t)cap) };
+	struct sam_authz_reap r = { cred, cap, 0 };
+	enum pp_err rc;
+
+	*n = 0;
+	/* notAfter is the certificate's last valid second: the session ends
+	 * there at the latest (KEY-4: 30 minutes). */
+	rc = pp_store_exec(st, "SELECT a.credential FROM authz a JOIN credentials c ON c.id = a.credential"
+	    " WHERE a.mode = 'ephemeral' AND a.credential <> '' AND c.state = 'ACTIVE' AND ("
+	    " a.status IN ('CANCELLED', 'EXPIRED') OR c.not_after <= ?2"
+	    " OR (a.status = 'REDEEMED' AND (a.sad_expires_ms <= ?1 OR NOT EXISTS (SELECT 1 FROM sad_hashes h"
+	    " WHERE h.sad = a.sad_id AND h.state IN ('AUTHORIZED', 'RESERVED')))))"
+	    " ORDER BY a.updated_ms LIMIT ?3", b, 3, sam_authz_reap_cb, &r, NULL);
+	*n = rc == PP_OK ? r.n : 0;
 	return rc;
 }
 
@@ -997,16 +1096,77 @@ static const struct sam_authz_field sam_authz_create_fields[] = {
 	{ "sca", json_type_string, 0 },
 	{ "mode", json_type_string, 1 },
 	{ "redirect_uri", json_type_string, 0 },
-	{ "credential", json_type_string, 1 },
-	{ "hash_algo", json_type_string, 1 },
-	{ "documents", json_type_array, 1 },
-	{ "num_signatures", json_type_int, 1 },
+	/* Required but in mode ephemeral (checked by the op). */
+	{ "credential", json_type_string, 0 },
+	{ "hash_algo", json_type_string, 0 },
+	{ "documents", json_type_array, 0 },
+	{ "num_signatures", json_type_int, 0 },
 	{ "description", json_type_string, 0 },
 	{ "code_challenge", json_type_string, 0 },
 	{ "code_challenge_method", json_type_string, 0 },
 	{ "state", json_type_string, 0 },
 	{ "ip", json_type_string, 0 },
+	/* Mode ephemeral only. */
+	{ "signatory", json_type_string, 0 },
+	{ "key_type", json_type_string, 0 },
 };
+
+/* KEY-4: an ephemeral session of client cl for one of its signatories;
+ * its key is made when the signatory authenticates.  rec: the record so
+ * far. */
+static enum pp_err
+sam_authz_create_ephemeral(struct pp_daemon_ctx *ctx, json_object *req, json_object *ans,
+    const struct sam_client *cl, struct sam_authz_rec *rec)
+{
+	const char *sig = pp_json_get_str(req, "signatory"), *kt = pp_json_get_str(req, "key_type");
+	const char *desc = pp_json_get_str(req, "description");
+	struct sam_sad_refuse ref = { "invalid_request", NULL };
+	struct sam_signatory s;
+	struct sam_refuse eref;
+	struct sam_authz a;
+	enum pp_p11_keytype t;
+	enum pp_err rc;
+
+	if (sig == NULL || kt == NULL)
+		ref.text = "signatory and key_type are required for an ephemeral session";
+	else if (json_object_object_get_ex(req, "credential", NULL) || json_object_object_get_ex(req, "documents", NULL) ||
+	    json_object_object_get_ex(req, "hash_algo", NULL) || json_object_object_get_ex(req, "num_signatures", NULL) ||
+	    json_object_object_get_ex(req, "redirect_uri", NULL) || json_object_object_get_ex(req, "code_challenge", NULL))
+		ref.text = "an ephemeral session names no credential, documents or redirect URI at creation";
+	else if (!sam_enrol_id_ok(sig))
+		ref.text = "signatory: 1 to 64 printable ASCII characters, no space";
+	else if (sam_cred_key_type(kt, &t) != PP_OK || t == PP_P11_RSA2048)
+		ref.text = "key_type: one of rsa3072, rsa4096, ec-p256, ec-p384, ec-p521";
+	else if (desc != NULL && !sam_enrol_text_ok(desc, SAM_AUTHZ_DESC_MAX))
+		ref.text = "description: 1 to 256 bytes of UTF-8 without control characters";
+	if (ref.text != NULL)
+		return sam_authz_refuse(ctx, rec, PP_AUDIT_SAD_REFUSE, &ref, ans);
+	if ((rc = sam_enrol_get(ctx->store, cl->subject, sig, &s, &eref)) != PP_OK)
+		return rc;
+	if (eref.why != SAM_REFUSAL_NONE) {
+		ref = (struct sam_sad_refuse){ sam_refusal_code(eref.why), eref.text };
+		return sam_authz_refuse(ctx, rec, PP_AUDIT_SAD_REFUSE, &ref, ans);
+	}
+	memset(&a, 0, sizeof(a));
+	a.mode = SAM_AUTHZ_EPHEMERAL;
+	snprintf(a.client_id, sizeof(a.client_id), "%s", cl->id);
+	snprintf(a.sca, sizeof(a.sca), "%s", cl->subject);
+	snprintf(a.signatory, sizeof(a.signatory), "%s", sig);
+	snprintf(a.key_type, sizeof(a.key_type), "%s", kt);
+	snprintf(a.description, sizeof(a.description), "%s", desc ? desc : "");
+	if ((rc = sam_authz_insert(ctx->store, &a, NULL, sam_now_ms(), sam_authz_st.life_ms)) != PP_OK)
+		return rc;
+	rec->type = PP_AUDIT_SAD_USE;
+	rec->authz = a.id;
+	rec->signatory = a.signatory;
+	rec->expires_ms = a.expires_ms;
+	rec->cause = "ephemeral signing session opened";
+	if ((rc = sam_authz_audit(ctx, rec)) != PP_OK)
+		return rc;
+	if ((rc = pp_json_add_str(ans, "authz", a.id)) == PP_OK)
+		rc = pp_json_add_int(ans, "expires_ms", a.expires_ms);
+	return rc;
+}
 
 /* The documents member: 1..1000 {"hash": base64, "label": UTF-8 1..128},
  * no duplicate hash.  OUT d (on success).  A refusal: *why set. */
@@ -1089,6 +1249,8 @@ sam_authz_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 		if (strcmp(mode, sam_authz_modes[i]) == 0)
 			m = i;
 	memset(&a, 0, sizeof(a));
+	if (!missing && m != SAM_AUTHZ_EPHEMERAL && (cid == NULL || halg == NULL || docs == NULL || num == NULL))
+		missing = 1;
 	if (missing)
 		ref.text = "mode, credential, hash_algo, documents and num_signatures are required";
 	else if (client_id == NULL && sca == NULL)
@@ -1112,8 +1274,12 @@ sam_authz_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 	}
 	rec.client_id = cl->id;
 	rec.sca = cl->subject;
-	if (m < 0)
-		ref.text = "mode: redirect, par or link";
+	if (m == SAM_AUTHZ_EPHEMERAL && sca != NULL)
+		return sam_authz_create_ephemeral(ctx, req, ans, cl, &rec);
+	if (m < 0 || m == SAM_AUTHZ_EPHEMERAL)
+		ref.text = "mode: redirect, par or link (ephemeral from the SCA API)";
+	else if (json_object_object_get_ex(req, "signatory", NULL) || json_object_object_get_ex(req, "key_type", NULL))
+		ref.text = "signatory and key_type: only for an ephemeral session";
 	else if ((sca == NULL) != (m == SAM_AUTHZ_REDIRECT))
 		ref.text = "mode: redirect from the signer pages, par or link from the SCA API";
 	else if (m != SAM_AUTHZ_LINK && (uri == NULL || !sam_client_redirect_ok(cl, uri)))
@@ -1148,9 +1314,17 @@ sam_authz_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SAD_REFUSE, &ref, ans);
 		goto out;
 	}
-	/* The credential: the client's, active, usable now. */
+	/* The credential: the client's, active, usable now; not an
+	 * ephemeral session's (it signs only in its session). */
 	if ((rc = sam_sad_cred_check(ctx->store, cid, cl->subject, NULL, sam_now_ms(), &k, &kt, &ref)) != PP_OK)
 		goto out;
+	{
+		int eph = 0;
+		if (ref.error == NULL && (rc = sam_sad_cred_ephemeral(ctx->store, cid, &eph)) != PP_OK)
+			goto out;
+		if (eph)
+			ref = (struct sam_sad_refuse){ "invalid_request", "credential: an ephemeral session's, usable only in it" };
+	}
 	if (ref.error != NULL) {
 		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SAD_REFUSE, &ref, ans);
 		goto out;
@@ -1361,8 +1535,13 @@ sam_authz_op_get(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 		if (sam_authz_add_opt(o, "mobile_hint", hint) != PP_OK)
 			goto out;
 	}
-	if ((rc = sam_authz_cred_json(ctx, &a, o)) != PP_OK)
+	/* An ephemeral session has a credential once authenticated. */
+	if (a.credential[0] && (rc = sam_authz_cred_json(ctx, &a, o)) != PP_OK)
 		goto out;
+	if (a.mode == SAM_AUTHZ_EPHEMERAL && sam_authz_add_opt(o, "key_type", a.key_type) != PP_OK) {
+		rc = PP_ERR_NOMEM;
+		goto out;
+	}
 	rec.type = PP_AUDIT_SAD_USE;
 	rec.cause = "authorisation request shown";
 	/* The answer is built: recorded before it leaves. */
@@ -1374,6 +1553,31 @@ out:
 }
 
 /* ------------------------------------------------------------------ authz.otp_send, authz.otp_verify */
+
+/*
+ * KEY-4: the signatory of ephemeral session a has just authenticated: its
+ * key and its certificate (sam.ephemeral_validity_s, at most 30 minutes)
+ * are made now.  OUT cred (the credential id; "" for other modes); a
+ * refusal in *ref (the signatory gone, the key type withdrawn since).
+ */
+static enum pp_err
+sam_authz_ephemeral_key(struct pp_daemon_ctx *ctx, const struct sam_authz *a, char cred[SAM_CRED_ID_LEN + 1],
+    struct sam_sad_refuse *ref)
+{
+	const char *why = NULL;
+	enum pp_err rc;
+
+	cred[0] = '\0';
+	ref->error = ref->text = NULL;
+	if (a->mode != SAM_AUTHZ_EPHEMERAL)
+		return PP_OK;
+	if ((rc = sam_cred_make_builtin(ctx, a->sca, a->signatory, a->key_type, sam_authz_st.ephemeral_s, cred,
+	    &why)) != PP_OK)
+		return rc;
+	if (why != NULL)
+		*ref = (struct sam_sad_refuse){ "invalid_request", why };
+	return PP_OK;
+}
 
 static const struct sam_authz_field sam_authz_otp_send_fields[] = {
 	{ "authz", json_type_string, 1 },
@@ -1502,6 +1706,7 @@ sam_authz_op_otp_verify(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *pee
 	const char *otp_id = pp_json_get_str(req, "otp_id");
 	struct sam_authz_rec rec = { .op = "authz.otp_verify", .otp_id = otp_id };
 	struct sam_sad_refuse ref = { "invalid_request", NULL };
+	char cred[SAM_CRED_ID_LEN + 1] = "";
 	struct sam_authz a;
 	json_object *otp = NULL;
 	enum sam_otp_outcome out;
@@ -1549,7 +1754,16 @@ sam_authz_op_otp_verify(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *pee
 		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SIGNATORY_AUTH, &ref, ans);
 		goto out;
 	}
-	if ((rc = sam_authz_authenticated(ctx->store, a.id, rec.method, NULL, rec.notary, sam_now_ms(), &ref)) != PP_OK)
+	if ((rc = sam_authz_ephemeral_key(ctx, &a, cred, &ref)) != PP_OK)
+		goto out;
+	if (ref.error == NULL)
+		rc = sam_authz_authenticated(ctx->store, a.id, rec.method, NULL, rec.notary, cred[0] ? cred : NULL,
+		    sam_now_ms(), &ref);
+	/* A key the session does not name would never be reaped: gone now. */
+	if (cred[0] && (rc != PP_OK || ref.error != NULL) &&
+	    sam_cred_retire(ctx, cred, "ephemeral session: the authentication could not be recorded") != PP_OK)
+		pp_err_log("sam: ephemeral credential %s: not retired (its destruction is owed)", cred);
+	if (rc != PP_OK)
 		goto out;
 	if (ref.error != NULL) {
 		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SIGNATORY_AUTH, &ref, ans);
@@ -1620,6 +1834,7 @@ sam_authz_op_login(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 {
 	struct sam_authz_rec rec = { .op = "authz.login", .method = "oidc" };
 	struct sam_sad_refuse ref = { "access_denied", NULL };
+	char cred[SAM_CRED_ID_LEN + 1] = "";
 	const char *token = pp_json_get_str(req, "token"), *iss = NULL, *sub = NULL, *jti = NULL;
 	struct sam_signatory s;
 	struct sam_refuse eref;
@@ -1666,7 +1881,14 @@ sam_authz_op_login(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SIGNATORY_AUTH, &ref, ans);
 		goto out;
 	}
-	if ((rc = sam_authz_authenticated(ctx->store, a.id, "oidc", iss, NULL, now, &ref)) != PP_OK)
+	if ((rc = sam_authz_ephemeral_key(ctx, &a, cred, &ref)) != PP_OK)
+		goto out;
+	if (ref.error == NULL)
+		rc = sam_authz_authenticated(ctx->store, a.id, "oidc", iss, NULL, cred[0] ? cred : NULL, now, &ref);
+	if (cred[0] && (rc != PP_OK || ref.error != NULL) &&
+	    sam_cred_retire(ctx, cred, "ephemeral session: the authentication could not be recorded") != PP_OK)
+		pp_err_log("sam: ephemeral credential %s: not retired (its destruction is owed)", cred);
+	if (rc != PP_OK)
 		goto out;
 	if (ref.error != NULL) {
 		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SIGNATORY_AUTH, &ref, ans);
@@ -1750,6 +1972,8 @@ sam_authz_op_approve(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, 
 		ref.text = "consent: the signatory's explicit consent (true) is required";
 	else if (a.status != SAM_AUTHZ_AUTHENTICATED)
 		sam_authz_state_refusal(a.status, &ref);
+	else if (a.num_signatures == 0)
+		ref = (struct sam_sad_refuse){ "invalid_request", "the session has no documents to sign yet" };
 	if (ref.text != NULL) {
 		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SAD_REFUSE, &ref, ans);
 		goto out;
@@ -1834,6 +2058,10 @@ sam_authz_op_cancel(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 	rec.cause = "the signatory cancelled the authorisation request";
 	if ((rc = sam_authz_audit(ctx, &rec)) != PP_OK)
 		goto out;
+	/* KEY-4: an ephemeral session's key goes with it (else the reaper). */
+	if (a.mode == SAM_AUTHZ_EPHEMERAL && a.credential[0] &&
+	    sam_cred_retire(ctx, a.credential, "ephemeral session cancelled by the signatory") != PP_OK)
+		pp_err_log("sam: ephemeral credential %s: not retired now (its destruction is owed)", a.credential);
 	if ((rc = sam_authz_add_opt(ans, "redirect_uri", a.redirect_uri)) == PP_OK)
 		rc = sam_authz_add_opt(ans, "state", a.state);
 out:
@@ -1961,6 +2189,15 @@ sam_authz_op_check(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 		goto out;
 	}
 	rec.type = PP_AUDIT_SAD_USE;
+	if (a.mode == SAM_AUTHZ_EPHEMERAL && sad[0] == '\0') {
+		/* The session's state: its credential once the signatory has
+		 * authenticated (the SCA builds what it hashes with it). */
+		rec.cause = "ephemeral session state";
+		if ((rc = sam_authz_audit(ctx, &rec)) == PP_OK && (rc = pp_json_add_str(ans, "status",
+		    sam_authz_status_name(a.status))) == PP_OK)
+			rc = sam_authz_add_opt(ans, "credential", a.credential);
+		goto out;
+	}
 	if (pending) {
 		rec.cause = "authorisation request pending";
 		if ((rc = sam_authz_audit(ctx, &rec)) == PP_OK)
@@ -1969,12 +2206,174 @@ sam_authz_op_check(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	}
 	rec.expires_ms = expires;
 	rec.cause = "SAD delivered to the client that asked (credentials/authorizeCheck)";
-	if ((rc = sam_authz_audit(ctx, &rec)) == PP_OK && (rc = pp_json_add_str(ans, "status", "approved")) == PP_OK)
+	if ((rc = sam_authz_audit(ctx, &rec)) == PP_OK && (rc = pp_json_add_str(ans, "status", "approved")) == PP_OK &&
+	    (rc = sam_authz_add_opt(ans, "credential", a.mode == SAM_AUTHZ_EPHEMERAL ? a.credential : NULL)) == PP_OK)
 		rc = sam_authz_sad_json(ans, sad, expires, now);
 out:
 	pp_wipe(sad, sizeof(sad));
 	sam_authz_clear(&a);
 	return rc;
+}
+
+/* ------------------------------------------------------------------ ephemeral sessions (KEY-4) */
+
+static const struct sam_authz_field sam_authz_documents_fields[] = {
+	{ "sca", json_type_string, 1 },
+	{ "authz", json_type_string, 1 },
+	{ "hash_algo", json_type_string, 1 },
+	{ "documents", json_type_array, 1 },
+	{ "num_signatures", json_type_int, 1 },
+	{ "ip", json_type_string, 0 },
+};
+
+static const struct sam_authz_field sam_authz_close_fields[] = {
+	{ "sca", json_type_string, 1 },
+	{ "authz", json_type_string, 1 },
+	{ "ip", json_type_string, 0 },
+};
+
+enum pp_err
+sam_authz_op_documents(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	const char *sca = pp_json_get_str(req, "sca"), *halg = pp_json_get_str(req, "hash_algo"), *why = NULL;
+	struct sam_authz_rec rec = { .op = "authz.documents", .by_sca = 1, .sca = sca, .ip = pp_json_get_str(req, "ip"),
+		.authz = pp_json_get_str(req, "authz"), .hash_algo = halg };
+	struct sam_sad_refuse ref = { "invalid_request", NULL };
+	struct sam_authz_docs d = { 0 };
+	json_object *docs = NULL, *num = NULL;
+	size_t dlen = 0;
+	int missing, refused;
+	enum pp_err rc;
+
+	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
+	if ((rc = sam_authz_shape(req, sam_authz_documents_fields, SAM_N(sam_authz_documents_fields), &missing)) != PP_OK)
+		return rc;
+	json_object_object_get_ex(req, "documents", &docs);
+	json_object_object_get_ex(req, "num_signatures", &num);
+	if (missing)
+		ref.text = "authz, hash_algo, documents and num_signatures are required";
+	else if (rec.ip != NULL && !sam_authz_ip_ok(rec.ip))
+		ref.text = "ip: an IPv4 or IPv6 address";
+	else if (!sam_authz_id_ok(rec.authz))
+		ref.text = "authz: 32 lower-case hex digits";
+	else if ((dlen = sam_hash_algo_len(halg)) == 0)
+		ref.text = "hash_algo: one of the SHA-256, SHA-384, SHA-512 OIDs";
+	else if (!sam_sad_hash_allowed(halg))
+		ref.text = "hash_algo: this hash algorithm is withdrawn by the service (sam.hash_algos)";
+	if (ref.text != NULL)
+		return sam_authz_refuse(ctx, &rec, PP_AUDIT_SAD_REFUSE, &ref, ans);
+	if ((rc = sam_authz_docs_get(docs, dlen, &d, &why)) != PP_OK)
+		return rc;
+	if (why != NULL) {
+		ref.text = why;
+		return sam_authz_refuse(ctx, &rec, PP_AUDIT_SAD_REFUSE, &ref, ans);
+	}
+	if (json_object_get_int64(num) != (int64_t)d.n)
+		ref.text = "num_signatures: must equal the number of documents";
+	else if ((rc = sam_authz_documents(ctx->store, sca, rec.authz, halg, &d, sam_now_ms(), &ref)) != PP_OK)
+		goto out;
+	if (ref.text != NULL) {
+		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SAD_REFUSE, &ref, ans);
+		goto out;
+	}
+	rec.type = PP_AUDIT_SAD_USE;
+	rec.count = (int64_t)d.n;
+	rec.cause = "ephemeral session: the documents to sign recorded";
+	if ((rc = sam_authz_audit(ctx, &rec)) == PP_OK)
+		rc = pp_json_add_str(ans, "status", "AUTHENTICATED");
+out:
+	sam_authz_docs_free(&d);
+	return rc;
+}
+
+/* The SCA ends its ephemeral session: cancelled if not delivered yet, and
+ * in any case its key destroyed now (an approved SAD goes with it). */
+enum pp_err
+sam_authz_op_close(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	const char *sca = pp_json_get_str(req, "sca");
+	struct sam_authz_rec rec = { .op = "authz.close", .by_sca = 1, .sca = sca, .ip = pp_json_get_str(req, "ip"),
+		.authz = pp_json_get_str(req, "authz") };
+	struct sam_sad_refuse ref = { "invalid_request", NULL };
+	struct sam_authz a;
+	int64_t burned = 0;
+	int missing, refused;
+	enum pp_err rc;
+
+	(void)peer;
+	memset(&a, 0, sizeof(a));
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
+	if ((rc = sam_authz_shape(req, sam_authz_close_fields, SAM_N(sam_authz_close_fields), &missing)) != PP_OK)
+		return rc;
+	if (missing)
+		ref.text = "authz is required";
+	else if (rec.ip != NULL && !sam_authz_ip_ok(rec.ip))
+		ref.text = "ip: an IPv4 or IPv6 address";
+	if (ref.text != NULL)
+		return sam_authz_refuse(ctx, &rec, PP_AUDIT_SAD_REFUSE, &ref, ans);
+	if ((rc = sam_authz_find(ctx, rec.authz, &a, NULL, &ref)) != PP_OK)
+		return rc;
+	if (ref.error == NULL && (strcmp(a.sca, sca) != 0 || a.mode != SAM_AUTHZ_EPHEMERAL))
+		ref = (struct sam_sad_refuse){ "invalid_request", "sessionID: no such ephemeral session of this client" };
+	if (ref.error != NULL) {
+		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SAD_REFUSE, &ref, ans);
+		goto out;
+	}
+	rec.signatory = a.signatory;
+	rec.credential = a.credential;
+	rec.sad_id = a.sad_id;
+	if (a.status <= SAM_AUTHZ_APPROVED) {
+		if ((rc = sam_authz_cancel(ctx->store, a.id, sam_now_ms(), &ref)) != PP_OK)
+			goto out;
+	} else if (a.status == SAM_AUTHZ_REDEEMED) {
+		/* Delivered: what is not signed yet will not be. */
+		if ((rc = pp_store_begin(ctx->store)) != PP_OK)
+			goto out;
+		if ((rc = sam_ledger_revoke_tx(ctx->store, a.sad_id, sam_now_ms(), &burned)) != PP_OK ||
+		    (rc = pp_store_commit(ctx->store)) != PP_OK) {
+			pp_store_rollback(ctx->store);
+			goto out;
+		}
+	}
+	rec.type = PP_AUDIT_SAD_REFUSE;
+	rec.failure = 1;
+	rec.error = "access_denied";
+	rec.burned = burned;
+	rec.cause = "ephemeral session closed by the client";
+	if ((rc = sam_authz_audit(ctx, &rec)) != PP_OK)
+		goto out;
+	/* The key now; a token or audit failure leaves it owed (the sweep). */
+	if (a.credential[0] && (rc = sam_cred_retire(ctx, a.credential, "ephemeral session closed by the client")) != PP_OK)
+		goto out;
+	rc = pp_json_add_str(ans, "status", "CLOSED");
+out:
+	sam_authz_clear(&a);
+	return rc;
+}
+
+/*
+ * The ephemeral sessions' reaper, at every tick: whatever ended them (every
+ * hash signed, the SAD or the certificate at its end, cancellation,
+ * expiry, a crash between the end and the destruction), their keys go.
+ */
+static void
+sam_authz_reap(struct pp_daemon_ctx *ctx)
+{
+	char cred[SAM_AUTHZ_REAP_MAX][33];
+	size_t n = 0;
+
+	if (sam_authz_reapable(ctx->store, sam_now_ms(), cred, SAM_AUTHZ_REAP_MAX, &n) != PP_OK) {
+		pp_err_log("sam: the ephemeral sessions could not be read; the next tick tries again");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (sam_cred_retire(ctx, cred[i], "ephemeral session ended (signed, expired or cancelled)") != PP_OK)
+			pp_err_log("sam: ephemeral credential %s: its key is not destroyed yet (owed)", cred[i]);
 }
 
 /* ------------------------------------------------------------------ start, tick */
@@ -2028,6 +2427,9 @@ sam_authz_init(struct pp_daemon_ctx *ctx)
 	int64_t life = pp_conf_int(ctx->conf, "sam", "authz_lifetime_s");
 
 	sam_authz_st.life_ms = (life > 0 ? life : 600) * 1000;
+	sam_authz_st.ephemeral_s = pp_conf_int(ctx->conf, "sam", "ephemeral_validity_s");
+	if (sam_authz_st.ephemeral_s <= 0 || sam_authz_st.ephemeral_s > 1800)
+		sam_authz_st.ephemeral_s = 1800;
 	sam_authz_sweep_st.interval_s = pp_conf_int(ctx->conf, "sam", "sweep_interval_s");
 	if (sam_authz_sweep_st.interval_s <= 0)
 		sam_authz_sweep_st.interval_s = 60;
@@ -2048,6 +2450,7 @@ sam_authz_tick(struct pp_daemon_ctx *ctx)
 {
 	int64_t now = sam_now_ms(), n = 0;
 
+	sam_authz_reap(ctx);
 	if (now / 1000 - sam_authz_sweep_st.last_s < sam_authz_sweep_st.interval_s)
 		return;
 	sam_authz_sweep_st.last_s = now / 1000;

@@ -65,7 +65,10 @@ enum sam_authz_status {
 	SAM_AUTHZ_CANCELLED, SAM_AUTHZ_EXPIRED, SAM_AUTHZ_STATUS__MAX
 };
 
-enum sam_authz_mode { SAM_AUTHZ_REDIRECT, SAM_AUTHZ_PAR, SAM_AUTHZ_LINK, SAM_AUTHZ_MODE__MAX };
+/* redirect, par: the SAD for a code; link: credentials/authorize; ephemeral:
+ * a KEY-4 session (key and certificate made at authentication, documents
+ * added afterwards, the key destroyed when the session ends). */
+enum sam_authz_mode { SAM_AUTHZ_REDIRECT, SAM_AUTHZ_PAR, SAM_AUTHZ_LINK, SAM_AUTHZ_EPHEMERAL, SAM_AUTHZ_MODE__MAX };
 
 /* One authorisation request as the table holds it ("" for NULL). */
 struct sam_authz {
@@ -90,6 +93,7 @@ struct sam_authz {
 	char sad_id[33];
 	char sad[SAM_SAD_STR_LEN + 1];		/* secret: wiped by sam_authz_clear */
 	int64_t sad_expires_ms, code_expires_ms, created_ms, expires_ms, approved_ms;
+	char key_type[8];			/* ephemeral: the key to make */
 };
 
 /* The documents of a request, in their order. */
@@ -135,9 +139,24 @@ int sam_authz_notary_ok(const struct sam_authz *a, const char *notary);
 /* NEW only: records the OTP sent (and the notary present then). */
 enum pp_err sam_authz_otp_sent(struct pp_store *st, const char *id, const char *otp_id,
     const char *notary, int64_t now_ms, struct sam_sad_refuse *ref) PP_WUR;
-/* NEW -> AUTHENTICATED with the method, issuer and notary (may be NULL). */
+/* NEW -> AUTHENTICATED with the method, issuer and notary (may be NULL);
+ * credential: the ephemeral session's new credential (else NULL). */
 enum pp_err sam_authz_authenticated(struct pp_store *st, const char *id, const char *method,
-    const char *issuer, const char *notary, int64_t now_ms, struct sam_sad_refuse *ref) PP_WUR;
+    const char *issuer, const char *notary, const char *credential, int64_t now_ms,
+    struct sam_sad_refuse *ref) PP_WUR;
+/* Ephemeral sessions: the documents d (hash_algo's digests) of an
+ * AUTHENTICATED session of sca that has none yet, recorded once. */
+enum pp_err sam_authz_documents(struct pp_store *st, const char *sca, const char *id, const char *hash_algo,
+    const struct sam_authz_docs *d, int64_t now_ms, struct sam_sad_refuse *ref) PP_WUR;
+/*
+ * The ephemeral sessions whose key must go now (OUT cred[0..*n), at most
+ * cap): cancelled or expired, every hash of their SAD signed or burned,
+ * their SAD expired, or their certificate at its end; while the credential
+ * is still ACTIVE.  The caller retires them (sam_cred_retire).
+ */
+#define SAM_AUTHZ_REAP_MAX 16
+enum pp_err sam_authz_reapable(struct pp_store *st, int64_t now_ms, char (*cred)[33], size_t cap,
+    size_t *n) PP_WUR;
 /*
  * AUTHENTICATED -> APPROVED with the SAD issued for it.  Modes redirect and
  * par: OUT code (a new authorisation code; only its SHA-256 is stored).
@@ -164,8 +183,10 @@ enum pp_err sam_authz_redeem(struct pp_store *st, const char *sca, const char *c
     struct sam_sad_refuse *ref) PP_WUR;
 
 /*
- * credentials/authorizeCheck: OUT *pending 1 while not approved; once
- * approved, sad and *expires_ms (once: the request is then REDEEMED).
+ * credentials/authorizeCheck (mode link) and an ephemeral session's state:
+ * OUT *pending 1 while not approved; once approved, sad and *expires_ms
+ * (once: the request is then REDEEMED; an ephemeral session is reported
+ * REDEEMED afterwards, a link request refused).  OUT a: the request.
  */
 enum pp_err sam_authz_check(struct pp_store *st, const char *sca, const char *id, int64_t now_ms,
     int *pending, char sad[SAM_SAD_STR_LEN + 1], int64_t *expires_ms, struct sam_authz *a,
@@ -203,6 +224,11 @@ enum pp_err sam_authz_op_cancel(struct pp_daemon_ctx *ctx, const struct pp_ipc_p
 enum pp_err sam_authz_op_redeem(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
     json_object *req, json_object *ans);
 enum pp_err sam_authz_op_check(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
+    json_object *req, json_object *ans);
+/* Ephemeral sessions, SCA side: the documents; the end of the session. */
+enum pp_err sam_authz_op_documents(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
+    json_object *req, json_object *ans);
+enum pp_err sam_authz_op_close(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,
     json_object *req, json_object *ans);
 
 #endif

@@ -64,6 +64,9 @@ static const struct {
 	{ "authz.create", { SAM_CLIENT_R_SCA, 0, PP_AUDIT_SAD_REFUSE } },
 	{ "authz.redeem", { SAM_CLIENT_R_SCA, 0, PP_AUDIT_SAD_REFUSE } },
 	{ "authz.check", { SAM_CLIENT_R_SCA, 0, PP_AUDIT_SAD_REFUSE } },
+	/* Ephemeral sessions (KEY-4): the documents, the end. */
+	{ "authz.documents", { SAM_CLIENT_R_SCA, 0, PP_AUDIT_SAD_REFUSE } },
+	{ "authz.close", { SAM_CLIENT_R_SCA, 0, PP_AUDIT_SAD_REFUSE } },
 	/* The algorithms in force, for CSC info and credentials/list: any
 	 * registered client (a read refused like credential.list's). */
 	{ "algorithms", { SAM_CLIENT_R_SCA | SAM_CLIENT_R_RA, 0, PP_AUDIT_CREDENTIAL_CHANGE } },

@@ -830,7 +830,7 @@ sam_cred_load(struct pp_store *st, const char *sca, const char *id, struct sam_c
 	if (!k->found) {
 		ref->why = SAM_REFUSAL_NOT_FOUND;
 		ref->text = "no credential with this id";
-	} else if (strcmp(k->sca, sca) != 0) {
+	} else if (sca != NULL && strcmp(k->sca, sca) != 0) {
 		ref->why = SAM_REFUSAL_DENIED;
 		ref->text = "the credential belongs to another SCA";
 	}
@@ -982,17 +982,20 @@ fail:
 	return rc;
 }
 
-enum pp_err
-sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
-    json_object *ans)
+/*
+ * Makes credential k of signatory s for sca: the PENDING row, the key pair
+ * in the token (key.generate recorded), then for the built-in CA the
+ * certificate valid validity_s from now, bound to the key and recorded,
+ * and the row ACTIVE; for an external CA the PKCS#10 request, answered in
+ * ans (the row stays PENDING).  OUT *k.  On failure whatever was made is
+ * undone (sam_cred_undo).
+ */
+static enum pp_err
+sam_cred_make(struct pp_daemon_ctx *ctx, const char *sca, const struct sam_signatory *sp, enum pp_p11_keytype type,
+    int external, int64_t validity_s, struct sam_credential *k, json_object *ans)
 {
 	struct sam_cred *cr = ctx->data;
-	const char *sca = pp_json_get_str(req, "sca"), *sig = pp_json_get_str(req, "signatory");
-	const char *kt = pp_json_get_str(req, "key_type");
-	struct sam_signatory s;
-	int external = 0;
-	struct sam_credential *k = NULL;
-	struct sam_refuse ref;
+	const char *sig = sp->id, *kt = sam_cred_key_type_name(type);
 	struct pp_p11_objs objs;
 	struct sam_ca_subject subj;
 	struct sam_cred_rec rec;
@@ -1001,56 +1004,10 @@ sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	unsigned char *der = NULL;
 	size_t dlen = 0;
 	EVP_PKEY *pub = NULL;
-	enum pp_p11_keytype type;
 	int64_t now;
 	struct pp_val b[8];
 	enum pp_err rc;
-	int refused;
 
-	(void)peer;
-	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
-		return rc;
-	if ((rc = sam_req_shape(req, sam_cred_create_fields, SAM_N(sam_cred_create_fields), &ref)) != PP_OK)
-		return rc;
-	if (ref.why != SAM_REFUSAL_NONE)
-		goto refuse;
-	ref.why = SAM_REFUSAL_INVALID;
-	if (!sam_enrol_sca_ok(sca)) {
-		ref.text = "sca: 1 to 256 bytes of UTF-8 without control characters";
-		goto refuse;
-	}
-	if (!sam_enrol_id_ok(sig)) {
-		ref.text = "signatory: 1 to 64 printable ASCII characters, no space";
-		goto refuse;
-	}
-	if (sam_cred_key_type(kt, &type) != PP_OK) {
-		ref.text = "key_type: one of rsa3072, rsa4096, ec-p256, ec-p384, ec-p521";
-		goto refuse;
-	}
-	if (type == PP_P11_RSA2048) {
-		ref.text = "key_type: one of rsa3072, rsa4096, ec-p256, ec-p384, ec-p521 (RSA 2048 is accepted only"
-		    " for a legacy key imported with its certificate issued before 2025-12-31: credential.import)";
-		goto refuse;
-	}
-	if (!(cr->allowed & (1u << type))) {
-		ref.text = "key_type: this algorithm is withdrawn by the service (sam.key_types)";
-		goto refuse;
-	}
-	if (sam_cred_ca_mode(pp_json_get_str(req, "ca"), &external) != PP_OK) {
-		ref.text = "ca: builtin or external";
-		goto refuse;
-	}
-	if (external && (cr->ext_ca_file == NULL || *cr->ext_ca_file == '\0')) {
-		ref.text = "ca: this service trusts no external CA (sam.external_ca_file is not set)";
-		goto refuse;
-	}
-	if ((rc = sam_enrol_get(ctx->store, sca, sig, &s, &ref)) != PP_OK)
-		return rc;
-	if (ref.why != SAM_REFUSAL_NONE)
-		goto refuse;
-
-	if ((k = pp_malloc(sizeof(*k))) == NULL)
-		return PP_ERR_NOMEM;
 	memset(k, 0, sizeof(*k));
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1 || RAND_bytes(kid, sizeof(kid)) != 1) {
 		rc = PP_ERR_INTERNAL;
@@ -1099,15 +1056,15 @@ sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	}
 
 	/* The certificate, by the CA key in the token, for exactly this key. */
-	snprintf(cn, sizeof(cn), "%s %s", s.given_name, s.surname);
-	subj = (struct sam_ca_subject){ .country = s.country, .given_name = s.given_name,
-		.surname = s.surname, .common_name = cn, .serial_number = s.serial_number };
+	snprintf(cn, sizeof(cn), "%s %s", sp->given_name, sp->surname);
+	subj = (struct sam_ca_subject){ .country = sp->country, .given_name = sp->given_name,
+		.surname = sp->surname, .common_name = cn, .serial_number = sp->serial_number };
 	if (external) {
 		rc = sam_cred_csr(ctx, k, kid, &subj, &rec, ans);
 		goto out;
 	}
 	k->not_before = now / 1000;
-	k->not_after = k->not_before + cr->validity_s;
+	k->not_after = k->not_before + validity_s;
 	if ((rc = pp_p11_key_public(ctx->p11, kid, sizeof(kid), &pub)) != PP_OK ||
 	    (rc = sam_ca_issue(cr->ca, pub, &subj, k->not_before, k->not_after, &der, &dlen)) != PP_OK ||
 	    (rc = sam_ca_cert_matches_key(der, dlen, pub)) != PP_OK ||
@@ -1140,15 +1097,159 @@ sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 		sam_cred_undo(ctx, k, kid, sca, "the active credential could not be stored");
 		goto out;
 	}
-	rc = sam_cred_json(cr, k, 1, ans, "credential");
+	rc = PP_OK;
 out:
 	EVP_PKEY_free(pub);
 	pp_free(der);
+	return rc;
+}
+
+enum pp_err
+sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
+    json_object *ans)
+{
+	struct sam_cred *cr = ctx->data;
+	const char *sca = pp_json_get_str(req, "sca"), *sig = pp_json_get_str(req, "signatory");
+	const char *kt = pp_json_get_str(req, "key_type");
+	struct sam_signatory s;
+	int external = 0;
+	struct sam_credential *k = NULL;
+	struct sam_refuse ref;
+	enum pp_p11_keytype type;
+	enum pp_err rc;
+	int refused;
+
+	(void)peer;
+	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
+		return rc;
+	if ((rc = sam_req_shape(req, sam_cred_create_fields, SAM_N(sam_cred_create_fields), &ref)) != PP_OK)
+		return rc;
+	if (ref.why != SAM_REFUSAL_NONE)
+		goto refuse;
+	ref.why = SAM_REFUSAL_INVALID;
+	if (!sam_enrol_sca_ok(sca)) {
+		ref.text = "sca: 1 to 256 bytes of UTF-8 without control characters";
+		goto refuse;
+	}
+	if (!sam_enrol_id_ok(sig)) {
+		ref.text = "signatory: 1 to 64 printable ASCII characters, no space";
+		goto refuse;
+	}
+	if (sam_cred_key_type(kt, &type) != PP_OK) {
+		ref.text = "key_type: one of rsa3072, rsa4096, ec-p256, ec-p384, ec-p521";
+		goto refuse;
+	}
+	if (type == PP_P11_RSA2048) {
+		ref.text = "key_type: one of rsa3072, rsa4096, ec-p256, ec-p384, ec-p521 (RSA 2048 is accepted only"
+		    " for a legacy key imported with its certificate issued before 2025-12-31: credential.import)";
+		goto refuse;
+	}
+	if (!(cr->allowed & (1u << type))) {
+		ref.text = "key_type: this algorithm is withdrawn by the service (sam.key_types)";
+		goto refuse;
+	}
+	if (sam_cred_ca_mode(pp_json_get_str(req, "ca"), &external) != PP_OK) {
+		ref.text = "ca: builtin or external";
+		goto refuse;
+	}
+	if (external && (cr->ext_ca_file == NULL || *cr->ext_ca_file == '\0')) {
+		ref.text = "ca: this service trusts no external CA (sam.external_ca_file is not set)";
+		goto refuse;
+	}
+	if ((rc = sam_enrol_get(ctx->store, sca, sig, &s, &ref)) != PP_OK)
+		return rc;
+	if (ref.why != SAM_REFUSAL_NONE)
+		goto refuse;
+
+	if ((k = pp_malloc(sizeof(*k))) == NULL)
+		return PP_ERR_NOMEM;
+	if ((rc = sam_cred_make(ctx, sca, &s, type, external, cr->validity_s, k, ans)) != PP_OK || external)
+		goto out;
+	rc = sam_cred_json(cr, k, 1, ans, "credential");
+out:
 	pp_free(k);
 	return rc;
 refuse:
 	return sam_cred_refuse(ctx, PP_AUDIT_KEY_GENERATE, req, sam_enrol_id_ok(sig) ? sig : NULL, NULL,
 	    &ref, ans);
+}
+
+enum pp_err
+sam_cred_make_builtin(struct pp_daemon_ctx *ctx, const char *sca, const char *signatory, const char *key_type,
+    int64_t validity_s, char id[SAM_CRED_ID_LEN + 1], const char **why)
+{
+	struct sam_cred *cr = ctx->data;
+	struct sam_credential *k;
+	struct sam_signatory s;
+	struct sam_refuse ref;
+	enum pp_p11_keytype type;
+	enum pp_err rc;
+
+	*why = NULL;
+	id[0] = '\0';
+	if (sam_cred_key_type(key_type, &type) != PP_OK || type == PP_P11_RSA2048) {
+		*why = "key_type: one of rsa3072, rsa4096, ec-p256, ec-p384, ec-p521";
+		return PP_OK;
+	}
+	if (!(cr->allowed & (1u << type))) {
+		*why = "key_type: this algorithm is withdrawn by the service (sam.key_types)";
+		return PP_OK;
+	}
+	if ((rc = sam_enrol_get(ctx->store, sca, signatory, &s, &ref)) != PP_OK)
+		return rc;
+	if (ref.why != SAM_REFUSAL_NONE) {
+		*why = "signatory: not a signatory of this client";
+		return PP_OK;
+	}
+	if ((k = pp_malloc(sizeof(*k))) == NULL)
+		return PP_ERR_NOMEM;
+	if ((rc = sam_cred_make(ctx, sca, &s, type, 0, validity_s, k, NULL)) == PP_OK)
+		memcpy(id, k->id, SAM_CRED_ID_LEN + 1);
+	pp_free(k);
+	return rc;
+}
+
+enum pp_err
+sam_cred_retire(struct pp_daemon_ctx *ctx, const char *id, const char *cause)
+{
+	struct sam_credential *k;
+	struct sam_refuse ref;
+	unsigned char kid[SAM_CRED_KEY_ID_BYTES];
+	size_t count = 0;
+	enum pp_err rc, drc;
+
+	if ((k = pp_malloc(sizeof(*k))) == NULL)
+		return PP_ERR_NOMEM;
+	k->found = 0;
+	if ((rc = sam_cred_load(ctx->store, NULL, id, k, &ref)) != PP_OK || !k->found ||
+	    strcmp(k->state, "ACTIVE") != 0)
+		goto out;
+	if (!sam_cred_unhex(k->key_id, kid)) {
+		rc = PP_ERR_DB;
+		goto out;
+	}
+	/* Unusable first (the destruction owed), then destroyed, recorded. */
+	if ((rc = sam_cred_close(ctx->store, k->id, k->key_id, "REVOKED", cause)) != PP_OK)
+		goto out;
+	drc = pp_p11_destroy(ctx->p11, kid, sizeof(kid), &count);
+	struct sam_cred_rec rec = { .type = PP_AUDIT_KEY_DESTROY, .actor_kind_system = SAM_CRED_PROG, .sca = k->sca,
+		.signatory = k->signatory, .credential = k->id, .key_type = k->key_type, .serial = k->serial,
+		.cause = cause };
+	if (drc != PP_OK && drc != PP_ERR_NOT_FOUND) {
+		rec.failure = 1;
+		rec.cause = "ephemeral session ended; the key could not be destroyed (owed)";
+	}
+	if ((rc = sam_cred_audit(ctx, &rec)) != PP_OK)
+		goto out;
+	if (drc != PP_OK && drc != PP_ERR_NOT_FOUND) {
+		rc = drc;
+		goto out;
+	}
+	if ((rc = sam_cred_paid(ctx->store, k->id)) == PP_OK)
+		pp_info_log("sam: credential %s retired (%s): %zu object(s) destroyed", k->id, cause, count);
+out:
+	pp_free(k);
+	return rc;
 }
 
 struct sam_cred_list {

@@ -168,4 +168,23 @@ enum pp_err sam_cred_sweep(struct pp_daemon_ctx *ctx, int64_t now, size_t *close
 /* pp_daemon tick: sweeps once sam.sweep_interval_s has passed. */
 void sam_cred_tick(struct pp_daemon_ctx *ctx);
 
+/*
+ * Ephemeral credentials (KEY-4, sam/sam_authz.c).  sam_cred_make_builtin:
+ * a key of key_type for signatory of sca, certified by the built-in CA for
+ * validity_s seconds from now, as credential.create makes it (key.generate
+ * and the binding recorded; undone on any failure).  OUT id.  A refusal
+ * (no such signatory, a key type unknown or withdrawn) is PP_OK with *why
+ * set (static) and nothing made.
+ */
+enum pp_err sam_cred_make_builtin(struct pp_daemon_ctx *ctx, const char *sca, const char *signatory,
+    const char *key_type, int64_t validity_s, char id[SAM_CRED_ID_LEN + 1], const char **why) PP_WUR;
+/*
+ * Ends credential id at once: ACTIVE -> REVOKED with the destruction owed
+ * in the same transaction, the key destroyed and key.destroy recorded with
+ * cause (static), the debt paid.  A credential no longer ACTIVE is left as
+ * it is (PP_OK).  A token or audit failure is returned; the destruction
+ * stays owed and the next sweep retries it.
+ */
+enum pp_err sam_cred_retire(struct pp_daemon_ctx *ctx, const char *id, const char *cause) PP_WUR;
+
 #endif

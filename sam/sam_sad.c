@@ -544,6 +544,13 @@ sam_sad_cred_row(void *arg, const struct pp_val *c, size_t n)
 	return PP_OK;
 }
 
+static enum pp_err
+sam_sad_count_row(void *arg, const struct pp_val *c, size_t n)
+{
+	*(int64_t *)arg = n == 1 && c[0].type == PP_VAL_INT ? c[0].i : 0;
+	return PP_OK;
+}
+
 enum pp_err
 sam_sad_cred_check(struct pp_store *st, const char *id, const char *sca, const char *signatory,
     int64_t now_ms, struct sam_sad_cred *k, enum pp_p11_keytype *kt, struct sam_sad_refuse *ref)
@@ -572,6 +579,20 @@ sam_sad_cred_check(struct pp_store *st, const char *id, const char *sca, const c
 		*ref = (struct sam_sad_refuse){ "invalid_request", "the credential's key algorithm is withdrawn by the service (sam.key_types)" };
 	}
 	return PP_OK;
+}
+
+enum pp_err
+sam_sad_cred_ephemeral(struct pp_store *st, const char *id, int *ephemeral)
+{
+	struct pp_val b[1] = { PP_VAL_S(id) };
+	int64_t n = 0;
+	enum pp_err rc;
+
+	*ephemeral = 0;
+	if ((rc = pp_store_exec(st, "SELECT count(*) FROM authz WHERE mode = 'ephemeral' AND credential = ?", b, 1,
+	    sam_sad_count_row, &n, NULL)) == PP_OK)
+		*ephemeral = n > 0;
+	return rc;
 }
 
 /* ------------------------------------------------------------------ audit */
@@ -1015,6 +1036,16 @@ sam_sad_op_issue(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 	/* The credential before the OTP: a refusal here must not use it up. */
 	if ((rc = sam_sad_cred_check(ctx->store, cid, sca, sig, now, &k, &kt, &ref)) != PP_OK)
 		goto out;
+	/* An ephemeral session's key signs only what its signatory approved
+	 * in that session (sam_authz.c). */
+	{
+		int eph = 0;
+		if (ref.error == NULL && (rc = sam_sad_cred_ephemeral(ctx->store, cid, &eph)) != PP_OK)
+			goto out;
+		if (eph)
+			ref = (struct sam_sad_refuse){ "invalid_request",
+				"the credential is an ephemeral session's, usable only in it" };
+	}
 	if (ref.error != NULL) {
 		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
 		goto out;

@@ -189,6 +189,10 @@ enum pp_err sam_sad_otp_verify(struct pp_store *st, const char *id, const char *
 /* 1 when SMS OTPs can be sent (sam.sms_spool set). */
 int sam_sad_otp_enabled(void);
 
+/* OUT *ephemeral 1 when credential id is an ephemeral session's (KEY-4,
+ * sam/sam_authz.c): it signs only what was approved in that session. */
+enum pp_err sam_sad_cred_ephemeral(struct pp_store *st, const char *id, int *ephemeral) PP_WUR;
+
 /* 1 when hash algorithm oid is known and not withdrawn (sam.hash_algos). */
 int sam_sad_hash_allowed(const char *oid);
 

@@ -43,6 +43,8 @@ static const struct pp_daemon_op sam_ops[] = {
 	{"authz.cancel", sam_authz_op_cancel},
 	{"authz.redeem", sam_authz_op_redeem},
 	{"authz.check", sam_authz_op_check},
+	{"authz.documents", sam_authz_op_documents},
+	{"authz.close", sam_authz_op_close},
 };
 
 /* Start-up: the built-in CA (and unfinished credentials), then the SAD

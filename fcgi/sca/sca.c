@@ -651,6 +651,12 @@ static const struct pp_route sca_routes[] = {
 	{ PP_POST, "/csc/v2/credentials/authorize", sca_oauth_authorize, PP_BODY_JSON, sca_ca_fields, SCA_CA__MAX },
 	{ PP_POST, "/csc/v2/credentials/authorizeCheck", sca_oauth_authorize_check, PP_BODY_JSON, sca_check_fields,
 	    SCA_CHK__MAX },
+	/* Ephemeral signing sessions (KEY-4, sca_oauth.c). */
+	{ PP_POST, "/ephemeral/v1/sessions", sca_ephemeral_create, PP_BODY_JSON, sca_eph_create_fields, SCA_EPH__MAX },
+	{ PP_GET, "/ephemeral/v1/sessions/{id}", sca_ephemeral_get, PP_BODY_NONE, NULL, 0 },
+	{ PP_POST, "/ephemeral/v1/sessions/{id}/documents", sca_ephemeral_documents, PP_BODY_JSON, sca_eph_docs_fields,
+	    SCA_EPHD__MAX },
+	{ PP_POST, "/ephemeral/v1/sessions/{id}/close", sca_ephemeral_close, PP_BODY_JSON, NULL, 0 },
 	{ PP_POST, "/ra/v1/signatories", sca_ra_signatory_create, PP_BODY_JSON, sca_sig_create_fields,
 	    SCA_SIG__MAX },
 	{ PP_GET, "/ra/v1/signatories/{id}", sca_ra_signatory_get, PP_BODY_NONE, NULL, 0 },

@@ -229,14 +229,15 @@ static enum pp_err
 sca_oauth_refusal(struct pp_req *req, json_object *ans)
 {
 	static const char *const codes[] = { "invalid_request", "invalid_grant", "invalid_client", "access_denied",
-		"expired_token", "invalid_token", NULL };
+		"expired_token", "invalid_token", "not_found", NULL };
 	const char *code = pp_json_get_str(ans, "error"), *desc = pp_json_get_str(ans, "error_description");
 	json_object *o;
 	int status;
 
 	for (size_t i = 0; codes[i]; i++)
 		if (code != NULL && strcmp(code, codes[i]) == 0) {
-			status = strcmp(code, "invalid_client") == 0 ? 401 : strcmp(code, "access_denied") == 0 ? 403 : 400;
+			status = strcmp(code, "invalid_client") == 0 ? 401 : strcmp(code, "access_denied") == 0 ? 403 :
+			    strcmp(code, "not_found") == 0 ? 404 : 400;
 			if ((o = json_object_new_object()) == NULL || pp_json_add_str(o, "error", code) != PP_OK ||
 			    pp_json_add_str(o, "error_description", desc ? desc : code) != PP_OK) {
 				json_object_put(o);
@@ -538,3 +539,159 @@ sca_oauth_authorize_check(struct pp_req *req)
 	return pp_reply_json(req, 200, doc);
 }
 
+
+/* ------------------------------------------------------------------ ephemeral sessions (KEY-4) */
+
+const struct pp_field sca_eph_create_fields[SCA_EPH__MAX] = {
+	[SCA_EPH_SIGNATORY] = { "signatory", PP_FIELD_TOKEN, 64, 1, 0, 0, NULL },
+	[SCA_EPH_KEY_TYPE] = { "key_type", PP_FIELD_TOKEN, 16, 1, 0, 0, NULL },
+	[SCA_EPH_DESCRIPTION] = { "description", PP_FIELD_STRING, 256, 0, 0, 0, NULL },
+};
+
+enum pp_err
+sca_ephemeral_create(struct pp_req *req)
+{
+	static const int idx[] = { SCA_EPH_SIGNATORY, SCA_EPH_KEY_TYPE, SCA_EPH_DESCRIPTION };
+	static const char *const names[] = { "signatory", "key_type", "description" };
+	const char *pub = pp_conf_str(req->ctx->conf, "service", "public_url"), *id;
+	json_object *args, *ans, *doc;
+	char *url;
+	size_t pl;
+	enum pp_err rc;
+
+	if (pub == NULL || *pub == '\0')
+		return pp_fail(req, PP_ERR_FORBIDDEN, "Ephemeral sessions are not enabled on this service "
+		    "(it has no public address for the signatory).");
+	if ((args = json_object_new_object()) == NULL)
+		return PP_ERR_NOMEM;
+	if (pp_json_add_str(args, "mode", "ephemeral") != PP_OK ||
+	    sca_oauth_put(req, args, idx, names, sizeof(idx) / sizeof(idx[0])) != PP_OK) {
+		json_object_put(args);
+		return PP_ERR_NOMEM;
+	}
+	if ((rc = sca_oauth_create(req, args, &ans)) != PP_OK || ans == NULL)
+		return rc;
+	id = pp_json_get_str(ans, "authz");
+	pl = strlen(pub);
+	while (pl > 0 && pub[pl - 1] == '/')
+		pl--;
+	if ((url = pp_pool_printf(req->pool, "%.*s/sign/%s", (int)pl, pub, id)) == NULL)
+		return PP_ERR_NOMEM;
+	if ((doc = json_object_new_object()) == NULL || pp_json_add_str(doc, "sessionID", id) != PP_OK ||
+	    pp_json_add_str(doc, "url", url) != PP_OK ||
+	    pp_json_add_int(doc, "expiresIn", sca_oauth_expires_in(ans)) != PP_OK) {
+		json_object_put(doc);
+		return PP_ERR_NOMEM;
+	}
+	return pp_reply_json(req, 201, doc);
+}
+
+/* The SAM's state of a session as the API names it. */
+static const char *
+sca_ephemeral_status(const char *s)
+{
+	if (strcmp(s, "NEW") == 0)
+		return "pending";
+	if (strcmp(s, "AUTHENTICATED") == 0)
+		return "authenticated";
+	if (strcmp(s, "approved") == 0)
+		return "approved";
+	if (strcmp(s, "REDEEMED") == 0)
+		return "delivered";
+	return NULL;
+}
+
+enum pp_err
+sca_ephemeral_get(struct pp_req *req)
+{
+	json_object *args, *ans, *doc, *v;
+	const char *status, *st, *cred, *sad;
+	enum pp_err rc;
+
+	if ((args = json_object_new_object()) == NULL)
+		return PP_ERR_NOMEM;
+	if (pp_json_add_str(args, "authz", req->param.s) != PP_OK || sca_oauth_ip(req, args) != PP_OK) {
+		json_object_put(args);
+		return PP_ERR_NOMEM;
+	}
+	if ((rc = sca_sam_call(req, "authz.check", args, SCA_SAM_TIMEOUT_MS, &ans)) != PP_OK)
+		return rc;
+	if ((status = pp_json_get_str(ans, "status")) == NULL || (st = sca_ephemeral_status(status)) == NULL)
+		return pp_fail(req, PP_ERR_PROTO, "the SAM's answer has no session state");
+	cred = pp_json_get_str(ans, "credential");
+	sad = pp_json_get_str(ans, "sad");
+	if ((doc = json_object_new_object()) == NULL || pp_json_add_str(doc, "status", st) != PP_OK ||
+	    (cred != NULL && pp_json_add_str(doc, "credentialID", cred) != PP_OK) ||
+	    (sad != NULL && pp_json_add_str(doc, "SAD", sad) != PP_OK) ||
+	    (sad != NULL && json_object_object_get_ex(ans, "expires_in", &v) &&
+	    pp_json_add_int(doc, "expiresIn", json_object_get_int64(v)) != PP_OK)) {
+		json_object_put(doc);
+		return PP_ERR_NOMEM;
+	}
+	return pp_reply_json(req, 200, doc);
+}
+
+const struct pp_field sca_eph_docs_fields[SCA_EPHD__MAX] = {
+	[SCA_EPHD_HASH_OID] = { "hashAlgorithmOID", PP_FIELD_TOKEN, 64, 1, 0, 0, NULL },
+	[SCA_EPHD_HASHES] = { "hashes", PP_FIELD_JSON, 0, 0, 0, 0, NULL },
+	[SCA_EPHD_DIGESTS] = { "documentDigests", PP_FIELD_JSON, 0, 0, 0, 0, NULL },
+};
+
+enum pp_err
+sca_ephemeral_documents(struct pp_req *req)
+{
+	const struct pp_value *h = &req->val[SCA_EPHD_HASHES], *dd = &req->val[SCA_EPHD_DIGESTS];
+	json_object *docs = NULL, *args, *ans, *doc;
+	const char *why = NULL;
+	enum pp_err rc;
+
+	if (h->set == dd->set)
+		return pp_fail(req, h->set ? PP_ERR_FIELD_INVALID : PP_ERR_FIELD_MISSING,
+		    "Give hashes or documentDigests (with labels), exactly one.");
+	if (h->set)
+		rc = sca_oauth_hash_array(req, h->j, &docs);
+	else if ((rc = sca_oauth_digests(dd->j, &docs, &why)) == PP_OK && why != NULL)
+		rc = pp_fail(req, PP_ERR_FIELD_INVALID, "%s.", why);
+	if (rc != PP_OK)
+		return rc;
+	if ((args = json_object_new_object()) == NULL) {
+		json_object_put(docs);
+		return PP_ERR_NOMEM;
+	}
+	json_object_object_add(args, "documents", docs);
+	if (pp_json_add_str(args, "authz", req->param.s) != PP_OK ||
+	    pp_json_add_str(args, "hash_algo", req->val[SCA_EPHD_HASH_OID].s) != PP_OK ||
+	    pp_json_add_int(args, "num_signatures", (int64_t)json_object_array_length(docs)) != PP_OK ||
+	    sca_oauth_ip(req, args) != PP_OK) {
+		json_object_put(args);
+		return PP_ERR_NOMEM;
+	}
+	if ((rc = sca_sam_call(req, "authz.documents", args, SCA_SAM_TIMEOUT_MS, &ans)) != PP_OK)
+		return rc;
+	if ((doc = json_object_new_object()) == NULL || pp_json_add_str(doc, "status", "authenticated") != PP_OK) {
+		json_object_put(doc);
+		return PP_ERR_NOMEM;
+	}
+	return pp_reply_json(req, 200, doc);
+}
+
+enum pp_err
+sca_ephemeral_close(struct pp_req *req)
+{
+	json_object *args, *ans, *doc;
+	enum pp_err rc;
+
+	if ((args = json_object_new_object()) == NULL)
+		return PP_ERR_NOMEM;
+	if (pp_json_add_str(args, "authz", req->param.s) != PP_OK || sca_oauth_ip(req, args) != PP_OK) {
+		json_object_put(args);
+		return PP_ERR_NOMEM;
+	}
+	if ((rc = sca_sam_call(req, "authz.close", args, SCA_SAM_KEYGEN_TIMEOUT_MS, &ans)) != PP_OK)
+		return rc;
+	if ((doc = json_object_new_object()) == NULL || pp_json_add_str(doc, "status", "closed") != PP_OK) {
+		json_object_put(doc);
+		return PP_ERR_NOMEM;
+	}
+	return pp_reply_json(req, 200, doc);
+}

@@ -26,6 +26,19 @@ extern const struct pp_field sca_par_fields[SCA_PAR__MAX];
 extern const struct pp_field sca_token_fields[SCA_TOK__MAX];
 extern const struct pp_field sca_ca_fields[SCA_CA__MAX];
 extern const struct pp_field sca_check_fields[SCA_CHK__MAX];
+/* Ephemeral sessions (KEY-4, docs/AUTHZ.md). */
+enum { SCA_EPH_SIGNATORY, SCA_EPH_KEY_TYPE, SCA_EPH_DESCRIPTION, SCA_EPH__MAX };
+enum { SCA_EPHD_HASH_OID, SCA_EPHD_HASHES, SCA_EPHD_DIGESTS, SCA_EPHD__MAX };
+extern const struct pp_field sca_eph_create_fields[SCA_EPH__MAX];
+extern const struct pp_field sca_eph_docs_fields[SCA_EPHD__MAX];
+/* POST /ephemeral/v1/sessions: 201 {sessionID, url, expiresIn}. */
+enum pp_err sca_ephemeral_create(struct pp_req *req);
+/* GET /ephemeral/v1/sessions/{id}: status, credentialID, the SAD once. */
+enum pp_err sca_ephemeral_get(struct pp_req *req);
+/* POST /ephemeral/v1/sessions/{id}/documents: the hashes to approve. */
+enum pp_err sca_ephemeral_documents(struct pp_req *req);
+/* POST /ephemeral/v1/sessions/{id}/close: the session and its key end. */
+enum pp_err sca_ephemeral_close(struct pp_req *req);
 /* POST /csc/v2/oauth2/pushed_authorize (form or JSON): 201 request_uri. */
 enum pp_err sca_oauth_par(struct pp_req *req);
 /* POST /csc/v2/oauth2/token (form or JSON): the SAD as access_token. */

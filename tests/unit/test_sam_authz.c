@@ -122,7 +122,7 @@ approve(const char *id, const char *sad_id, size_t n, char code[SAM_AUTHZ_CODE_L
 {
 	struct sam_sad_refuse ref;
 
-	assert_int_equal(sam_authz_authenticated(store, id, "sms", NULL, NULL, NOW + 1, &ref), PP_OK);
+	assert_int_equal(sam_authz_authenticated(store, id, "sms", NULL, NULL, NULL, NOW + 1, &ref), PP_OK);
 	assert_null(ref.error);
 	grant(sad_id, id, n);
 	assert_int_equal(sam_authz_approved(store, id, sad_id, SAD_STR, NOW + 300000, NOW + 2, code, &ref), PP_OK);
@@ -197,7 +197,7 @@ test_state_machine(void **state)
 	assert_int_equal(strlen(code), SAM_AUTHZ_CODE_LEN);
 	assert_int_equal(status_at(id, NOW + 3), SAM_AUTHZ_APPROVED);
 	/* Authenticated twice, approved twice: no. */
-	assert_int_equal(sam_authz_authenticated(store, id, "sms", NULL, NULL, NOW + 3, &ref), PP_OK);
+	assert_int_equal(sam_authz_authenticated(store, id, "sms", NULL, NULL, NULL, NOW + 3, &ref), PP_OK);
 	assert_non_null(ref.error);
 	assert_int_equal(sam_authz_redeem(store, SCA_A, "demo-sca", code, VERIFIER, URI, NOW + 4, sad, &exp, &a,
 	    &burned, &ref), PP_OK);
@@ -331,7 +331,7 @@ test_expiry(void **state)
 	create(SAM_AUTHZ_REDIRECT, 1, id);
 	assert_int_equal(status_at(id, NOW + LIFE - 1), SAM_AUTHZ_NEW);
 	assert_int_equal(status_at(id, NOW + LIFE), SAM_AUTHZ_EXPIRED);
-	assert_int_equal(sam_authz_authenticated(store, id, "sms", NULL, NULL, NOW + LIFE, &ref), PP_OK);
+	assert_int_equal(sam_authz_authenticated(store, id, "sms", NULL, NULL, NULL, NOW + LIFE, &ref), PP_OK);
 	assert_string_equal(ref.error, "expired_token");
 
 	create(SAM_AUTHZ_REDIRECT, 2, id2);
@@ -443,7 +443,7 @@ test_notary(void **state)
 	assert_true(sam_authz_notary_ok(&a, NULL));
 	assert_false(sam_authz_notary_ok(&a, "CN=Notary A,C=FR"));
 	/* Recorded with the authentication. */
-	assert_int_equal(sam_authz_authenticated(store, id, "sms_notary", NULL, "CN=Notary A,C=FR", NOW + 5, &ref), PP_OK);
+	assert_int_equal(sam_authz_authenticated(store, id, "sms_notary", NULL, "CN=Notary A,C=FR", NULL, NOW + 5, &ref), PP_OK);
 	assert_int_equal(sam_authz_load(store, id, NOW + 6, &a, NULL, &found), PP_OK);
 	assert_string_equal(a.notary, "CN=Notary A,C=FR");
 	assert_string_equal(a.auth_method, "sms_notary");
@@ -466,6 +466,118 @@ test_jti(void **state)
 	assert_int_equal(sam_authz_jti_use(store, "00aa", NOW + 300000, NOW + 120000, &fresh), PP_OK);
 	assert_true(fresh);
 	assert_int_equal(sam_authz_jti_use(store, "", NOW, NOW, &fresh), PP_ERR_INTERNAL);
+}
+
+/* KEY-4: an ephemeral session: no credential nor documents at creation,
+ * its credential set once with the authentication, its documents once
+ * while authenticated; the schema refuses anything else; the SAD is
+ * delivered once and the session still reported; the reaper names its
+ * key once the session has ended (here: every hash signed; and the
+ * certificate's end). */
+static void
+test_ephemeral(void **state)
+{
+	const char *cred = "00000000000000000000000000000eee";
+	char id[SAM_AUTHZ_ID_LEN + 1], code[SAM_AUTHZ_CODE_LEN + 1], sad[SAM_SAD_STR_LEN + 1], batch[SAM_BATCH_ID_SIZE];
+	char reap[SAM_AUTHZ_REAP_MAX][33];
+	const uint8_t *p[2] = { hb[0], hb[1] };
+	enum sam_outcome ok[2] = { SAM_OUTCOME_SIGNED, SAM_OUTCOME_SIGNED };
+	struct sam_sad_refuse ref;
+	struct sam_authz a;
+	struct sam_authz_docs d;
+	struct pp_val b[1];
+	enum sam_refusal why;
+	int64_t exp;
+	size_t n;
+	int found, pending;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.mode = SAM_AUTHZ_EPHEMERAL;
+	snprintf(a.client_id, sizeof(a.client_id), "demo-sca");
+	snprintf(a.sca, sizeof(a.sca), "%s", SCA_A);
+	snprintf(a.signatory, sizeof(a.signatory), "sig-001");
+	snprintf(a.key_type, sizeof(a.key_type), "ec-p256");
+	assert_int_equal(sam_authz_insert(store, &a, NULL, NOW, LIFE), PP_OK);
+	memcpy(id, a.id, sizeof(id));
+	b[0] = PP_VAL_S(id);
+	assert_int_equal(sam_authz_load(store, id, NOW, &a, &d, &found), PP_OK);
+	assert_int_equal(a.mode, SAM_AUTHZ_EPHEMERAL);
+	assert_string_equal(a.credential, "");
+	assert_string_equal(a.key_type, "ec-p256");
+	assert_int_equal(d.n, 0);
+	/* Documents before the key: no. */
+	assert_int_equal(sam_authz_docs_alloc(&d, 2, 32), PP_OK);
+	memset(hb[0], 0x41, 32);
+	memset(hb[1], 0x42, 32);
+	memcpy(d.hash[0], hb[0], 32);
+	memcpy(d.hash[1], hb[1], 32);
+	assert_int_equal(sam_authz_documents(store, SCA_A, id, SAM_OID_SHA256, &d, NOW + 1, &ref), PP_OK);
+	assert_non_null(ref.error);
+	/* The credential only with the authentication. */
+	assert_int_not_equal(pp_store_exec(store, "UPDATE authz SET credential = 'x' WHERE id = ?", b, 1, NULL, NULL,
+	    NULL), PP_OK);
+	assert_int_equal(pp_store_exec(store, "INSERT INTO credentials (id, signatory, sca, key_type, key_id, state,"
+	    " certificate, serial, not_before, not_after, created_ms, updated_ms) VALUES"
+	    " ('00000000000000000000000000000eee', 'sig-001', 'x', 'ec-p256', '0000000000000000000000000000000e',"
+	    " 'ACTIVE', zeroblob(10), '01', 1800000000, 1800001800, 1, 1)", NULL, 0, NULL, NULL, NULL), PP_OK);
+	assert_int_equal(sam_authz_authenticated(store, id, "sms", NULL, NULL, cred, NOW + 2, &ref), PP_OK);
+	assert_null(ref.error);
+	assert_int_not_equal(pp_store_exec(store, "UPDATE authz SET credential = 'y' WHERE id = ?", b, 1, NULL, NULL,
+	    NULL), PP_OK);
+	/* Not another client's; then once. */
+	assert_int_equal(sam_authz_documents(store, SCA_B, id, SAM_OID_SHA256, &d, NOW + 3, &ref), PP_OK);
+	assert_string_equal(ref.error, "invalid_request");
+	assert_int_equal(sam_authz_documents(store, SCA_A, id, SAM_OID_SHA256, &d, NOW + 3, &ref), PP_OK);
+	assert_null(ref.error);
+	assert_int_equal(sam_authz_documents(store, SCA_A, id, SAM_OID_SHA256, &d, NOW + 4, &ref), PP_OK);
+	assert_string_equal(ref.error, "invalid_request");
+	sam_authz_docs_free(&d);
+	assert_int_equal(sam_authz_load(store, id, NOW + 5, &a, &d, &found), PP_OK);
+	assert_int_equal(a.num_signatures, 2);
+	assert_int_equal(d.n, 2);
+	assert_memory_equal(d.hash[1], hb[1], 32);
+	sam_authz_docs_free(&d);
+	assert_int_not_equal(pp_store_exec(store, "UPDATE authz SET num_signatures = 3 WHERE id = ?", b, 1, NULL, NULL,
+	    NULL), PP_OK);
+	/* Approved (no code), delivered once, still reported. */
+	{
+		struct sam_grant g = { .sad_id = "00112233445566778899aabbccddee08", .signatory = "sig-001",
+			.credential = cred, .sca = "sca-x", .session = id, .hash_algo = SAM_OID_SHA256, .hashes = p,
+			.hash_len = 32, .nhashes = 2, .num_signatures = 2, .expires_ms = NOW + 300000 };
+		assert_int_equal(sam_ledger_authorize(store, &g, NOW, SAM_SAD_MAX_LIFE_MS, &why), PP_OK);
+	}
+	assert_int_equal(sam_authz_approved(store, id, "00112233445566778899aabbccddee08", SAD_STR, NOW + 300000, NOW + 6,
+	    code, &ref), PP_OK);
+	assert_string_equal(code, "");
+	assert_int_equal(sam_authz_reapable(store, NOW + 7, reap, SAM_AUTHZ_REAP_MAX, &n), PP_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(sam_authz_check(store, SCA_A, id, NOW + 7, &pending, sad, &exp, &a, &ref), PP_OK);
+	assert_null(ref.error);
+	assert_string_equal(sad, SAD_STR);
+	assert_int_equal(sam_authz_check(store, SCA_A, id, NOW + 8, &pending, sad, &exp, &a, &ref), PP_OK);
+	assert_null(ref.error);
+	assert_string_equal(sad, "");
+	assert_int_equal(a.status, SAM_AUTHZ_REDEEMED);
+	/* One hash signed: the session goes on; both: its key must go. */
+	assert_int_equal(sam_ledger_reserve(store, "00112233445566778899aabbccddee08", cred, "sca-x", SAM_OID_SHA256, p,
+	    32, 1, NOW + 9, batch, &why), PP_OK);
+	assert_int_equal(sam_ledger_settle(store, batch, ok, 1, NOW + 9), PP_OK);
+	assert_int_equal(sam_authz_reapable(store, NOW + 10, reap, SAM_AUTHZ_REAP_MAX, &n), PP_OK);
+	assert_int_equal(n, 0);
+	/* ... unless its certificate has ended (notAfter 1800001800 s). */
+	assert_int_equal(sam_authz_reapable(store, INT64_C(1800001800000), reap, SAM_AUTHZ_REAP_MAX, &n), PP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(sam_ledger_reserve(store, "00112233445566778899aabbccddee08", cred, "sca-x", SAM_OID_SHA256, &p[1],
+	    32, 1, NOW + 11, batch, &why), PP_OK);
+	assert_int_equal(sam_ledger_settle(store, batch, ok, 1, NOW + 11), PP_OK);
+	assert_int_equal(sam_authz_reapable(store, NOW + 12, reap, SAM_AUTHZ_REAP_MAX, &n), PP_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(reap[0], cred);
+	/* Retired (no longer ACTIVE): not named again. */
+	assert_int_equal(pp_store_exec(store, "UPDATE credentials SET state = 'REVOKED'", NULL, 0, NULL, NULL, NULL), PP_OK);
+	assert_int_equal(sam_authz_reapable(store, NOW + 13, reap, SAM_AUTHZ_REAP_MAX, &n), PP_OK);
+	assert_int_equal(n, 0);
 }
 
 /* Unknown ids are not found, never an error. */
@@ -500,6 +612,7 @@ main(void)
 		T(test_cancel),
 		T(test_notary),
 		T(test_jti),
+		T(test_ephemeral),
 		T(test_unknown),
 #undef T
 	};
