@@ -9,6 +9,7 @@ pp_init
 pp_start
 CONF=$STATE/paraphe.conf
 CTL=$STATE/idp/control
+jqt() { jq -e "$@" >/dev/null; }
 
 # ---------------------------------------------------------------- the key and the secrets
 mode_of() { stat -c %a "$1"; }
@@ -32,6 +33,10 @@ check "re-initialisation keeps the login key" [ "$(sha256sum <"$STATE/hsm/login-
 check "re-initialisation keeps the PIN" [ "$(sha256sum <"$STATE/hsm/web.pin")" = "$pin_before" ]
 LIST=$("$top_builddir/tests/tools/pp-test-p11" -c "$CONF" oidc list) || LIST=""
 check "still one login key" [ "$(pp_p11_count "$LIST" class=private label=paraphe-login)" = 1 ]
+
+check "demo.json names the provider, its control file and the login key" \
+	jqt --arg iss "$IDP" --arg ctl "$CTL" '.oidc.issuer == $iss and .oidc.control == $ctl and
+	(.oidc.login_key | endswith("/hsm/login-key.pem")) and .hsm.tokens.web == "paraphe-web"' "$STATE/demo.json"
 
 # ---------------------------------------------------------------- the stand-in provider
 check "the supervisor started the stand-in provider" \
@@ -75,7 +80,6 @@ expect "a code is good once" 400 invalid_grant
 # Through tests/tools/pp-test-oidc (fcgi/signer/signer_oidc.c compiled in),
 # against the stand-in: the same code the plugin runs.
 OIDC=$top_builddir/tests/tools/pp-test-oidc
-jqt() { jq -e "$@" >/dev/null; }
 AUTHZ=0123456789abcdef0123456789abcdef
 OCONF=$CONF OIDP=$IDP
 # oidc_login FAULT [SUBJECT]: the stand-in told who logs in and which fault
