@@ -8,9 +8,9 @@
 <link rel="stylesheet" href="/static/paraphe.css">
 </head>
 <body>
-<a class="skip" href="#main"><?cs var:L.skip ?></a>
+<a class="skip" href="#main" id="skip"><?cs var:L.skip ?></a>
 <header class="top">
   <span class="brand"><?cs var:L.service ?></span>
-  <?cs if:Page.other_lang ?><nav aria-label="<?cs var:L.lang_nav ?>"><a href="<?cs var:Page.lang_base ?>?lang=<?cs var:Page.other_lang ?>" lang="<?cs var:Page.other_lang ?>" hreflang="<?cs var:Page.other_lang ?>"><?cs var:L.other_lang_name ?></a></nav><?cs /if ?>
+  <?cs if:Page.other_lang ?><nav aria-label="<?cs var:L.lang_nav ?>"><a id="lang-switch" href="<?cs var:Page.lang_base ?>?lang=<?cs var:Page.other_lang ?>" lang="<?cs var:Page.other_lang ?>" hreflang="<?cs var:Page.other_lang ?>"><?cs var:L.other_lang_name ?></a></nav><?cs /if ?>
 </header>
 <main id="main">

@@ -227,8 +227,9 @@ signer_fill(struct pp_req *req, json_object *a)
 	    (rc = signer_set(req, "Req.notary", signer_jstr(a, "notary"))) != PP_OK)
 		return rc;
 	if (cred && json_object_is_type(cred, json_type_object)) {
+		/* Seconds since the epoch, as the SAM's credentials give it. */
 		if (json_object_object_get_ex(cred, "not_after", &v) && json_object_is_type(v, json_type_int))
-			signer_time(json_object_get_int64(v), t, sizeof(t));
+			signer_time(json_object_get_int64(v) * 1000, t, sizeof(t));
 		else
 			snprintf(t, sizeof(t), "%s", signer_jstr(cred, "not_after"));
 		if ((rc = signer_set(req, "Cred.holder", signer_jstr(cred, "subject_cn"))) != PP_OK ||

@@ -61,7 +61,8 @@ new_session() {
 		"goog:chromeOptions": {binary: $bin, args: ["--headless", "--no-sandbox", "--disable-gpu",
 		"--no-first-run", "--disable-background-networking", "--disable-component-update",
 		"--disable-sync", "--disable-quic", "--ignore-certificate-errors", ("--user-data-dir=" + $dir),
-		"--window-size=360,740", "--lang=en-GB"]}}}}')
+		"--lang=en-GB"],
+		mobileEmulation: {deviceMetrics: {width: 360, height: 740, pixelRatio: 2}}}}}}')
 	wd POST /session "$caps"
 	SID=$(jq -r '.sessionId // empty' <<<"$WDV")
 }
@@ -78,6 +79,24 @@ shot() {
 	jq -r . <<<"$WDV" | base64 -d >"$SHOTS/$1.png" 2>/dev/null
 	[ -n "${SCREENSHOT_DIR:-}" ] && cp "$SHOTS/$1.png" "$SCREENSHOT_DIR/flow-$1.png" 2>/dev/null
 	check "screenshot: $1" test -s "$SHOTS/$1.png"
+}
+# fits: the page is no wider than the 360 px screen (read by the driver,
+# the pages have no script).
+fits() {
+	wd POST "/session/$SID/execute/sync" '{"script":"return document.documentElement.scrollWidth","args":[]}'
+	if [ "$WDV" -le 360 ] 2>/dev/null; then ok "$1 fits a 360 px screen"; else not_ok "$1 fits a 360 px screen" "width $WDV"; fi
+}
+# tabs N: the ids of the elements the keyboard reaches with N presses of Tab.
+tabs() {
+	local i
+	for i in $(seq 1 "$1"); do
+		wd POST "/session/$SID/actions" '{"actions":[{"type":"key","id":"kb","actions":[{"type":"keyDown","value":"\uE004"},{"type":"keyUp","value":"\uE004"}]}]}'
+		wd GET "/session/$SID/element/active"
+		local e
+		e=$(jq -r ".\"$ELEM\" // empty" <<<"$WDV")
+		wd GET "/session/$SID/element/$e/attribute/id"
+		printf '%s ' "$(jq -r '. // "-"' <<<"$WDV")"
+	done
 }
 page_has() { if [[ $(source_of) == *"$2"* ]]; then ok "$1"; else not_ok "$1" "the page lacks '$2'"; fi; }
 code_in_spool() {
@@ -115,9 +134,14 @@ check "authorize leads the browser to its request" grep -qE "^$PUB/sign/[0-9a-f]
 page_has "the request's page names the SCA" "Paraphe Demo SCA"
 page_has "... and the documents' labels" "Annex: plan of the flat"
 shot 1-request
+fits "the request's page"
+ORDER=$(tabs 6)
+check "the keyboard reaches the skip link first, then the language, the methods, then cancel ($ORDER)" \
+	grep -qE '^skip lang-switch method-sms .*cancel' <<<"$ORDER"
 click "#method-sms"
 check "choosing SMS leads to the code form" grep -q "/otp$" <<<"$(url)"
 shot 2-code
+fits "the code form"
 OTP=$(code_in_spool)
 check "the code is in the SMS spool" test ${#OTP} -eq 6
 # The keyboard: the code typed, Enter submits (the form's first button).
@@ -125,9 +149,11 @@ type_in "#otp" "${OTP}"$'\uE007'
 check "the right code leads to the approval" grep -q "/approve$" <<<"$(url)"
 page_has "... whose button says what it does" "Sign these 2 documents"
 shot 3-approve
+fits "the approval page"
 click "#approve"
 page_has "the approval answers with the receipt" "Signature approved"
 shot 4-receipt
+fits "the receipt"
 BACK=$(attr "#back" href)
 CODE_A=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' <<<"$BACK")
 check "... with the way back to the SCA, code and state" grep -qE "^$CB\?code=[A-Za-z0-9_-]{43}&state=br-1$" <<<"$BACK"

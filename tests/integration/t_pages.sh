@@ -46,7 +46,8 @@ expect "the signatory is enrolled" 201
 http POST "$SCA/ra/v1/credentials" "${SCA_CERT[@]}" "${J[@]}" --data-binary '{"signatory":"sig-p1","key_type":"ec-p256"}'
 expect "an EC credential is made" 201
 EC=$(member id)
-SERIAL=$(sed -n 's/.*"serialNumber":"\([^"]*\)".*/\1/p' <<<"$BODY" | head -n 1)
+CRED=$BODY
+SERIAL=$(sed -n 's/.*"serial":"\([^"]*\)".*/\1/p' <<<"$BODY" | head -n 1)
 
 VER=$(head -c 48 /dev/urandom | b64url)
 CHAL=$(printf '%s' "$VER" | openssl dgst -sha256 -binary | b64url)
@@ -97,7 +98,10 @@ has "... each with its short fingerprint" "$(fp "$H1")"
 has "... the second too" "$(fp "$H2")"
 has "... the description" "Lease of flat 4B"
 has "... the certificate's holder" "lodie Martin"
-[ -n "$SERIAL" ] && has "... and its serial" "$SERIAL"
+check "the credential has a serial" test -n "$SERIAL"
+has "... the page shows it" "<code id=\"cert-serial\">$SERIAL</code>"
+NOT_AFTER=$(date -u -d "@$(sed -n 's/.*"not_after":\([0-9]*\).*/\1/p' <<<"$CRED" | head -n 1)" '+%Y-%m-%d %H:%M UTC')
+has "... and its end of validity" "$NOT_AFTER"
 has "... the SMS method with the mobile's last digits" 'value="sms"'
 lacks "... no notary method without a notary certificate" 'value="sms_notary"'
 has "... a cancel form" "/sign/$AUTHZ/cancel"
@@ -161,7 +165,7 @@ form "$A" "/sign/$AUTHZ/approve" "consent=true"
 expect "approval without the CSRF token is refused" 403
 form "$A" "/sign/$AUTHZ/approve" "csrf=$TOKEN&consent=true"
 expect "approval answers with the receipt" 200 "Signature approved"
-has "... the certificate serial" 'id="done-serial"'
+has "... the certificate serial" "<code id=\"done-serial\">$SERIAL</code>"
 has "... the documents" "$(fp "$H1")"
 BACK=$(sed -n 's/.*id="back" href="\([^"]*\)".*/\1/p' <<<"$BODY" | sed 's/&amp;/\&/g')
 CODE_A=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' <<<"$BACK")
