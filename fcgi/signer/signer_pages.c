@@ -284,9 +284,10 @@ signer_session_lang(struct pp_req *req, struct signer_session *s)
 
 /*
  * The common start of every /sign/{authz} route: the id, the session bound
- * to it (a request opened through a link, credentials/authorize, binds
- * the first browser that opens it), its language, the request from the SAM,
- * the page data.  PP_OK with *authz NULL: an error page is set.
+ * to it (a request opened through a link, credentials/authorize or an
+ * ephemeral session, binds the first browser that opens it), its language,
+ * the request from the SAM, the page data.  PP_OK with *authz NULL: an
+ * error page is set.
  */
 static enum pp_err
 signer_begin(struct pp_req *req, int may_bind, struct signer_session *s, json_object **authz)
@@ -306,7 +307,10 @@ signer_begin(struct pp_req *req, int may_bind, struct signer_session *s, json_ob
 			return signer_error_page(req, 403, "no_session");
 		if ((rc = signer_authz_get(req, id, NULL, &a)) != PP_OK || a == NULL)
 			return rc;
-		if (strcmp(signer_jstr(a, "mode"), "link") != 0 || strcmp(signer_jstr(a, "status"), "NEW") != 0)
+		/* Opened through a link the SCA gave (credentials/authorize, an
+		 * ephemeral session): the first browser, while NEW. */
+		if ((strcmp(signer_jstr(a, "mode"), "link") != 0 && strcmp(signer_jstr(a, "mode"), "ephemeral") != 0) ||
+		    strcmp(signer_jstr(a, "status"), "NEW") != 0)
 			return signer_error_page(req, 403, "no_session");
 		rc = signer_session_create(req, id, req->lang, s);
 		if (rc == PP_ERR_CONFLICT)
