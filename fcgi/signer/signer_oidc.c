@@ -19,6 +19,7 @@
 #include "pp_log.h"
 #include "pp_mem.h"
 #include "pp_p11.h"
+#include "pp_proc.h"
 #include "pp_util.h"
 #include "signer_oidc.h"
 
@@ -46,6 +47,8 @@ struct signer_oidc {
 /* What preinit read, kept by the first process for every worker it forks
  * (and those that replace them): locked out of swap, wiped by nobody but
  * the process's end.  Workers wipe their own copy once used. */
+static int signer_oidc_in_list(const char *list, const char *word);
+
 static struct {
 	int read;
 	char pin[SIGNER_OIDC_SECRET_MAX], secret[SIGNER_OIDC_SECRET_MAX];
@@ -119,7 +122,7 @@ signer_oidc_init(struct pp_ctx *ctx, struct signer_oidc **out)
 	o->key = CK_INVALID_HANDLE;
 	rc = PP_ERR_CONFIG;
 	if (strncmp(o->issuer, "https://", 8) != 0 || *o->client_id == '\0' ||
-	    strncmp(o->redirect_uri, "https://", 8) != 0 || strstr(o->scope, "openid") == NULL ||
+	    strncmp(o->redirect_uri, "https://", 8) != 0 || !signer_oidc_in_list(o->scope, "openid") ||
 	    *o->subject_claim == '\0') {
 		pp_err_log("oidc: need an https issuer and redirect_uri, a client_id, a scope with openid, a subject_claim");
 		goto fail;
@@ -632,6 +635,13 @@ signer_oidc_login_token(struct signer_oidc *o, struct pp_req *req, const char *s
 		goto done;
 	if ((rc = pp_jws_sign_p11(o->p11, o->key, "paraphe-login+jwt", NULL, claims, &jws)) != PP_OK) {
 		rc = pp_fail(req, rc == PP_ERR_NOMEM ? rc : PP_ERR_HSM, "oidc: the login token could not be signed");
+		/* A token gone or logged out never comes back in this process
+		 * (pp_p11): this worker answers, then stops; the one replacing
+		 * it logs in again with the PIN the first process kept. */
+		if (pp_p11_lost(o->p11)) {
+			pp_err_log("oidc: the login-key token is lost: this worker stops after this request");
+			pp_proc_stop = 1;
+		}
 		goto done;
 	}
 	if ((*out = pp_pool_strdup(req->pool, jws)) == NULL)

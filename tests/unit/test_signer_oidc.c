@@ -397,6 +397,21 @@ test_login_token(void **state)
 	assert_true(signer_oidc_int_claim(p, "exp", &v) && v - iat == SIGNER_OIDC_LOGIN_TTL_S && v - iat <= 120);
 	assert_int_equal(strlen(pp_json_get_str(p, "jti")), 32);
 	json_object_put(p);
+	/* The token lost (every session closed under it): the login token
+	 * is refused and the worker asks to stop, to be replaced. */
+	{
+		struct pp_p11_info info;
+		assert_int_equal(pp_p11_health(O.p11, &info), PP_OK);
+		assert_int_equal(pp_p11_fn(O.p11)->C_CloseAllSessions(info.slot), CKR_OK);
+		assert_int_equal(pp_proc_stop, 0);
+		tok = NULL;
+		assert_int_equal(signer_oidc_login_token(&O, &R, "demo-signatory", "substantial", NOW - 30,
+		    "00112233445566778899aabbccddeeff", NOW, &tok), PP_ERR_HSM);
+		assert_null(tok);
+		assert_true(pp_p11_lost(O.p11));
+		assert_int_equal(pp_proc_stop, 1);
+		pp_proc_stop = 0;
+	}
 	/* A wrong PIN does not log in. */
 	{
 		struct pp_p11 *bad = NULL;
