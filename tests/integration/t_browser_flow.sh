@@ -5,15 +5,17 @@
 # 360 px window, with the keyboard where a signatory types (the code, then
 # Enter); the SCA then exchanges the code and signHash accepts the SAD once;
 # and a cancellation.  A screenshot of each step is kept in the test's
-# directory and in $SCREENSHOT_DIR when set.  The notary flow needs a client
-# certificate in the browser, which headless Chromium cannot pick without a
-# policy and a certificate store: t_pages.sh covers it with curl.
+# directory and in $SCREENSHOT_DIR when set.  The notary flow needs the
+# notary's client certificate, which headless Chromium cannot present (it
+# picks none without a managed policy): a TLS proxy on loopback (socat)
+# presents it to the public listener for the browser, as a smart-card
+# middleware would; the pages the browser sees are the real ones.
 . "$(dirname "$0")/lib.sh"
 
 chromium=$(command -v chromium || command -v chromium-browser || true)
 driver=$(command -v chromedriver || true)
-if [ -z "$chromium" ] || [ -z "$driver" ]; then
-	echo "Bail out! chromium and chromium-driver are not installed (./quickstart test installs them)"
+if [ -z "$chromium" ] || [ -z "$driver" ] || ! command -v socat >/dev/null; then
+	echo "Bail out! chromium, chromium-driver and socat are not installed (./quickstart test installs them)"
 	exit 99
 fi
 pp_init
@@ -38,10 +40,16 @@ while ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$WD_PORT\$"; do WD_POR
 WD_PID=$!
 WD=http://127.0.0.1:$WD_PORT
 SID=""
+PROXY_PID=""
 wd_down() {
 	[ -n "$SID" ] && curl -s -X DELETE "$WD/session/$SID" >/dev/null 2>&1
 	kill "$WD_PID" 2>/dev/null
 	wait "$WD_PID" 2>/dev/null
+	if [ -n "$PROXY_PID" ]; then
+		pkill -P "$PROXY_PID" 2>/dev/null
+		kill "$PROXY_PID" 2>/dev/null
+		wait "$PROXY_PID" 2>/dev/null
+	fi
 	pp_down
 }
 trap wd_down EXIT
@@ -190,6 +198,50 @@ click "#login"
 check "the provider's answer leads to the approval" grep -q "/approve$" <<<"$(url)"
 page_has "... of this request" "Sign these 2 documents"
 shot 8-approve-oidc
+
+# --- the notary flow: the browser through the proxy that presents the
+# notary's certificate.
+NPORT=$((WD_PORT + 1))
+while ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$NPORT\$"; do NPORT=$((NPORT + 1)); done
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 -days 1 \
+	-keyout "$PP_TMP/proxy.key" -out "$PP_TMP/proxy.crt" 2>/dev/null
+cat "$PP_TMP/proxy.key" "$PP_TMP/proxy.crt" >"$PP_TMP/proxy.pem"
+socat "OPENSSL-LISTEN:$NPORT,bind=127.0.0.1,reuseaddr,fork,cert=$PP_TMP/proxy.pem,verify=0" \
+	"OPENSSL:127.0.0.1:$BASE,cert=$PKI/notary/notary-demo.crt,key=$PKI/notary/notary-demo.key,verify=0" \
+	2>"$PP_TMP/socat.log" &
+PROXY_PID=$!
+NPUB=https://127.0.0.1:$NPORT
+wait_for 10 curl -skf "$NPUB/" -o /dev/null
+wd DELETE "/session/$SID"
+SID=""
+new_session notary
+go "$(authorize_url br-n | sed "s|^$PUB|$NPUB|")"
+page_has "with the notary's certificate the request's page offers the notary method" 'id="method-sms-notary"'
+page_has "... naming the notary" "Demo Notary"
+shot 9-notary-request
+click "#method-sms-notary"
+check "the notary method leads to the code form" grep -q "/otp$" <<<"$(url)"
+page_has "... which names the notary" "Under the supervision of your notary"
+shot 10-notary-code
+type_in "#otp" "$(code_in_spool)"$'\uE007'
+check "the code leads to the approval" grep -q "/approve$" <<<"$(url)"
+click "#approve"
+page_has "the signatory approves under the notary's supervision" "Signature approved"
+shot 11-notary-receipt
+BACK=$(attr "#back" href)
+CODE_N=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' <<<"$BACK")
+http POST "$SCA/csc/v2/oauth2/token" "${SCA_CERT[@]}" -H 'Content-Type: application/x-www-form-urlencoded' \
+	--data-urlencode grant_type=authorization_code --data-urlencode client_id=demo-sca \
+	--data-urlencode "code=$CODE_N" --data-urlencode "code_verifier=$VER" --data-urlencode "redirect_uri=$CB"
+expect "the SCA gets the SAD of the notary session" 200 '"token_type":"SAD"'
+SAD=$(member access_token)
+SIGN="{\"credentialID\":\"$EC\",\"SAD\":\"$SAD\",\"hashes\":$HB,\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"1.2.840.10045.4.3.2\"}"
+http POST "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" "${J[@]}" --data-binary "$SIGN"
+expect "signHash signs with it" 200 '"signatures":['
+http POST "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" "${J[@]}" --data-binary "$SIGN"
+expect_json_error "... once" 403 access_denied
+check "the SAD's record names the notary as present" \
+	wait_for 10 grep -q '"op":"authz.approve".*"present":\["CN=Ma' "$STATE/log/collector.log"
 
 # --- French, and cancellation.
 wd DELETE "/session/$SID"
