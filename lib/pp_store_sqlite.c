@@ -134,11 +134,19 @@ pp_sqlite_prepare(struct pp_sqlite *s, const char *sql, sqlite3_stmt **out)
 	int slot = -1, rc;
 
 	for (int i = 0; i < PP_SQLITE_CACHE; i++) {
+		/* Keyed by the address of the (compiled-in) SQL, and checked
+		 * against the statement's text: SQL built in a reused buffer
+		 * would otherwise run a stale statement. */
 		if (s->cache[i].sql == sql) {
-			sqlite3_reset(s->cache[i].stmt);
-			sqlite3_clear_bindings(s->cache[i].stmt);
-			*out = s->cache[i].stmt;
-			return PP_OK;
+			if (strcmp(sqlite3_sql(s->cache[i].stmt), sql) == 0) {
+				sqlite3_reset(s->cache[i].stmt);
+				sqlite3_clear_bindings(s->cache[i].stmt);
+				*out = s->cache[i].stmt;
+				return PP_OK;
+			}
+			sqlite3_finalize(s->cache[i].stmt);
+			s->cache[i].sql = NULL;
+			s->cache[i].stmt = NULL;
 		}
 		if (slot < 0 && s->cache[i].sql == NULL)
 			slot = i;

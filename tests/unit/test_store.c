@@ -464,6 +464,13 @@ test_exec_roundtrip(void **state)
 	assert_int_equal(changes, 7);
 	assert_int_equal(pp_store_exec(s, "DELETE FROM t2 WHERE n < 0", NULL, 0, NULL, NULL, &changes), PP_OK);
 	assert_int_equal(changes, 2);
+	/* SQL built in one reused buffer: each text runs, not the statement
+	 * cached for the buffer's address. */
+	char sql[64];
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM t2");
+	assert_int_equal(count(s, sql, NULL, 0), 5);
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM t2 WHERE n = 42");
+	assert_int_equal(count(s, sql, NULL, 0), 1);
 	close_store(s);
 }
 
