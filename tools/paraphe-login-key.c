@@ -42,7 +42,8 @@ login_key_write(const char *path, const char *pem, size_t len)
 	size_t oldlen = 0;
 	FILE *f;
 
-	if (pp_file_read(path, 65536, &old, &oldlen) == PP_OK) {
+	/* A first initialisation has no file yet: not an error worth a log line. */
+	if (access(path, F_OK) == 0 && pp_file_read(path, 65536, &old, &oldlen) == PP_OK) {
 		int same = oldlen == len && memcmp(old, pem, len) == 0;
 		pp_free(old);
 		if (same)
