@@ -310,6 +310,11 @@ static const struct pp_migration pp_schema_sam[] = {
 	 " OR (OLD.status = 'APPROVED' AND NEW.status IN ('REDEEMED', 'CANCELLED', 'EXPIRED'))))"
 	 " OR (OLD.status IN ('REDEEMED', 'CANCELLED', 'EXPIRED') AND NEW.sad IS NOT NULL)"
 	 " BEGIN SELECT RAISE(ABORT, 'illegal authorisation request transition'); END;"},
+	/* The state in which a request was last recorded as shown to the
+	 * signatory: authz.get records the first showing in each state, not
+	 * every page view. */
+	{10, "authorisation requests: the state last recorded as shown",
+	 "ALTER TABLE authz ADD COLUMN shown_status TEXT;"},
 };
 
 static const struct pp_migration pp_schema_audit[] = {

@@ -1434,6 +1434,37 @@ sam_authz_add_opt(json_object *o, const char *key, const char *v)
 	return v != NULL && *v ? pp_json_add_str(o, key, v) : PP_OK;
 }
 
+static enum pp_err
+sam_authz_row_seen(void *arg, const struct pp_val *cols, size_t ncols)
+{
+	(void)cols;
+	(void)ncols;
+	*(int *)arg = 1;
+	return PP_OK;
+}
+
+/* Records authz.get's "shown" event when the request was not yet recorded
+ * as shown in its present state, then marks it so. */
+static enum pp_err
+sam_authz_shown_once(struct pp_daemon_ctx *ctx, struct sam_authz_rec *rec, const char *id)
+{
+	struct pp_val b[1] = { PP_VAL_S(id) };
+	int unseen = 0;
+	enum pp_err rc;
+
+	if ((rc = pp_store_exec(ctx->store, "SELECT 1 FROM authz WHERE id = ? AND shown_status IS NOT status",
+	    b, 1, sam_authz_row_seen, &unseen, NULL)) != PP_OK)
+		return rc;
+	if (!unseen)
+		return PP_OK;
+	rec->type = PP_AUDIT_SAD_USE;
+	rec->cause = "authorisation request shown";
+	if ((rc = sam_authz_audit(ctx, rec)) != PP_OK)
+		return rc;
+	return pp_store_exec(ctx->store, "UPDATE authz SET shown_status = status WHERE id = ?", b, 1, NULL, NULL,
+	    NULL);
+}
+
 enum pp_err
 sam_authz_op_get(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req, json_object *ans)
 {
@@ -1542,10 +1573,12 @@ sam_authz_op_get(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 		rc = PP_ERR_NOMEM;
 		goto out;
 	}
-	rec.type = PP_AUDIT_SAD_USE;
-	rec.cause = "authorisation request shown";
-	/* The answer is built: recorded before it leaves. */
-	rc = sam_authz_audit(ctx, &rec);
+	/* The first showing in each state is recorded, before the answer
+	 * leaves (the signatory saw the request; later, the documents to
+	 * approve); a page shown again in the same state is not a new event,
+	 * and a record per page view would cost the audit log more than the
+	 * page.  Recorded first, then marked: a failed mark only repeats it. */
+	rc = sam_authz_shown_once(ctx, &rec, a.id);
 out:
 	sam_authz_clear(&a);
 	sam_authz_docs_free(&d);

@@ -106,10 +106,20 @@ has "authz.get shows the request" '"status":"NEW","mode":"redirect","client_id":
 has "... the documents with their labels" "\"documents\":[{\"hash\":\"$D1\",\"label\":\"Contrat de bail.pdf\"},{\"hash\":\"$D2\"}]"
 has "... the methods and the mobile hint" '"methods":["sms","sms_notary"],"mobile_hint":"78"'
 has "... the credential" "\"credential\":{\"id\":\"$EC\",\"key_type\":\"ec-p256\",\"subject_cn\":\"Elodie Martin\""
+# shown AUTHZ: how many "shown" records of the request the audit log holds
+# (durable before the SAM answers, so exact at once).
+shown() { sqlite3 -cmd ".timeout 5000" "$STATE/db/audit.db" "SELECT count(*) FROM records WHERE CAST(record AS TEXT) LIKE '%authorisation request shown%' AND CAST(record AS TEXT) LIKE '%\"correlation\":\"$1\"%'"; }
+sam "{\"v\":1,\"op\":\"authz.get\",\"authz\":\"$AZ\"}"
+sam "{\"v\":1,\"op\":\"authz.get\",\"authz\":\"$AZ\"}"
+has "the request shown again" '"status":"NEW"'
+check "... is recorded as shown once in its state, not per view ($(shown "$AZ"))" test "$(shown "$AZ")" -eq 1
 approve "$AZ"
 has "approval before authentication is refused" '"error":"access_denied"'
 authn "$AZ"
 has "the OTP authenticates the signatory" '"status":"AUTHENTICATED"'
+sam "{\"v\":1,\"op\":\"authz.get\",\"authz\":\"$AZ\"}"
+sam "{\"v\":1,\"op\":\"authz.get\",\"authz\":\"$AZ\"}"
+check "... and once more in its new state, the documents to approve ($(shown "$AZ"))" test "$(shown "$AZ")" -eq 2
 sam "{\"v\":1,\"op\":\"authz.approve\",\"authz\":\"$AZ\",\"consent\":false}"
 has "approval without consent is refused" '"error":"invalid_request"'
 approve "$AZ"
