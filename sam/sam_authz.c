@@ -1170,7 +1170,7 @@ sam_authz_create_ephemeral(struct pp_daemon_ctx *ctx, json_object *req, json_obj
 
 /* The documents member: 1..1000 {"hash": base64, "label": UTF-8 1..128},
  * no duplicate hash.  OUT d (on success).  A refusal: *why set. */
-static enum pp_err
+enum pp_err
 sam_authz_docs_get(json_object *arr, size_t dlen, struct sam_authz_docs *d, const char **why)
 {
 	size_t n = json_object_array_length(arr), got;
@@ -1378,21 +1378,84 @@ struct sam_authz_cert {
 	char subject_cn[SAM_AUTHZ_DN_MAX + 1], issuer_cn[SAM_AUTHZ_DN_MAX + 1];
 };
 
+/* Enters the DER element at *p (of the expected tag, constructed when
+ * cons) within end: *p then points at its contents, *len is their length. */
+static int
+sam_authz_der_enter(const unsigned char **p, const unsigned char *end, int tag, int cls, long *len)
+{
+	int t, c;
+
+	if (*p >= end || (ASN1_get_object(p, len, &t, &c, end - *p) & 0x80) != 0 || t != tag || c != cls ||
+	    *len > end - *p)
+		return -1;
+	return 0;
+}
+
+/* Skips the DER element at *p. */
+static int
+sam_authz_der_skip(const unsigned char **p, const unsigned char *end)
+{
+	long len;
+	int t, c;
+
+	if (*p >= end || (ASN1_get_object(p, &len, &t, &c, end - *p) & 0x80) != 0 || len > end - *p)
+		return -1;
+	*p += len;
+	return 0;
+}
+
+/* The issuer and subject names of a DER certificate, without decoding the
+ * rest (RFC 5280 4.1: tbsCertificate = version [0] optional, serial,
+ * signature, issuer, validity, subject, ...).  OUT names to X509_NAME_free. */
+static enum pp_err
+sam_authz_tbs_names(const unsigned char **p, long len, X509_NAME **issuer, X509_NAME **subject)
+{
+	const unsigned char *end = *p + len, *q;
+	long l;
+
+	if (sam_authz_der_enter(p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &l) != 0)
+		return PP_ERR_PROTO;
+	end = *p + l;
+	if (sam_authz_der_enter(p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &l) != 0)
+		return PP_ERR_PROTO;
+	end = *p + l;
+	if (*p < end && **p == 0xa0 && sam_authz_der_skip(p, end) != 0)	/* [0] version */
+		return PP_ERR_PROTO;
+	if (sam_authz_der_skip(p, end) != 0 || sam_authz_der_skip(p, end) != 0)	/* serial, signature */
+		return PP_ERR_PROTO;
+	q = *p;
+	if (sam_authz_der_skip(p, end) != 0 || (*issuer = d2i_X509_NAME(NULL, &q, *p - q)) == NULL)
+		return PP_ERR_PROTO;
+	if (sam_authz_der_skip(p, end) != 0) {			/* validity */
+		X509_NAME_free(*issuer);
+		return PP_ERR_PROTO;
+	}
+	q = *p;
+	if (sam_authz_der_skip(p, end) != 0 || (*subject = d2i_X509_NAME(NULL, &q, *p - q)) == NULL) {
+		X509_NAME_free(*issuer);
+		return PP_ERR_PROTO;
+	}
+	return PP_OK;
+}
+
 static enum pp_err
 sam_authz_cert_cb(void *arg, const struct pp_val *c, size_t n)
 {
 	struct sam_authz_cert *k = arg;
 	const unsigned char *p;
-	X509 *x;
+	X509_NAME *issuer = NULL, *subject = NULL;
 
 	if (n != 1 || c[0].type != PP_VAL_BLOB)
 		return PP_OK;
+	/* Only the two names are read: d2i_X509 would also decode the public
+	 * key through OpenSSL 3's decoders, half of the SAM's time per page. */
 	p = c[0].p;
-	if ((x = d2i_X509(NULL, &p, (long)c[0].len)) == NULL)
+	if (sam_authz_tbs_names(&p, (long)c[0].len, &issuer, &subject) != PP_OK)
 		return PP_ERR_DB;
-	sam_authz_cn(X509_get_subject_name(x), k->subject_cn, sizeof(k->subject_cn));
-	sam_authz_cn(X509_get_issuer_name(x), k->issuer_cn, sizeof(k->issuer_cn));
-	X509_free(x);
+	sam_authz_cn(subject, k->subject_cn, sizeof(k->subject_cn));
+	sam_authz_cn(issuer, k->issuer_cn, sizeof(k->issuer_cn));
+	X509_NAME_free(issuer);
+	X509_NAME_free(subject);
 	return PP_OK;
 }
 
@@ -1861,6 +1924,20 @@ sam_authz_login_claims(json_object *p, const struct sam_authz *a, int64_t now_s,
 	return NULL;
 }
 
+const char *
+sam_authz_login_check(EVP_PKEY *key, const char *token, const struct sam_authz *a, int64_t now_s,
+    json_object **payload, const char **iss, const char **sub, const char **jti, int64_t *exp_s)
+{
+	size_t len = strlen(token);
+
+	*payload = NULL;
+	*iss = *sub = *jti = NULL;
+	*exp_s = -1;
+	if (len > PP_JWS_MAX || pp_jws_verify(token, len, key, SAM_AUTHZ_LOGIN_TYP, payload) != PP_OK)
+		return "login token: not signed by the signer's login key, or malformed";
+	return sam_authz_login_claims(*payload, a, now_s, iss, sub, jti, exp_s);
+}
+
 enum pp_err
 sam_authz_op_login(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
     json_object *ans)
@@ -1887,11 +1964,9 @@ sam_authz_op_login(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 		ref.text = "OpenID Connect logins are not enabled on this service (no sam.login_key_file)";
 	else if (a.status != SAM_AUTHZ_NEW)
 		sam_authz_state_refusal(a.status, &ref);
-	else if (strlen(token) > PP_JWS_MAX || pp_jws_verify(token, strlen(token), sam_authz_st.login_key,
-	    SAM_AUTHZ_LOGIN_TYP, &payload) != PP_OK)
-		ref.text = "login token: not signed by the signer's login key, or malformed";
 	else
-		ref.text = sam_authz_login_claims(payload, &a, now / 1000, &iss, &sub, &jti, &exp_s);
+		ref.text = sam_authz_login_check(sam_authz_st.login_key, token, &a, now / 1000, &payload, &iss, &sub,
+		    &jti, &exp_s);
 	rec.issuer = iss;
 	if (ref.text != NULL) {
 		rc = sam_authz_refuse(ctx, &rec, PP_AUDIT_SIGNATORY_AUTH, &ref, ans);
@@ -2492,4 +2567,34 @@ sam_authz_tick(struct pp_daemon_ctx *ctx)
 		    (long long)sam_authz_sweep_st.interval_s);
 	else if (n > 0)
 		pp_info_log("sam: %lld authorisation request(s) expired", (long long)n);
+}
+
+/* ------------------------------------------------------------------ request members */
+
+enum pp_err
+sam_authz_req_shape(const char *op, json_object *req, int *missing)
+{
+	static const struct {
+		const char *op;
+		const struct sam_authz_field *f;
+		size_t n;
+	} ops[] = {
+		{ "authz.create", sam_authz_create_fields, SAM_N(sam_authz_create_fields) },
+		{ "authz.get", sam_authz_get_fields, SAM_N(sam_authz_get_fields) },
+		{ "authz.otp_send", sam_authz_otp_send_fields, SAM_N(sam_authz_otp_send_fields) },
+		{ "authz.otp_verify", sam_authz_otp_verify_fields, SAM_N(sam_authz_otp_verify_fields) },
+		{ "authz.login", sam_authz_login_fields, SAM_N(sam_authz_login_fields) },
+		{ "authz.approve", sam_authz_approve_fields, SAM_N(sam_authz_approve_fields) },
+		{ "authz.cancel", sam_authz_cancel_fields, SAM_N(sam_authz_cancel_fields) },
+		{ "authz.redeem", sam_authz_redeem_fields, SAM_N(sam_authz_redeem_fields) },
+		{ "authz.check", sam_authz_check_fields, SAM_N(sam_authz_check_fields) },
+		{ "authz.documents", sam_authz_documents_fields, SAM_N(sam_authz_documents_fields) },
+		{ "authz.close", sam_authz_close_fields, SAM_N(sam_authz_close_fields) },
+	};
+
+	*missing = 0;
+	for (size_t i = 0; op != NULL && i < SAM_N(ops); i++)
+		if (strcmp(op, ops[i].op) == 0)
+			return sam_authz_shape(req, ops[i].f, ops[i].n, missing);
+	return PP_ERR_NOT_FOUND;
 }

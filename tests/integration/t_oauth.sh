@@ -105,7 +105,7 @@ sam "{\"v\":1,\"op\":\"authz.get\",\"authz\":\"$AZ\"}"
 has "authz.get shows the request" '"status":"NEW","mode":"redirect","client_id":"demo-sca","sca_name":"Paraphe Demo SCA"'
 has "... the documents with their labels" "\"documents\":[{\"hash\":\"$D1\",\"label\":\"Contrat de bail.pdf\"},{\"hash\":\"$D2\"}]"
 has "... the methods and the mobile hint" '"methods":["sms","sms_notary"],"mobile_hint":"78"'
-has "... the credential" "\"credential\":{\"id\":\"$EC\",\"key_type\":\"ec-p256\",\"subject_cn\":\"Elodie Martin\""
+has "... the credential" "\"credential\":{\"id\":\"$EC\",\"key_type\":\"ec-p256\",\"subject_cn\":\"Elodie Martin\",\"issuer_cn\":\"Paraphe Qualified CA\",\"serial\":"
 # shown AUTHZ: how many "shown" records of the request the audit log holds
 # (durable before the SAM answers, so exact at once).
 shown() { sqlite3 -cmd ".timeout 5000" "$STATE/db/audit.db" "SELECT count(*) FROM records WHERE CAST(record AS TEXT) LIKE '%authorisation request shown%' AND CAST(record AS TEXT) LIKE '%\"correlation\":\"$1\"%'"; }
