@@ -329,36 +329,41 @@ signer_begin(struct pp_req *req, int may_bind, struct signer_session *s, json_ob
 	return PP_OK;
 }
 
-/* Where a request in this state belongs; NULL when it is on the page the
- * route serves (want). */
+/* The page of a request in its state ("" the request's page, "/approve",
+ * "/done"), or NULL when it is over (cancelled, expired). */
 static const char *
-signer_route_for(struct pp_req *req, json_object *authz, const char *want)
-{
-	const char *st = signer_jstr(authz, "status"), *at;
-
-	if (strcmp(st, "NEW") == 0)
-		at = "";
-	else if (strcmp(st, "AUTHENTICATED") == 0)
-		at = "/approve";
-	else if (strcmp(st, "APPROVED") == 0 || strcmp(st, "REDEEMED") == 0)
-		at = "/done";
-	else
-		at = "/ended";
-	if (strcmp(at, want) == 0)
-		return NULL;
-	return signer_path(req, signer_jstr(authz, "id"), at);
-}
-
-/* A request that is over (cancelled, expired) or in another step. */
-static enum pp_err
-signer_elsewhere(struct pp_req *req, json_object *authz, const char *url)
+signer_step(json_object *authz)
 {
 	const char *st = signer_jstr(authz, "status");
 
-	if (strcmp(st, "CANCELLED") == 0)
-		return signer_error_page(req, 410, "cancelled");
-	if (strstr(url, "/ended") != NULL)
-		return signer_error_page(req, 410, "expired");
+	if (strcmp(st, "NEW") == 0)
+		return "";
+	if (strcmp(st, "AUTHENTICATED") == 0)
+		return "/approve";
+	if (strcmp(st, "APPROVED") == 0 || strcmp(st, "REDEEMED") == 0)
+		return "/done";
+	return NULL;
+}
+
+/* Where a request in this state belongs, as a marker for signer_elsewhere;
+ * NULL when it is on the page the route serves (want). */
+static const char *
+signer_route_for(struct pp_req *req, json_object *authz, const char *want)
+{
+	const char *at = signer_step(authz);
+
+	if (at != NULL && strcmp(at, want) == 0)
+		return NULL;
+	return at == NULL ? "" : signer_path(req, signer_jstr(authz, "id"), at);
+}
+
+/* A request that is over (a 410 page) or in another step (303 there). */
+static enum pp_err
+signer_elsewhere(struct pp_req *req, json_object *authz, const char *url)
+{
+	if (signer_step(authz) == NULL)
+		return signer_error_page(req, 410,
+		    strcmp(signer_jstr(authz, "status"), "CANCELLED") == 0 ? "cancelled" : "expired");
 	return signer_see_other(req, url);
 }
 

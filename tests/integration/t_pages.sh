@@ -436,6 +436,36 @@ lacks "... with no way back" 'id="back"'
 http POST "$SCA/csc/v2/credentials/authorizeCheck" "${SCA_CERT[@]}" "${J[@]}" --data-binary "{\"authorizationID\":\"$LINK_ID\"}"
 expect "the SCA gets the SAD with authorizeCheck" 200 '"SAD":"'
 
+# --- 14b. an ephemeral session (KEY-4): the documents and the certificate
+# come after authentication; the approval page waits for them.
+X=$PP_TMP/jar-eph
+http POST "$SCA/ephemeral/v1/sessions" "${SCA_CERT[@]}" "${J[@]}" --data-binary '{"signatory":"sig-p1","key_type":"ec-p256","description":"Bail"}'
+expect "the SCA opens an ephemeral session" 201 '"url":"'
+EPH=$(member sessionID)
+page "$X" "/sign/$EPH"
+expect "its link opens the request's page" 200 "documents it sends once you have confirmed who you are"
+has "... saying the certificate is made after" 'id="cert-later"'
+T=$(csrf)
+form "$X" "/sign/$EPH/method" "method=sms&csrf=$T"
+form "$X" "/sign/$EPH/otp" "csrf=$T&action=verify&otp=$(code_in_spool)"
+expect "the signatory authenticates" 303
+page "$X" "/sign/$EPH/approve"
+expect "the approval page waits for the documents" 200 'id="waiting"'
+has "... refreshing itself" '<meta http-equiv="refresh" content="5">'
+lacks "... with nothing to approve yet" 'id="approve"'
+has "... and shows the certificate made for the session" 'id="cert-serial"'
+http POST "$SCA/ephemeral/v1/sessions/$EPH/documents" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
+	"{\"hashAlgorithmOID\":\"$SHA256\",\"documentDigests\":[{\"hash\":\"$(digest e1 | tr -- '-_' '+/')=\",\"label\":\"Bail.pdf\"},{\"hash\":\"$(digest e2 | tr -- '-_' '+/')=\",\"label\":\"Annexe.pdf\"}]}"
+expect "the SCA gives the documents" 200
+page "$X" "/sign/$EPH/approve"
+expect "then the approval page shows them" 200 "Sign these 2 documents"
+has "... with their labels" "Annexe.pdf"
+lacks "... and stops refreshing" 'http-equiv="refresh"'
+form "$X" "/sign/$EPH/approve" "csrf=$T&consent=true"
+expect "the signatory approves" 200 "You can close this page"
+http GET "$SCA/ephemeral/v1/sessions/$EPH" "${SCA_CERT[@]}"
+expect "the SCA gets the SAD" 200 '"status":"approved"'
+
 # --- 15. the rate limit: a readable 429, shared by the workers.
 for i in $(seq 1 420); do
 	c=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "$PUB/")
