@@ -46,6 +46,7 @@ group_setup(void **state)
 	write_text("t.cs", "<p><?cs var:X ?></p>");
 	write_text("greet.cs", "<h1><?cs var:L.hello ?></h1><p lang=\"<?cs var:Lang ?>\"><?cs var:Name ?></p>");
 	write_text("broken.cs", "<p><?cs var:X </p>");
+	write_text("loop.cs", "<?cs set:Page.t = X ?><?cs var:Page.t ?>|<?cs each:i = Items ?><?cs var:i ?>,<?cs /each ?>");
 	if (pp_html_new(dir, &html) != PP_OK)
 		return -1;
 	return 0;
@@ -195,6 +196,46 @@ test_missing_and_broken_template(void **state)
 	hdf_destroy(&hdf);
 }
 
+/* A template is parsed once per process and rendered again with each
+ * request's own dataset: nothing of an earlier render (its values, its
+ * loop variables, what it set) shows in a later one, even once the earlier
+ * dataset is gone. */
+static void
+test_cached_render(void **state)
+{
+	HDF *a = NULL, *b = NULL;
+	char *page = NULL;
+	size_t len = 0;
+	(void)state;
+
+	assert_int_equal(pp_html_data(html, "en", &a), PP_OK);
+	assert_int_equal(pp_hdf_set(a, "X", "first"), PP_OK);
+	assert_int_equal(pp_hdf_set(a, "Items.0", "one"), PP_OK);
+	assert_int_equal(pp_hdf_set(a, "Items.1", "<two>"), PP_OK);
+	assert_int_equal(pp_html_render(html, a, "loop.cs", &page, &len), PP_OK);
+	assert_string_equal(page, "first|one,&lt;two&gt;,");
+	assert_string_equal(hdf_get_value(a, "Page.t", ""), "first");
+	pp_free(page);
+	hdf_destroy(&a);
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(pp_html_data(html, "en", &b), PP_OK);
+		assert_int_equal(pp_hdf_set(b, "X", round ? "again" : "second"), PP_OK);
+		assert_int_equal(pp_hdf_set(b, "Items.0", "three"), PP_OK);
+		assert_int_equal(pp_html_render(html, b, "loop.cs", &page, &len), PP_OK);
+		assert_string_equal(page, round ? "again|three," : "second|three,");
+		pp_free(page);
+		hdf_destroy(&b);
+	}
+	/* A failed render does not poison the next one. */
+	assert_int_equal(pp_html_data(html, "en", &b), PP_OK);
+	assert_int_equal(pp_html_render(html, b, "broken.cs", &page, &len), PP_ERR_TEMPLATE);
+	assert_int_equal(pp_hdf_set(b, "X", "ok"), PP_OK);
+	assert_int_equal(pp_html_render(html, b, "loop.cs", &page, &len), PP_OK);
+	assert_string_equal(page, "ok|");
+	pp_free(page);
+	hdf_destroy(&b);
+}
+
 /* A missing templates directory: the language file cannot be read. */
 static void
 test_missing_dir(void **state)
@@ -244,6 +285,7 @@ main(void)
 		cmocka_unit_test(test_unknown_language),
 		cmocka_unit_test(test_bad_template_names),
 		cmocka_unit_test(test_missing_and_broken_template),
+		cmocka_unit_test(test_cached_render),
 		cmocka_unit_test(test_missing_dir),
 		cmocka_unit_test_teardown(test_alloc_failure, pp_test_alloc_reset),
 	};
