@@ -208,6 +208,21 @@ check "... and the session cookie deleted" grep -qi '^set-cookie: __Host-paraphe
 page "$C" "/sign/$AUTHZ"
 expect "the cancelled request's page is gone for that browser" 403
 
+# --- 7b. cancel from the code form and from the approval page.
+for step in otp approve; do
+	C2=$PP_TMP/jar-c-$step
+	authorize "$C2" "st-c-$step"
+	page "$C2" "/sign/$AUTHZ"
+	T=$(csrf)
+	form "$C2" "/sign/$AUTHZ/method" "method=sms&csrf=$T"
+	[ $step = approve ] && form "$C2" "/sign/$AUTHZ/otp" "csrf=$T&action=verify&otp=$(code_in_spool)"
+	page "$C2" "/sign/$AUTHZ/$step"
+	has "the $step page has the cancel form" "action=\"/sign/$AUTHZ/cancel\""
+	form "$C2" "/sign/$AUTHZ/cancel" "csrf=$T"
+	expect "... which cancels from there" 200 "Nothing was signed"
+	has "... with the way back and the state" "error=access_denied&amp;state=st-c-$step"
+done
+
 # --- 8. errors that never redirect, and those that go back to the SCA.
 http GET "$PUB/csc/v2/oauth2/authorize" -G --data-urlencode response_type=code --data-urlencode client_id=nobody \
 	--data-urlencode "redirect_uri=$CB" --data-urlencode "hashes=$H1" --data-urlencode "code_challenge=$CHAL" \
@@ -438,8 +453,12 @@ expect "the SCA gets the SAD with authorizeCheck" 200 '"SAD":"'
 
 # --- 14b. an ephemeral session (KEY-4): the documents and the certificate
 # come after authentication; the approval page waits for them.
+# (another signatory: the SAM allows a signatory 10 codes a window.)
 X=$PP_TMP/jar-eph
-http POST "$SCA/ephemeral/v1/sessions" "${SCA_CERT[@]}" "${J[@]}" --data-binary '{"signatory":"sig-p1","key_type":"ec-p256","description":"Bail"}'
+http POST "$SCA/ra/v1/signatories" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
+	'{"id":"sig-p2","given_name":"Luc","surname":"Morel","country":"FR","serial_number":"IDCFR-778","mobile":"+33612345679","evidence":"KYC-2"}'
+expect "a second signatory is enrolled" 201
+http POST "$SCA/ephemeral/v1/sessions" "${SCA_CERT[@]}" "${J[@]}" --data-binary '{"signatory":"sig-p2","key_type":"ec-p256","description":"Bail"}'
 expect "the SCA opens an ephemeral session" 201 '"url":"'
 EPH=$(member sessionID)
 page "$X" "/sign/$EPH"
