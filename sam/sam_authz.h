@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include "pp_err.h"
 #include "sam_sad.h"
 
@@ -199,6 +200,31 @@ enum pp_err sam_authz_sweep(struct pp_store *st, int64_t now_ms, int64_t *n) PP_
  * already (replay).  Forgets those past their expiry. */
 enum pp_err sam_authz_jti_use(struct pp_store *st, const char *jti, int64_t exp_ms, int64_t now_ms,
     int *fresh) PP_WUR;
+
+/*
+ * What the ops check of a request before the client registry, the store
+ * or the token (the ops call these; tests/fuzz/fuzz_authz.c drives them):
+ *
+ * sam_authz_req_shape: the members of op's request ("authz.create",
+ * "authz.documents", ...): PP_ERR_BAD_REQUEST (malformed: the connection
+ * closes) for an unknown member or one of the wrong type, PP_ERR_NOT_FOUND
+ * for an op not of this module; *missing = 1 when a required one is absent.
+ *
+ * sam_authz_docs_get: the documents member of authz.create and
+ * authz.documents, 1..1000 {"hash": standard base64 of dlen bytes,
+ * "label": UTF-8 1..128 without control characters}, no hash twice.  OUT d
+ * (sam_authz_docs_free) when they hold; a refusal: PP_OK with *why set.
+ *
+ * sam_authz_login_check: authz.login's token: a compact JWS of typ
+ * paraphe-login+jwt verified with key, then its claims (docs/AUTHZ.md,
+ * "Login token") for request a at now_s.  NULL when they hold, else the
+ * refusal text.  OUT *payload (owned by the caller, also on a refusal of
+ * the claims), iss, sub and jti (borrowed from it), *exp_s.
+ */
+enum pp_err sam_authz_req_shape(const char *op, json_object *req, int *missing) PP_WUR;
+enum pp_err sam_authz_docs_get(json_object *arr, size_t dlen, struct sam_authz_docs *d, const char **why) PP_WUR;
+const char *sam_authz_login_check(EVP_PKEY *key, const char *token, const struct sam_authz *a, int64_t now_s,
+    json_object **payload, const char **iss, const char **sub, const char **jti, int64_t *exp_s);
 
 /* pp_daemon hooks (samd.c): the lifetime and the login key at start; the
  * expiry sweep at each tick. */
