@@ -133,7 +133,7 @@ sca_oauth_digests(json_object *digests, json_object **docs, const char **why)
 /* RAR (RFC 9396) authorization_details, CSC v2 type "credential": one
  * object.  OUT *cred, *halg (borrowed from *root, owned by the caller),
  * *docs (new). */
-static enum pp_err
+enum pp_err
 sca_oauth_rar(struct pp_req *req, const char *text, size_t len, json_object **root, const char **cred,
     const char **halg, json_object **docs)
 {
@@ -409,7 +409,7 @@ const struct pp_field sca_ca_fields[SCA_CA__MAX] = {
 };
 
 /* "hashes" of credentials/authorize: an array of strings or one string. */
-static enum pp_err
+enum pp_err
 sca_oauth_hash_array(struct pp_req *req, json_object *h, json_object **docs)
 {
 	const char *why = NULL;

@@ -57,5 +57,15 @@ enum pp_err sca_oauth_authorize_check(struct pp_req *req);
  */
 enum pp_err sca_oauth_hashes(const char *list, size_t len, json_object **docs, const char **why) PP_WUR;
 enum pp_err sca_oauth_digests(json_object *digests, json_object **docs, const char **why) PP_WUR;
+/* The same from a request's fields (for the handlers, and the fuzz target
+ * tests/fuzz/fuzz_oauth.c): a refusal is answered on req (pp_fail) and
+ * returned.  credentials/authorize's "hashes": an array of base64 digests
+ * or the comma-separated list; OUT *docs (new) on PP_OK. */
+enum pp_err sca_oauth_hash_array(struct pp_req *req, json_object *h, json_object **docs) PP_WUR;
+/* PAR's authorization_details (len bytes of JSON text): one RAR object of
+ * type "credential".  OUT *root (owned by the caller), *cred and *halg
+ * (borrowed from *root), *docs (new), all on PP_OK. */
+enum pp_err sca_oauth_rar(struct pp_req *req, const char *text, size_t len, json_object **root, const char **cred,
+    const char **halg, json_object **docs) PP_WUR;
 
 #endif
