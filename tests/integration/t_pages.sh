@@ -49,6 +49,15 @@ EC=$(member id)
 CRED=$BODY
 SERIAL=$(sed -n 's/.*"serial":"\([^"]*\)".*/\1/p' <<<"$BODY" | head -n 1)
 
+# A second signatory, with a credential: the SAM allows a signatory 10
+# codes a window, and this test sends more.
+http POST "$SCA/ra/v1/signatories" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
+	'{"id":"sig-p2","given_name":"Luc","surname":"Morel","country":"FR","serial_number":"IDCFR-778","mobile":"+33612345679","evidence":"KYC-2"}'
+expect "a second signatory is enrolled" 201
+http POST "$SCA/ra/v1/credentials" "${SCA_CERT[@]}" "${J[@]}" --data-binary '{"signatory":"sig-p2","key_type":"ec-p256"}'
+expect "... with an EC credential" 201
+EC2=$(member id)
+
 VER=$(head -c 48 /dev/urandom | b64url)
 CHAL=$(printf '%s' "$VER" | openssl dgst -sha256 -binary | b64url)
 H1=$(digest "contract page 1") H2=$(digest "contract annex")
@@ -61,7 +70,7 @@ authorize() {
 	http GET "$PUB/csc/v2/oauth2/authorize" -c "$jar" -b "$jar" -G \
 		--data-urlencode response_type=code --data-urlencode client_id=demo-sca \
 		--data-urlencode "redirect_uri=$CB" --data-urlencode scope=credential \
-		--data-urlencode "credentialID=$EC" --data-urlencode numSignatures=2 \
+		--data-urlencode "credentialID=${AUTH_EC:-$EC}" --data-urlencode numSignatures=2 \
 		--data-urlencode "hashes=$H1,$H2" --data-urlencode "hashAlgorithmOID=$SHA256" \
 		--data-urlencode "code_challenge=$CHAL" --data-urlencode code_challenge_method=S256 \
 		--data-urlencode "state=$state" --data-urlencode "description=Lease of flat 4B" "$@"
@@ -211,7 +220,7 @@ expect "the cancelled request's page is gone for that browser" 403
 # --- 7b. cancel from the code form and from the approval page.
 for step in otp approve; do
 	C2=$PP_TMP/jar-c-$step
-	authorize "$C2" "st-c-$step"
+	AUTH_EC=$EC2 authorize "$C2" "st-c-$step"
 	page "$C2" "/sign/$AUTHZ"
 	T=$(csrf)
 	form "$C2" "/sign/$AUTHZ/method" "method=sms&csrf=$T"
@@ -323,7 +332,7 @@ expect "... and it works" 303
 # --- 11b. an expired code; an expired request (their expiry moved into the
 # past in the SAM's database: the test plays the clock).
 E=$PP_TMP/jar-e
-authorize "$E" "st-e"
+AUTH_EC=$EC2 authorize "$E" "st-e"
 page "$E" "/sign/$AUTHZ"
 T=$(csrf)
 form "$E" "/sign/$AUTHZ/method" "method=sms&csrf=$T"
@@ -453,11 +462,7 @@ expect "the SCA gets the SAD with authorizeCheck" 200 '"SAD":"'
 
 # --- 14b. an ephemeral session (KEY-4): the documents and the certificate
 # come after authentication; the approval page waits for them.
-# (another signatory: the SAM allows a signatory 10 codes a window.)
 X=$PP_TMP/jar-eph
-http POST "$SCA/ra/v1/signatories" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
-	'{"id":"sig-p2","given_name":"Luc","surname":"Morel","country":"FR","serial_number":"IDCFR-778","mobile":"+33612345679","evidence":"KYC-2"}'
-expect "a second signatory is enrolled" 201
 http POST "$SCA/ephemeral/v1/sessions" "${SCA_CERT[@]}" "${J[@]}" --data-binary '{"signatory":"sig-p2","key_type":"ec-p256","description":"Bail"}'
 expect "the SCA opens an ephemeral session" 201 '"url":"'
 EPH=$(member sessionID)
