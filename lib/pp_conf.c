@@ -38,7 +38,7 @@ static const struct pp_conf_key pp_conf_keys[] = {
 	{"database", "audit", P, NULL, 0, 0, "database of the audit daemon"},
 	{"database", "busy_timeout_ms", I, "5000", 0, 600000, "how long to wait for a locked database"},
 	{"signer", "socket", P, NULL, 0, 0, "FastCGI socket of the signer-pages plugin"},
-	{"signer", "workers", I, "1", 0, 64, "worker processes of the signer-pages plugin (0: one per CPU core)"},
+	{"signer", "workers", I, "4", 0, 64, "worker processes of the signer-pages plugin (0: one per CPU core; they wait for the SAM on every page, so more than the cores pays)"},
 	{"signer", "client_ca", P, NULL, 0, 0, "issuing CA certificate(s) of notaries (PEM)"},
 	{"signer", "session_lifetime_s", I, "1800", 60, 3600, "life of a signatory's browser session"},
 	{"signer", "rate_per_ip", I, "120", 1, 100000, "requests a minute one client IP may make to the signer pages"},

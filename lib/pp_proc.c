@@ -118,6 +118,33 @@ pp_proc_spawn(pid_t parent, const int ready[2])
 	return pid;
 }
 
+/* Waits until worker pid writes its pid on the readiness pipe (0), or dies
+ * (-1, *dead = 1, *st its wait status: reaped), or 60 s pass or a stop is
+ * asked (-1, *dead = 0).  No other worker's readiness can arrive: they were
+ * all ready before this one was started. */
+static int
+pp_proc_await_ready(int rfd, pid_t pid, int *dead, int *st)
+{
+	struct timespec tick = { 0, 100 * 1000000L };
+	double until = pp_proc_now() + 60;
+
+	while (!pp_proc_stop && pp_proc_now() < until) {
+		struct pollfd pr = { .fd = rfd, .events = POLLIN };
+		pid_t r;
+
+		(void)ppoll(&pr, 1, &tick, &pp_proc_waitmask);
+		while (read(rfd, &r, sizeof(r)) == (ssize_t)sizeof(r))
+			if (r == pid)
+				return 0;
+		if (waitpid(pid, st, WNOHANG) == pid) {
+			*dead = 1;
+			return -1;
+		}
+	}
+	*dead = 0;
+	return -1;
+}
+
 int
 pp_proc_prefork(int n, int *worker)
 {
@@ -135,6 +162,10 @@ pp_proc_prefork(int n, int *worker)
 		pp_err_log("pipe: %s", strerror(errno));
 		return 1;
 	}
+	/* One worker at a time, each started only once the previous one said
+	 * it is ready: workers opening the same PKCS#11 token (SoftHSMv2 reads
+	 * its files) or migrating the same database at the same instant raced
+	 * each other. */
 	for (int i = 0; i < n; i++) {
 		ready[i] = 0;
 		if ((pids[i] = pp_proc_spawn(self, rfd)) == 0)
@@ -145,6 +176,20 @@ pp_proc_prefork(int n, int *worker)
 			break;
 		}
 		live++;
+		int dead = 0, st = 0;
+		if (pp_proc_await_ready(rfd[0], pids[i], &dead, &st) != 0) {
+			if (dead) {
+				pp_err_log("worker %ld failed at start (status %d): stopping", (long)pids[i],
+				    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+				pids[i] = -1;
+				live--;
+			} else if (!pp_proc_stop)
+				pp_err_log("worker %ld not ready after 60 s: stopping", (long)pids[i]);
+			status = pp_proc_stop && !dead ? status : 1;
+			pp_proc_stop = 1;
+			break;
+		}
+		ready[i] = 1;
 	}
 	*worker = 0;
 	pp_info_log("%d workers started", live);
