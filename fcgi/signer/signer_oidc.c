@@ -215,6 +215,17 @@ signer_oidc_write(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* A provider's answer (len bytes, at most SIGNER_OIDC_RESPONSE_MAX): one
+ * JSON object within pp_json's limits.  OUT *json (owned by the caller). */
+static enum pp_err
+signer_oidc_parse_answer(const char *buf, size_t len, json_object **json)
+{
+	*json = NULL;
+	if (len == 0 || len > SIGNER_OIDC_RESPONSE_MAX)
+		return PP_ERR_PROTO;
+	return pp_json_parse(buf, len, 16, 4096, json);
+}
+
 /* GET url, or POST form with an Authorization header when form is not
  * NULL.  OUT *json: the answer's JSON object (owned by the caller), and
  * *status the HTTP status (the body of an error status is parsed too, for
@@ -275,8 +286,8 @@ signer_oidc_http(struct signer_oidc *o, struct pp_req *req, const char *what, co
 		rc = pp_fail(req, PP_ERR_UNAVAILABLE, "oidc: the %s cannot be reached: %s", what, curl_easy_strerror(cc));
 		goto done;
 	}
-	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status) != CURLE_OK || body.len == 0 ||
-	    pp_json_parse(body.buf, body.len, 16, 4096, json) != PP_OK) {
+	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status) != CURLE_OK ||
+	    signer_oidc_parse_answer(body.buf, body.len, json) != PP_OK) {
 		rc = pp_fail(req, PP_ERR_PROTO, "oidc: the %s answered HTTP %ld without a JSON object", what, *status);
 		goto done;
 	}
@@ -309,13 +320,37 @@ signer_oidc_meta_url(struct pp_req *req, json_object *doc, const char *name, cha
 	return PP_OK;
 }
 
+/* The discovery document doc the provider answered with HTTP status:
+ * its issuer must be oidc.issuer, its endpoints https URLs, then kept in o. */
+static enum pp_err
+signer_oidc_discovery(struct signer_oidc *o, struct pp_req *req, long status, json_object *doc)
+{
+	const char *iss;
+	enum pp_err rc;
+
+	if (status != 200)
+		return pp_fail(req, PP_ERR_PROTO, "oidc: the discovery document answered HTTP %ld", status);
+	/* Section 4.3: the issuer it names must be the one configured. */
+	if ((iss = pp_json_get_str(doc, "issuer")) == NULL || strcmp(iss, o->issuer) != 0)
+		return pp_fail(req, PP_ERR_PROTO, "oidc: the discovery document names another issuer");
+	if ((rc = signer_oidc_meta_url(req, doc, "authorization_endpoint", &o->authorization_endpoint)) != PP_OK ||
+	    (rc = signer_oidc_meta_url(req, doc, "token_endpoint", &o->token_endpoint)) != PP_OK ||
+	    (rc = signer_oidc_meta_url(req, doc, "jwks_uri", &o->jwks_uri)) != PP_OK) {
+		pp_free(o->authorization_endpoint);
+		pp_free(o->token_endpoint);
+		pp_free(o->jwks_uri);
+		o->authorization_endpoint = o->token_endpoint = o->jwks_uri = NULL;
+		return rc;
+	}
+	return PP_OK;
+}
+
 static enum pp_err
 signer_oidc_discover(struct signer_oidc *o, struct pp_req *req)
 {
 	char url[SIGNER_OIDC_URL_MAX];
 	size_t il = strlen(o->issuer);
 	json_object *doc = NULL;
-	const char *iss;
 	long status;
 	enum pp_err rc;
 
@@ -328,27 +363,8 @@ signer_oidc_discover(struct signer_oidc *o, struct pp_req *req)
 		return pp_fail(req, PP_ERR_CONFIG, "oidc: issuer too long");
 	if ((rc = signer_oidc_http(o, req, "discovery document", url, NULL, NULL, &status, &doc)) != PP_OK)
 		return rc;
-	rc = PP_ERR_PROTO;
-	if (status != 200) {
-		rc = pp_fail(req, PP_ERR_PROTO, "oidc: the discovery document answered HTTP %ld", status);
-		goto done;
-	}
-	/* Section 4.3: the issuer it names must be the one configured. */
-	if ((iss = pp_json_get_str(doc, "issuer")) == NULL || strcmp(iss, o->issuer) != 0) {
-		rc = pp_fail(req, PP_ERR_PROTO, "oidc: the discovery document names another issuer");
-		goto done;
-	}
-	if ((rc = signer_oidc_meta_url(req, doc, "authorization_endpoint", &o->authorization_endpoint)) != PP_OK ||
-	    (rc = signer_oidc_meta_url(req, doc, "token_endpoint", &o->token_endpoint)) != PP_OK ||
-	    (rc = signer_oidc_meta_url(req, doc, "jwks_uri", &o->jwks_uri)) != PP_OK) {
-		pp_free(o->authorization_endpoint);
-		pp_free(o->token_endpoint);
-		pp_free(o->jwks_uri);
-		o->authorization_endpoint = o->token_endpoint = o->jwks_uri = NULL;
-		goto done;
-	}
-	pp_info_log("oidc: provider %s: token endpoint %s", o->issuer, o->token_endpoint);
-done:
+	if ((rc = signer_oidc_discovery(o, req, status, doc)) == PP_OK)
+		pp_info_log("oidc: provider %s: token endpoint %s", o->issuer, o->token_endpoint);
 	json_object_put(doc);
 	return rc;
 }
@@ -576,6 +592,26 @@ done:
 	return rc;
 }
 
+/* The token endpoint's answer ans (HTTP status): a refusal, or an
+ * id_token verified for nonce at now.  OUT as signer_oidc_check_id_token. */
+static enum pp_err
+signer_oidc_token_answer(struct signer_oidc *o, struct pp_req *req, long status, json_object *ans,
+    const char *nonce, int64_t now, const char **sub, const char **acr, int64_t *auth_time)
+{
+	const char *idt, *err;
+
+	*sub = *acr = NULL;
+	*auth_time = 0;
+	if (status != 200) {
+		err = pp_json_get_str(ans, "error");
+		return pp_fail(req, PP_ERR_BAD_REQUEST, "oidc: the token endpoint refused the code (HTTP %ld, %.64s)",
+		    status, err ? err : "no error code");
+	}
+	if ((idt = pp_json_get_str(ans, "id_token")) == NULL)
+		return pp_fail(req, PP_ERR_PROTO, "oidc: the token endpoint gave no id_token");
+	return signer_oidc_check_id_token(o, req, idt, nonce, now, sub, acr, auth_time);
+}
+
 /* ------------------------------------------------------------------ finish */
 
 /* RFC 6749 2.3.1: client id and secret form-encoded, then Basic. */
@@ -658,7 +694,7 @@ signer_oidc_finish(struct signer_oidc *o, struct pp_req *req, const char *code, 
 {
 	json_object *ans = NULL;
 	char *auth = NULL, *form;
-	const char *idt, *sub, *acr, *err;
+	const char *sub, *acr;
 	int64_t auth_time, now = (int64_t)time(NULL);
 	long status;
 	enum pp_err rc;
@@ -688,17 +724,7 @@ signer_oidc_finish(struct signer_oidc *o, struct pp_req *req, const char *code, 
 	pp_wipe(auth, strlen(auth));
 	if (rc != PP_OK)
 		return rc;
-	if (status != 200) {
-		err = pp_json_get_str(ans, "error");
-		rc = pp_fail(req, PP_ERR_BAD_REQUEST, "oidc: the token endpoint refused the code (HTTP %ld, %.64s)",
-		    status, err ? err : "no error code");
-		goto done;
-	}
-	if ((idt = pp_json_get_str(ans, "id_token")) == NULL) {
-		rc = pp_fail(req, PP_ERR_PROTO, "oidc: the token endpoint gave no id_token");
-		goto done;
-	}
-	if ((rc = signer_oidc_check_id_token(o, req, idt, nonce, now, &sub, &acr, &auth_time)) != PP_OK)
+	if ((rc = signer_oidc_token_answer(o, req, status, ans, nonce, now, &sub, &acr, &auth_time)) != PP_OK)
 		goto done;
 	rc = signer_oidc_login_token(o, req, sub, acr, auth_time, authz, now, login_token);
 	if (rc == PP_OK)

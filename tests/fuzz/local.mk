@@ -2,14 +2,14 @@
 # with replay.c (always; `make check` replays the corpora, under ASan/UBSan
 # in the sanitizer build) and, with --enable-fuzzing (clang), as a libFuzzer
 # binary that `make fuzz` runs for FUZZ_SECONDS each.
-FUZZ_TARGETS = json http conf ipc cert canon note audit archive tsa pss sam jose authz oauth
+FUZZ_TARGETS = json http conf ipc cert canon note audit archive tsa pss sam jose authz oauth oidc
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS)
 
 check_PROGRAMS += tests/fuzz/replay_json tests/fuzz/replay_http tests/fuzz/replay_conf \
 	tests/fuzz/replay_ipc tests/fuzz/replay_cert tests/fuzz/replay_canon tests/fuzz/replay_note \
 	tests/fuzz/replay_audit tests/fuzz/replay_archive tests/fuzz/replay_tsa \
 	tests/fuzz/replay_pss tests/fuzz/replay_sam tests/fuzz/replay_jose tests/fuzz/replay_authz \
-	tests/fuzz/replay_oauth
+	tests/fuzz/replay_oauth tests/fuzz/replay_oidc
 tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz_json.c tests/fuzz/replay.c
 tests_fuzz_replay_json_LDADD = $(CORE_LIBS)
 tests_fuzz_replay_http_SOURCES = tests/fuzz/fuzz_http.c tests/fuzz/replay.c
@@ -40,6 +40,11 @@ tests_fuzz_replay_pss_LDADD = $(CORE_LIBS)
 tests_fuzz_replay_sam_SOURCES = tests/fuzz/fuzz_sam.c $(SAM_MODULES) tests/fuzz/replay.c
 tests_fuzz_replay_sam_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
 tests_fuzz_replay_sam_LDADD = $(CORE_LIBS)
+# The OIDC client's source is included by the target (its static functions).
+tests_fuzz_replay_oidc_SOURCES = tests/fuzz/fuzz_oidc.c tests/fuzz/replay.c
+tests_fuzz_replay_oidc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi/signer
+tests_fuzz_replay_oidc_LDADD = $(CORE_LIBS)
+EXTRA_tests_fuzz_replay_oidc_DEPENDENCIES = $(top_srcdir)/fcgi/signer/signer_oidc.c
 tests_fuzz_replay_oauth_SOURCES = tests/fuzz/fuzz_oauth.c fcgi/sca/sca_oauth.h fcgi/sca/sca_oauth.c \
 	fcgi/sca/sca_sam.h fcgi/sca/sca_sam.c tests/fuzz/replay.c
 tests_fuzz_replay_oauth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi/sca
@@ -55,7 +60,7 @@ if FUZZING
 FUZZ_BINS = tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_conf \
 	tests/fuzz/fuzz_ipc tests/fuzz/fuzz_cert tests/fuzz/fuzz_canon tests/fuzz/fuzz_note tests/fuzz/fuzz_audit \
 	tests/fuzz/fuzz_archive tests/fuzz/fuzz_tsa tests/fuzz/fuzz_pss tests/fuzz/fuzz_sam tests/fuzz/fuzz_jose \
-	tests/fuzz/fuzz_authz tests/fuzz/fuzz_oauth
+	tests/fuzz/fuzz_authz tests/fuzz/fuzz_oauth tests/fuzz/fuzz_oidc
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_json_SOURCES = tests/fuzz/fuzz_json.c
 tests_fuzz_fuzz_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
@@ -112,6 +117,12 @@ tests_fuzz_fuzz_sam_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
 tests_fuzz_fuzz_sam_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS) -Wno-string-concatenation
 tests_fuzz_fuzz_sam_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_sam_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_oidc_SOURCES = tests/fuzz/fuzz_oidc.c
+tests_fuzz_fuzz_oidc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi/signer
+tests_fuzz_fuzz_oidc_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_oidc_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_oidc_LDADD = $(CORE_LIBS)
+EXTRA_tests_fuzz_fuzz_oidc_DEPENDENCIES = $(top_srcdir)/fcgi/signer/signer_oidc.c
 tests_fuzz_fuzz_oauth_SOURCES = tests/fuzz/fuzz_oauth.c fcgi/sca/sca_oauth.h fcgi/sca/sca_oauth.c \
 	fcgi/sca/sca_sam.h fcgi/sca/sca_sam.c
 tests_fuzz_fuzz_oauth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi/sca
