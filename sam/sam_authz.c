@@ -1498,6 +1498,14 @@ sam_authz_add_opt(json_object *o, const char *key, const char *v)
 }
 
 static enum pp_err
+sam_authz_int_cb(void *arg, const struct pp_val *cols, size_t ncols)
+{
+	if (ncols == 1 && cols[0].type == PP_VAL_INT)
+		*(int64_t *)arg = cols[0].i;
+	return PP_OK;
+}
+
+static enum pp_err
 sam_authz_row_seen(void *arg, const struct pp_val *cols, size_t ncols)
 {
 	(void)cols;
@@ -1802,7 +1810,7 @@ sam_authz_op_otp_verify(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *pee
 	const char *otp_id = pp_json_get_str(req, "otp_id");
 	struct sam_authz_rec rec = { .op = "authz.otp_verify", .otp_id = otp_id };
 	struct sam_sad_refuse ref = { "invalid_request", NULL };
-	char cred[SAM_CRED_ID_LEN + 1] = "";
+	char cred[SAM_CRED_ID_LEN + 1] = "", wrong[96];
 	struct sam_authz a;
 	json_object *otp = NULL;
 	enum sam_otp_outcome out;
@@ -1830,10 +1838,20 @@ sam_authz_op_otp_verify(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *pee
 		goto out;
 	if (out != SAM_OTP_VERIFIED) {
 		switch (out) {
-		case SAM_OTP_WRONG:
-			ref = (struct sam_sad_refuse){ "invalid_otp",
-				"otp: wrong code (a code allows 3 attempts; then send a new one)" };
+		case SAM_OTP_WRONG: {
+			/* The page tells the signatory how many tries remain. */
+			struct pp_val ob[1] = { PP_VAL_S(otp_id) };
+			int64_t used = -1;
+			long left;
+			if ((rc = pp_store_exec(ctx->store, "SELECT attempts FROM otps WHERE id = ?", ob, 1,
+			    sam_authz_int_cb, &used, NULL)) != PP_OK)
+				goto out;
+			left = used < 0 ? 0 : (long)(sam_sad_otp_max_attempts() - used);
+			snprintf(wrong, sizeof(wrong), "otp: wrong code, %ld attempt%s left; then send a new code",
+			    left < 0 ? 0 : left, left == 1 ? "" : "s");
+			ref = (struct sam_sad_refuse){ "invalid_otp", wrong };
 			break;
+		}
 		case SAM_OTP_MALFORMED:
 			ref = (struct sam_sad_refuse){ "invalid_otp", "otp: 6 digits" };
 			break;

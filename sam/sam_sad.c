@@ -876,6 +876,12 @@ sam_sad_otp_verify(struct pp_store *st, const char *id, const char *signatory, c
 }
 
 int
+sam_sad_otp_max_attempts(void)
+{
+	return sam_sad_st.policy.max_attempts;
+}
+
+int
 sam_sad_otp_enabled(void)
 {
 	return sam_sad_st.spool[0] != '\0';

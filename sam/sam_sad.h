@@ -183,6 +183,8 @@ enum pp_err sam_sad_cred_check(struct pp_store *st, const char *id, const char *
  * (sam_otp.h): PP_ERR_CONFIG from issue when sam.sms_spool is empty. */
 enum pp_err sam_sad_otp_issue(struct pp_store *st, const char *signatory, const char *session,
     const char *phone, int64_t now_ms, char id[SAM_OTP_ID_SIZE], enum sam_otp_outcome *outcome) PP_WUR;
+/* Wrong codes an OTP allows (the policy's max_attempts). */
+int sam_sad_otp_max_attempts(void);
 enum pp_err sam_sad_otp_verify(struct pp_store *st, const char *id, const char *signatory,
     const char *session, const char *typed, size_t len, int64_t now_ms,
     enum sam_otp_outcome *outcome) PP_WUR;

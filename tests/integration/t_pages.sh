@@ -319,7 +319,11 @@ T=$(csrf)
 form "$L" "/sign/$AUTHZ/method" "method=sms&csrf=$T"
 OTP=$(code_in_spool)
 WRONG=$(printf '%06d' $(( (10#$OTP + 7) % 1000000 )))
-for i in 1 2 3; do form "$L" "/sign/$AUTHZ/otp" "csrf=$T&action=verify&otp=$WRONG"; done
+form "$L" "/sign/$AUTHZ/otp" "csrf=$T&action=verify&otp=$WRONG"
+expect "a first wrong code says how many attempts are left" 200 "The code is not correct. Attempts left: 2"
+form "$L" "/sign/$AUTHZ/otp" "csrf=$T&action=verify&otp=$WRONG"
+expect "... a second one too" 200 "Attempts left: 1"
+form "$L" "/sign/$AUTHZ/otp" "csrf=$T&action=verify&otp=$WRONG"
 expect "the third wrong code locks it" 200 "Too many wrong codes"
 form "$L" "/sign/$AUTHZ/otp" "csrf=$T&action=verify&otp=$OTP"
 expect "... even the right code then" 200 "Too many wrong codes"
