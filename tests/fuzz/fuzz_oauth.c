@@ -178,9 +178,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ctx.app == NULL) {
 		pp_log_open("fuzz", PP_LOG_ERROR, PP_LOG_STDERR);
 		ctx.app = &fz_app;
-		/* The SCA's limits (paraphe.conf [limits]), the body large
-		 * enough for 1000 digests. */
-		ctx.limits = (struct pp_limits){ 256 * 1024, 8192, 64, 64, 8 };
+		/* paraphe.conf's [limits] as an operator raises them for
+		 * 1000 digests with labels (the defaults, 64 KiB and 64
+		 * fields, stop a body at about 30 documentDigests): the most
+		 * fields the configuration allows, so that the lists' own
+		 * bound of 1000 is reached. */
+		ctx.limits = (struct pp_limits){ 256 * 1024, 16384, 128, 4096, 8 };
 		ctx.lang_default = "en";
 	}
 	if (size < 1)
