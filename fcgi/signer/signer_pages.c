@@ -1009,11 +1009,11 @@ signer_cancel(struct pp_req *req)
 	return pp_reply_html(req, 200, "cancelled.cs");
 }
 
-/* A login the signer refused (the provider's answer, the ID token): an
- * audit record with the reason, before the page. */
+/* A failed OpenID Connect login: its audit record (method oidc, the
+ * reason).  signer_oidc_refused: a login the signer refused (the provider's
+ * answer, the ID token): that record, before the page. */
 static enum pp_err
-signer_oidc_refused(struct pp_req *req, const struct signer_session *s, const char *why, int status,
-    const char *key)
+signer_oidc_record(struct pp_req *req, const struct signer_session *s, const char *why)
 {
 	struct pp_audit_event ev = {
 		.type = PP_AUDIT_SIGNATORY_AUTH, .outcome = PP_AUDIT_FAILURE,
@@ -1031,7 +1031,16 @@ signer_oidc_refused(struct pp_req *req, const struct signer_session *s, const ch
 	ev.details = d;
 	rc = pp_req_audit(req, &ev);
 	json_object_put(d);
-	if (rc != PP_OK)
+	return rc;
+}
+
+static enum pp_err
+signer_oidc_refused(struct pp_req *req, const struct signer_session *s, const char *why, int status,
+    const char *key)
+{
+	enum pp_err rc;
+
+	if ((rc = signer_oidc_record(req, s, why)) != PP_OK)
 		return rc;
 	if ((rc = signer_set(req, "Err.back", signer_path(req, s->authz, ""))) != PP_OK)
 		return rc;
@@ -1075,7 +1084,17 @@ signer_oidc_callback(struct pp_req *req)
 		goto out;
 	}
 	rc = signer_oidc_finish(sg->oidc, req, code, nonce, verifier, s.authz, &token);
-	if (rc == PP_ERR_UNAVAILABLE || rc == PP_ERR_HSM || rc == PP_ERR_NOMEM || rc == PP_ERR_DB)
+	if (rc == PP_ERR_UNAVAILABLE || rc == PP_ERR_HSM) {
+		/* The provider or the login-key token failed: not the
+		 * signatory's fault (503), but a failed authentication all the
+		 * same, recorded when the audit log can take it. */
+		char why[300];
+		snprintf(why, sizeof(why), "OpenID Connect: %s", req->detail ? req->detail : pp_err_name(rc));
+		if (signer_oidc_record(req, &s, why) != PP_OK)
+			pp_warn_log("an OpenID Connect failure could not be recorded: %s", why);
+		goto out;
+	}
+	if (rc == PP_ERR_NOMEM || rc == PP_ERR_DB)
 		goto out;
 	if (rc != PP_OK) {
 		char why[300];

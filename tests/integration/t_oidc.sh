@@ -248,8 +248,7 @@ SAM_LOGIN=$("$top_builddir/tests/tools/pp-test-sam" "$STATE/run/sam.sock" \
 	'{"v":1,"op":"authz.login","authz":"00000000000000000000000000000000","token":"x","ip":"127.0.0.1"}' 2>&1) ||
 	SAM_LOGIN=""
 if [ -z "$CALLBACK" ] || [ -z "$SAM_LOGIN" ]; then
-	# The pages' OIDC routes or the SAM's authz.login are not there yet.
-	echo "ok $((PP_PASS + PP_FAIL + 1)) - # SKIP no OIDC in the signer pages (method oidc: $CODE) or no authz.login in the SAM"
+	not_ok "the signer pages offer OIDC (method oidc: $CODE) and the SAM answers authz.login" "${SAM_LOGIN:-no answer}"
 else
 	check "method oidc sends the browser to the provider, then back to /oidc/callback" \
 		grep -q "^$PUB/oidc/callback?code=" <<<"$CALLBACK"
@@ -325,6 +324,18 @@ else
 	[ "$CODE" != 303 ] && ok "a callback without the browser session is refused ($CODE)" ||
 		not_ok "a callback without the browser session is refused" "$(header Location)"
 	printf 'fault=none\n' >"$CTL"
+	# The provider unreachable when the browser comes back: 503, and the
+	# failed authentication recorded.
+	JU=$PP_TMP/jar-unreachable
+	signer_oidc "$JU" none
+	idp_pid=$(cat "$STATE/run/idp.pid")
+	kill -TERM "$idp_pid"
+	wait_for 10 bash -c "! kill -0 $idp_pid 2>/dev/null"
+	http GET "$CALLBACK" -c "$JU" -b "$JU"
+	expect "a provider unreachable at the callback gives a 503 page" 503
+	check "... and the failed authentication is audited" wait_for 5 audited "$AUTHZ" failure "OpenID Connect"
+	http GET "$PUB/sign/$AUTHZ/approve" -c "$JU" -b "$JU"
+	[ "$CODE" != 200 ] && ok "... and the request stays unapproved" || not_ok "... and the request stays unapproved"
 fi
 
 pp_finish
