@@ -50,4 +50,14 @@ for id in "${ids[@]}"; do
 		;;
 	esac
 done
+
+# The operations guide documents every configuration key (a row of its
+# section naming the key, alone or with its siblings).
+undocumented=""
+while IFS=$'\t' read -r name _; do
+	sec=${name%%.*} key=${name#*.}
+	grep -qE "^\| $sec \| ([^|]*[ ,])?$key([ ,][^|]*)? \|" "$top_srcdir/docs/OPERATIONS.md" || undocumented+=" $name"
+done < <("$top_builddir/tools/paraphe-config" schema)
+if [ -z "$undocumented" ]; then ok "docs/OPERATIONS.md documents every configuration key"
+else not_ok "docs/OPERATIONS.md documents every configuration key" "missing:$undocumented"; fi
 pp_finish
