@@ -15,6 +15,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t_sad.sh \
 	tests/integration/t_signhash.sh \
 	tests/integration/t_oauth.sh \
+	tests/integration/t_ephemeral.sh \
 	tests/integration/t_clients.sh \
 	tests/integration/t_demo.sh \
 	tests/integration/t_demo_pages.sh \
