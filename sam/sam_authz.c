@@ -1536,6 +1536,110 @@ sam_authz_shown_once(struct pp_daemon_ctx *ctx, struct sam_authz_rec *rec, const
 	    NULL);
 }
 
+/*
+ * authz.get's answers, kept for the pages that show a request again and
+ * again (every page of the flow, every reload).  An answer is reused only
+ * while the request's row still says what it said when the answer was
+ * built (status and updated_ms: every change of a request moves them), it
+ * was already recorded as shown in that state, it has not expired, and for
+ * at most SAM_AUTHZ_GET_TTL_MS (what other tables contribute: the
+ * signatory's enrolment, the credential's usability).  Everything else takes
+ * the full path below.  The SAM's loop is the only user.
+ */
+#define SAM_AUTHZ_GET_CACHE 64
+#define SAM_AUTHZ_GET_TTL_MS 2000
+#define SAM_AUTHZ_GET_MAX_DOCS 100
+static struct {
+	char id[SAM_AUTHZ_ID_LEN + 1];
+	char client_id[65];
+	char status[16];
+	int64_t updated_ms, expires_ms, built_ms;
+	json_object *answer;	/* the "authz" object (a reference) */
+} sam_authz_get_cache[SAM_AUTHZ_GET_CACHE];
+static unsigned sam_authz_get_next;
+
+struct sam_authz_get_row {
+	int found;
+	char status[16], shown[16], client_id[65];
+	int64_t updated_ms, expires_ms;
+};
+
+static enum pp_err
+sam_authz_get_row_cb(void *arg, const struct pp_val *c, size_t n)
+{
+	struct sam_authz_get_row *r = arg;
+
+	if (n != 5 || c[0].type != PP_VAL_TEXT || c[1].type != PP_VAL_INT || c[2].type != PP_VAL_INT ||
+	    c[4].type != PP_VAL_TEXT)
+		return PP_OK;
+	snprintf(r->status, sizeof(r->status), "%.*s", (int)c[0].len, (const char *)c[0].p);
+	r->updated_ms = c[1].i;
+	r->expires_ms = c[2].i;
+	if (c[3].type == PP_VAL_TEXT)
+		snprintf(r->shown, sizeof(r->shown), "%.*s", (int)c[3].len, (const char *)c[3].p);
+	snprintf(r->client_id, sizeof(r->client_id), "%.*s", (int)c[4].len, (const char *)c[4].p);
+	r->found = 1;
+	return PP_OK;
+}
+
+/* The cached answer for id if it may still be given (OUT *hit). */
+static enum pp_err
+sam_authz_get_cached(struct pp_daemon_ctx *ctx, const char *id, const char *client_id, json_object *ans,
+    int *hit)
+{
+	struct pp_val b[1] = { PP_VAL_S(id) };
+	struct sam_authz_get_row r = { 0 };
+	int64_t now = sam_now_ms();
+	enum pp_err rc;
+
+	*hit = 0;
+	for (size_t i = 0; i < SAM_AUTHZ_GET_CACHE; i++) {
+		if (sam_authz_get_cache[i].answer == NULL || strcmp(sam_authz_get_cache[i].id, id) != 0)
+			continue;
+		if (now - sam_authz_get_cache[i].built_ms > SAM_AUTHZ_GET_TTL_MS ||
+		    now >= sam_authz_get_cache[i].expires_ms)
+			return PP_OK;
+		if ((rc = pp_store_exec(ctx->store, "SELECT status, updated_ms, expires_ms, shown_status, client_id"
+		    " FROM authz WHERE id = ?", b, 1, sam_authz_get_row_cb, &r, NULL)) != PP_OK)
+			return rc;
+		if (!r.found || strcmp(r.status, sam_authz_get_cache[i].status) != 0 ||
+		    r.updated_ms != sam_authz_get_cache[i].updated_ms || r.expires_ms != sam_authz_get_cache[i].expires_ms ||
+		    strcmp(r.shown, r.status) != 0 || (client_id != NULL && strcmp(client_id, r.client_id) != 0))
+			return PP_OK;
+		if (json_object_object_add(ans, "authz", json_object_get(sam_authz_get_cache[i].answer)) != 0)
+			return PP_ERR_NOMEM;
+		*hit = 1;
+		return PP_OK;
+	}
+	return PP_OK;
+}
+
+/* Keeps the answer o just built for request a (its row as it is now). */
+static void
+sam_authz_get_keep(struct pp_daemon_ctx *ctx, const struct sam_authz *a, json_object *o, size_t ndocs)
+{
+	struct pp_val b[1] = { PP_VAL_S(a->id) };
+	struct sam_authz_get_row r = { 0 };
+	size_t slot = SAM_AUTHZ_GET_CACHE;
+
+	if (ndocs > SAM_AUTHZ_GET_MAX_DOCS ||
+	    pp_store_exec(ctx->store, "SELECT status, updated_ms, expires_ms, shown_status, client_id"
+	    " FROM authz WHERE id = ?", b, 1, sam_authz_get_row_cb, &r, NULL) != PP_OK || !r.found)
+		return;
+	for (size_t i = 0; i < SAM_AUTHZ_GET_CACHE; i++)
+		if (sam_authz_get_cache[i].answer != NULL && strcmp(sam_authz_get_cache[i].id, a->id) == 0)
+			slot = i;
+	if (slot == SAM_AUTHZ_GET_CACHE)
+		slot = sam_authz_get_next++ % SAM_AUTHZ_GET_CACHE;
+	json_object_put(sam_authz_get_cache[slot].answer);
+	snprintf(sam_authz_get_cache[slot].id, sizeof(sam_authz_get_cache[slot].id), "%s", a->id);
+	snprintf(sam_authz_get_cache[slot].status, sizeof(sam_authz_get_cache[slot].status), "%s", r.status);
+	sam_authz_get_cache[slot].updated_ms = r.updated_ms;
+	sam_authz_get_cache[slot].expires_ms = r.expires_ms;
+	sam_authz_get_cache[slot].built_ms = sam_now_ms();
+	sam_authz_get_cache[slot].answer = json_object_get(o);
+}
+
 enum pp_err
 sam_authz_op_get(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req, json_object *ans)
 {
@@ -1565,6 +1669,11 @@ sam_authz_op_get(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 		ref.text = "ip: an IPv4 or IPv6 address";
 	if (ref.text != NULL)
 		return sam_authz_refuse(ctx, &rec, PP_AUDIT_SAD_REFUSE, &ref, ans);
+	{
+		int hit;
+		if ((rc = sam_authz_get_cached(ctx, id, client_id, ans, &hit)) != PP_OK || hit)
+			return rc;
+	}
 	if ((rc = sam_authz_find(ctx, id, &a, &d, &ref)) != PP_OK)
 		return rc;
 	rec.sca = a.sca;
@@ -1650,6 +1759,8 @@ sam_authz_op_get(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 	 * and a record per page view would cost the audit log more than the
 	 * page.  Recorded first, then marked: a failed mark only repeats it. */
 	rc = sam_authz_shown_once(ctx, &rec, a.id);
+	if (rc == PP_OK)
+		sam_authz_get_keep(ctx, &a, o, d.n);
 out:
 	sam_authz_clear(&a);
 	sam_authz_docs_free(&d);

@@ -118,7 +118,9 @@ has "approval before authentication is refused" '"error":"access_denied"'
 authn "$AZ"
 has "the OTP authenticates the signatory" '"status":"AUTHENTICATED"'
 sam "{\"v\":1,\"op\":\"authz.get\",\"authz\":\"$AZ\"}"
+has "a request shown again and again (the SAM reuses its answer) shows its new state at once" '"status":"AUTHENTICATED"'
 sam "{\"v\":1,\"op\":\"authz.get\",\"authz\":\"$AZ\"}"
+has "... also the next time" '"status":"AUTHENTICATED"'
 check "... and once more in its new state, the documents to approve ($(shown "$AZ"))" test "$(shown "$AZ")" -eq 2
 sam "{\"v\":1,\"op\":\"authz.approve\",\"authz\":\"$AZ\",\"consent\":false}"
 has "approval without consent is refused" '"error":"invalid_request"'
