@@ -30,7 +30,7 @@ static const struct pp_conf_key pp_conf_keys[] = {
 	{"limits", "max_body_bytes", I, "65536", 0, 16777216, "largest request body accepted by a plugin"},
 	{"limits", "max_header_bytes", I, "16384", 1024, 1048576, "largest total size of FastCGI parameters"},
 	{"limits", "max_params", I, "128", 16, 4096, "most FastCGI parameters (headers) in one request"},
-	{"limits", "max_fields", I, "64", 1, 4096, "most fields (query, form or JSON keys) in one request"},
+	{"limits", "max_fields", I, "2048", 1, 4096, "most fields (query, form or JSON keys, at any depth) in one request"},
 	{"limits", "max_json_depth", I, "8", 1, 64, "deepest JSON nesting accepted"},
 	{"database", "backend", S, "sqlite", 0, 0, "storage backend (sqlite)"},
 	{"database", "web", P, NULL, 0, 0, "database of the web plugins"},

@@ -337,6 +337,12 @@ post /csc/v2/credentials/authorize "{\"credentialID\":\"$EC\",\"numSignatures\":
 expect "400 documents in one request" 202 '"authorizationID":"'
 sam "{\"v\":1,\"op\":\"authz.get\",\"authz\":\"$(bmember authorizationID)\"}"
 check "... all shown by authz.get" test "$(grep -o '"hash":' <<<"$ANS" | wc -l)" = 400
+# Labelled documents (two members each) within the default limits.
+ldocs=$(for i in $(seq 1 250); do printf '{"hash":"%s","label":"Annexe %d.pdf"},' "$(printf 'label %d' "$i" | openssl dgst -sha256 -binary | base64 -w0)" "$i"; done)
+post /csc/v2/credentials/authorize "{\"credentialID\":\"$EC\",\"numSignatures\":250,\"hashAlgorithmOID\":\"$SHA256\",\"documentDigests\":[${ldocs%,}]}"
+expect "250 labelled documentDigests in one request (default limits)" 202 '"authorizationID":"'
+sam "{\"v\":1,\"op\":\"authz.get\",\"authz\":\"$(bmember authorizationID)\"}"
+check "... all shown with their labels" test "$(grep -o '"label":"Annexe [0-9]*.pdf"' <<<"$ANS" | wc -l)" = 250
 
 # --- the audit records.
 check "signatory.auth is recorded with the request and the client IP" \

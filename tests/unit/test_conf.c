@@ -235,7 +235,7 @@ test_minimal_valid(void **state)
 	assert_int_equal(pp_conf_int(conf, "limits", "max_body_bytes"), 65536);
 	assert_int_equal(pp_conf_int(conf, "limits", "max_header_bytes"), 16384);
 	assert_int_equal(pp_conf_int(conf, "limits", "max_params"), 128);
-	assert_int_equal(pp_conf_int(conf, "limits", "max_fields"), 64);
+	assert_int_equal(pp_conf_int(conf, "limits", "max_fields"), 2048);
 	assert_int_equal(pp_conf_int(conf, "limits", "max_json_depth"), 8);
 	assert_int_equal(pp_conf_int(conf, "database", "busy_timeout_ms"), 5000);
 	/* A key not in the schema: "" and 0 (a programming error, logged). */
