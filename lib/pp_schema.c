@@ -30,6 +30,11 @@ static const struct pp_migration pp_schema_web[] = {
 	 * notary's certificate must be there when the code is checked. */
 	{3, "signer browser sessions: the notary of the code sent",
 	 "ALTER TABLE browser_sessions ADD COLUMN otp_notary TEXT;"},
+	/* When a worker last asked the SAM to change the request a session is
+	 * bound to: the other workers' copies of that request older than this
+	 * are not shown. */
+	{4, "signer browser sessions: the last change of their request",
+	 "ALTER TABLE browser_sessions ADD COLUMN changed_ms INTEGER NOT NULL DEFAULT 0;"},
 };
 
 static const struct pp_migration pp_schema_sam[] = {

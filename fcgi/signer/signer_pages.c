@@ -245,13 +245,22 @@ signer_fill(struct pp_req *req, json_object *a)
 /* authz.get: PP_OK with *authz, or an error page already set (*authz
  * NULL) when the SAM does not know the request (any more). */
 static enum pp_err
-signer_authz_get(struct pp_req *req, const char *id, const char *client_id, json_object **authz)
+signer_authz_get(struct pp_req *req, const char *id, const char *client_id, int64_t fresh_after,
+    json_object **authz)
 {
-	json_object *args = json_object_new_object(), *ans, *a;
+	json_object *args, *ans, *a;
 	const char *refusal, *desc;
+	int64_t asked = signer_now_ms();
 	enum pp_err rc;
 
 	*authz = NULL;
+	/* A page of a browser session: this worker's copy when still good
+	 * (signer_sam.h); fresh_after < 0 asks the SAM. */
+	if (fresh_after >= 0 && client_id == NULL) {
+		if ((rc = signer_authz_copy(req, id, fresh_after, authz)) != PP_OK || *authz != NULL)
+			return rc;
+	}
+	args = json_object_new_object();
 	if (args == NULL || pp_json_add_str(args, "authz", id) != PP_OK ||
 	    (client_id && pp_json_add_str(args, "client_id", client_id) != PP_OK)) {
 		json_object_put(args);
@@ -263,6 +272,8 @@ signer_authz_get(struct pp_req *req, const char *id, const char *client_id, json
 		return signer_error_page(req, 404, "unknown");
 	if (!json_object_object_get_ex(ans, "authz", &a) || !json_object_is_type(a, json_type_object))
 		return pp_fail(req, PP_ERR_PROTO, "authz.get: no request in the answer");
+	if (fresh_after >= 0 && client_id == NULL)
+		signer_authz_keep(id, a, asked);
 	*authz = a;
 	return PP_OK;
 }
@@ -305,7 +316,7 @@ signer_begin(struct pp_req *req, int may_bind, struct signer_session *s, json_ob
 		json_object *a;
 		if (!may_bind)
 			return signer_error_page(req, 403, "no_session");
-		if ((rc = signer_authz_get(req, id, NULL, &a)) != PP_OK || a == NULL)
+		if ((rc = signer_authz_get(req, id, NULL, -1, &a)) != PP_OK || a == NULL)
 			return rc;
 		/* Opened through a link the SCA gave (credentials/authorize, an
 		 * ephemeral session): the first browser, while NEW. */
@@ -321,7 +332,7 @@ signer_begin(struct pp_req *req, int may_bind, struct signer_session *s, json_ob
 		return rc;
 	if ((rc = signer_session_lang(req, s)) != PP_OK)
 		return rc;
-	if ((rc = signer_authz_get(req, id, NULL, authz)) != PP_OK || *authz == NULL)
+	if ((rc = signer_authz_get(req, id, NULL, s->changed_ms, authz)) != PP_OK || *authz == NULL)
 		return rc;
 	if ((rc = signer_fill(req, *authz)) != PP_OK ||
 	    (rc = signer_set(req, "Sess.csrf", s->csrf)) != PP_OK)
@@ -517,7 +528,7 @@ signer_authorize_par(struct pp_req *req, const char *client_id, const char *requ
 	if (client_id == NULL || strncmp(request_uri, SIGNER_REQUEST_URI_PREFIX, pl) != 0 ||
 	    !signer_is_authz_id(id = request_uri + pl))
 		return signer_error_page(req, 400, "bad_client");
-	if ((rc = signer_authz_get(req, id, client_id, &a)) != PP_OK || a == NULL)
+	if ((rc = signer_authz_get(req, id, client_id, -1, &a)) != PP_OK || a == NULL)
 		return rc;
 	if (strcmp(signer_jstr(a, "mode"), "par") != 0 || strcmp(signer_jstr(a, "client_id"), client_id) != 0)
 		return signer_error_page(req, 400, "bad_client");

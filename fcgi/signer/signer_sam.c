@@ -7,7 +7,27 @@
 #include "pp_core.h"
 #include "pp_http.h"
 #include "pp_ipc.h"
+#include "signer.h"
 #include "signer_sam.h"
+#include "signer_session.h"
+
+#define SIGNER_AUTHZ_COPIES 32
+static struct {
+	char id[SIGNER_ID_HEX + 1];
+	json_object *a;
+	int64_t asked_ms;
+} signer_authz_copies[SIGNER_AUTHZ_COPIES];
+static unsigned signer_authz_next;
+
+static void
+signer_authz_forget(const char *id)
+{
+	for (size_t i = 0; i < SIGNER_AUTHZ_COPIES; i++)
+		if (signer_authz_copies[i].a != NULL && strcmp(signer_authz_copies[i].id, id) == 0) {
+			json_object_put(signer_authz_copies[i].a);
+			signer_authz_copies[i].a = NULL;
+		}
+}
 
 static void
 signer_sam_put(void *arg)
@@ -34,8 +54,23 @@ signer_sam_call(struct pp_req *req, const char *op, json_object *args, int timeo
 		json_object_put(args);
 		return PP_ERR_NOMEM;
 	}
+	/* An op that may change a request (all but authz.get and the
+	 * creation of a new one): the copies of it are stale from now on. */
+	const char *target = pp_json_get_str(args, "authz");
+	char changed[SIGNER_ID_HEX + 1] = "";
+	if (target != NULL && strlen(target) == SIGNER_ID_HEX && strcmp(op, "authz.get") != 0 &&
+	    strcmp(op, "authz.create") != 0)
+		memcpy(changed, target, SIGNER_ID_HEX + 1);
 	rc = pp_ipc_call(pp_conf_str(req->ctx->conf, "sam", "socket"), args, timeout_ms, &ans);
 	json_object_put(args);
+	if (changed[0]) {
+		signer_authz_forget(changed);
+		/* Whatever the SAM answered (even nothing: it may have acted). */
+		if (signer_session_changed(req, changed) != PP_OK) {
+			json_object_put(ans);
+			return pp_fail(req, PP_ERR_DB, "the browser sessions cannot be updated");
+		}
+	}
 	if (rc == PP_ERR_NOMEM || rc == PP_ERR_CONFIG)
 		return rc;
 	if (rc != PP_OK)
@@ -62,4 +97,44 @@ signer_sam_call(struct pp_req *req, const char *op, json_object *args, int timeo
 	if ((*desc = pp_json_get_str(ans, "error_description")) == NULL)
 		*desc = "";
 	return PP_OK;
+}
+
+enum pp_err
+signer_authz_copy(struct pp_req *req, const char *id, int64_t fresh_after, json_object **a)
+{
+	int64_t now = signer_now_ms();
+
+	*a = NULL;
+	for (size_t i = 0; i < SIGNER_AUTHZ_COPIES; i++) {
+		if (signer_authz_copies[i].a == NULL || strcmp(signer_authz_copies[i].id, id) != 0)
+			continue;
+		if (signer_authz_copies[i].asked_ms <= fresh_after ||
+		    now - signer_authz_copies[i].asked_ms >= SIGNER_AUTHZ_COPY_MS)
+			return PP_OK;
+		if (pp_pool_cleanup(req->pool, signer_sam_put, json_object_get(signer_authz_copies[i].a)) != PP_OK) {
+			json_object_put(signer_authz_copies[i].a);
+			return PP_ERR_NOMEM;
+		}
+		*a = signer_authz_copies[i].a;
+		return PP_OK;
+	}
+	return PP_OK;
+}
+
+void
+signer_authz_keep(const char *id, json_object *a, int64_t asked_ms)
+{
+	size_t slot = SIGNER_AUTHZ_COPIES;
+
+	if (strlen(id) != SIGNER_ID_HEX)
+		return;
+	for (size_t i = 0; i < SIGNER_AUTHZ_COPIES; i++)
+		if (signer_authz_copies[i].a != NULL && strcmp(signer_authz_copies[i].id, id) == 0)
+			slot = i;
+	if (slot == SIGNER_AUTHZ_COPIES)
+		slot = signer_authz_next++ % SIGNER_AUTHZ_COPIES;
+	json_object_put(signer_authz_copies[slot].a);
+	memcpy(signer_authz_copies[slot].id, id, SIGNER_ID_HEX + 1);
+	signer_authz_copies[slot].a = json_object_get(a);
+	signer_authz_copies[slot].asked_ms = asked_ms;
 }

@@ -72,7 +72,7 @@ signer_session_row(void *ctx, const struct pp_val *c, size_t n)
 {
 	struct signer_session *s = ctx;
 
-	if (n != 10)
+	if (n != 11)
 		return PP_ERR_INTERNAL;
 	signer_copy(s->authz, sizeof(s->authz), &c[0]);
 	signer_copy(s->csrf, sizeof(s->csrf), &c[1]);
@@ -83,6 +83,7 @@ signer_session_row(void *ctx, const struct pp_val *c, size_t n)
 	signer_copy(s->oidc_verifier, sizeof(s->oidc_verifier), &c[6]);
 	s->expires_ms = c[7].i;
 	signer_copy(s->otp_notary, sizeof(s->otp_notary), &c[9]);
+	s->changed_ms = c[10].type == PP_VAL_INT ? c[10].i : 0;
 	return PP_OK;
 }
 
@@ -180,7 +181,7 @@ signer_session_load(struct pp_req *req, const char *authz, struct signer_session
 			PP_VAL_I(signer_now_ms()),
 		};
 		rc = pp_store_exec(req->ctx->store, "SELECT authz, csrf, lang, otp_id, oidc_state,"
-		    " oidc_nonce, oidc_verifier, expires_ms, created_ms, otp_notary FROM browser_sessions"
+		    " oidc_nonce, oidc_verifier, expires_ms, created_ms, otp_notary, changed_ms FROM browser_sessions"
 		    " WHERE id = ? AND expires_ms > ?", b, 2, signer_session_row, s, NULL);
 	}
 	if (rc != PP_OK)
@@ -196,6 +197,15 @@ static struct pp_val
 signer_opt(const char *s)
 {
 	return *s ? PP_VAL_S(s) : (struct pp_val){ .type = PP_VAL_NULL };
+}
+
+enum pp_err
+signer_session_changed(struct pp_req *req, const char *authz)
+{
+	struct pp_val b[] = { PP_VAL_I(signer_now_ms()), PP_VAL_S(authz) };
+
+	return pp_store_exec(req->ctx->store, "UPDATE browser_sessions SET changed_ms = ? WHERE authz = ?",
+	    b, 2, NULL, NULL, NULL);
 }
 
 enum pp_err

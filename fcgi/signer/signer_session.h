@@ -28,6 +28,7 @@ struct signer_session {
 	char otp_notary[257];		/* notary subject of that code, "" when none */
 	char oidc_state[129], oidc_nonce[129], oidc_verifier[129];
 	int64_t expires_ms;
+	int64_t changed_ms;		/* the last change of its request asked by a worker */
 };
 
 /* A new session bound to authz (32 lower-case hex digits) in lang, its
@@ -43,6 +44,9 @@ enum pp_err signer_session_create(struct pp_req *req, const char *authz, const c
 enum pp_err signer_session_load(struct pp_req *req, const char *authz, struct signer_session *s) PP_WUR;
 /* Whether a live session is bound to authz: *bound 1 or 0. */
 enum pp_err signer_session_bound(struct pp_req *req, const char *authz, int *bound) PP_WUR;
+/* Notes that a worker just asked the SAM to change request authz (every
+ * session bound to it; 0 rows is fine). */
+enum pp_err signer_session_changed(struct pp_req *req, const char *authz) PP_WUR;
 /* Stores s's otp_id and otp_notary, OIDC members and language. */
 enum pp_err signer_session_save(struct pp_req *req, const struct signer_session *s) PP_WUR;
 /* Ends s (cookie deleted on the answer). */

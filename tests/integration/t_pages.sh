@@ -161,9 +161,19 @@ form "$A" "/sign/$AUTHZ/approve" "csrf=$TOKEN&consent=true"
 expect "approval before authentication leads back to the request" 303
 page "$A" "/sign/$AUTHZ/approve"
 expect "... also on GET" 303
+# Every worker shows the request (and keeps a copy of it) just before...
+for _ in 1 2 3 4 5 6 7 8; do page "$A" "/sign/$AUTHZ"; done
+expect "the request's page, many times over the workers" 200 "Paraphe Demo SCA"
 form "$A" "/sign/$AUTHZ/otp" "csrf=$TOKEN&action=verify&otp=$OTP"
 expect "the right code authenticates" 303
 check "... and leads to the approval" test "$(header Location)" = "/sign/$AUTHZ/approve"
+# ... and right after, whichever worker answers shows the new state.
+stale=0
+for _ in 1 2 3 4 5 6 7 8; do
+	page "$A" "/sign/$AUTHZ/approve"
+	[ "$CODE" = 200 ] || stale=$((stale + 1))
+done
+check "no worker shows its copy from before the change ($stale stale)" test $stale -eq 0
 
 # --- 5. approval and receipt.
 page "$A" "/sign/$AUTHZ/approve"
@@ -485,8 +495,14 @@ has "... and shows the certificate made for the session" 'id="cert-serial"'
 http POST "$SCA/ephemeral/v1/sessions/$EPH/documents" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
 	"{\"hashAlgorithmOID\":\"$SHA256\",\"documentDigests\":[{\"hash\":\"$(digest e1 | tr -- '-_' '+/')=\",\"label\":\"Bail.pdf\"},{\"hash\":\"$(digest e2 | tr -- '-_' '+/')=\",\"label\":\"Annexe.pdf\"}]}"
 expect "the SCA gives the documents" 200
-page "$X" "/sign/$EPH/approve"
-expect "then the approval page shows them" 200 "Sign these 2 documents"
+# A change the SCA makes reaches the pages within SIGNER_AUTHZ_COPY_MS (a
+# worker's copy of the request lives 1 s; the waiting page refreshes every 5 s).
+for _ in $(seq 1 30); do
+	page "$X" "/sign/$EPH/approve"
+	[[ $BODY == *"Sign these 2 documents"* ]] && break
+	sleep 0.1
+done
+expect "then the approval page shows them (within a second)" 200 "Sign these 2 documents"
 has "... with their labels" "Annexe.pdf"
 lacks "... and stops refreshing" 'http-equiv="refresh"'
 form "$X" "/sign/$EPH/approve" "csrf=$T&consent=true"
