@@ -419,19 +419,22 @@ demo_api_error(struct pp_req *req, const char *step, long status, json_object *a
 static char *
 demo_pem(struct pp_pool *pool, const char *b64)
 {
+	static const char begin[] = "-----BEGIN CERTIFICATE-----\n", end[] = "-----END CERTIFICATE-----\n";
 	size_t n = strlen(b64), lines = n / 64 + 1;
-	char *out = pp_pool_alloc(pool, n + lines + 64), *p;
+	size_t cap = sizeof(begin) + n + lines + sizeof(end);
+	char *out = pp_pool_alloc(pool, cap), *p;
 
 	if (out == NULL)
 		return NULL;
-	p = out + sprintf(out, "-----BEGIN CERTIFICATE-----\n");
+	memcpy(out, begin, sizeof(begin) - 1);
+	p = out + sizeof(begin) - 1;
 	for (size_t i = 0; i < n; i += 64) {
 		size_t k = n - i < 64 ? n - i : 64;
 		memcpy(p, b64 + i, k);
 		p += k;
 		*p++ = '\n';
 	}
-	strcpy(p, "-----END CERTIFICATE-----\n");
+	memcpy(p, end, sizeof(end));	/* with its NUL: cap counts both */
 	return out;
 }
 
@@ -615,7 +618,7 @@ demo_phone(struct pp_req *req)
 			if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
 			    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 				continue;
-			strcpy(list[n].name, e->d_name);
+			memcpy(list[n].name, e->d_name, strlen(e->d_name) + 1);	/* length checked above */
 			list[n++].mtime = st.st_mtime;
 		}
 		closedir(d);

@@ -996,37 +996,8 @@ sam_authz_refuse(struct pp_daemon_ctx *ctx, struct sam_authz_rec *rec, enum pp_a
 
 /* ------------------------------------------------------------------ requests */
 
-struct sam_authz_field {
-	const char *name;
-	json_type type;
-	int required;
-};
-
-/* PP_ERR_BAD_REQUEST (malformed: the connection closes) for an unknown
- * member or one of the wrong type; *missing = 1 when a required one is
- * absent (a refusal). */
-static enum pp_err
-sam_authz_shape(json_object *req, const struct sam_authz_field *f, size_t n, int *missing)
-{
-	size_t i;
-
-	*missing = 0;
-	if (!json_object_is_type(req, json_type_object))
-		return PP_ERR_BAD_REQUEST;
-	json_object_object_foreach(req, key, val) {
-		if (strcmp(key, "v") == 0 || strcmp(key, "op") == 0)
-			continue;
-		for (i = 0; i < n; i++)
-			if (strcmp(key, f[i].name) == 0)
-				break;
-		if (i == n || !json_object_is_type(val, f[i].type))
-			return PP_ERR_BAD_REQUEST;
-	}
-	for (i = 0; i < n; i++)
-		if (f[i].required && !json_object_object_get_ex(req, f[i].name, NULL))
-			*missing = 1;
-	return PP_OK;
-}
+/* Members of the ops below: struct sam_sad_field, checked by sam_sad_shape
+ * (sam_sad.h). */
 
 static int
 sam_authz_id_ok(const char *s)
@@ -1091,7 +1062,7 @@ sam_authz_find(struct pp_daemon_ctx *ctx, const char *id, struct sam_authz *a, s
 
 /* ------------------------------------------------------------------ authz.create */
 
-static const struct sam_authz_field sam_authz_create_fields[] = {
+static const struct sam_sad_field sam_authz_create_fields[] = {
 	{ "client_id", json_type_string, 0 },
 	{ "sca", json_type_string, 0 },
 	{ "mode", json_type_string, 1 },
@@ -1241,7 +1212,7 @@ sam_authz_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 	(void)peer;
 	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
 		return rc;
-	if ((rc = sam_authz_shape(req, sam_authz_create_fields, SAM_N(sam_authz_create_fields), &missing)) != PP_OK)
+	if ((rc = sam_sad_shape(req, sam_authz_create_fields, SAM_N(sam_authz_create_fields), &missing)) != PP_OK)
 		return rc;
 	json_object_object_get_ex(req, "documents", &docs);
 	json_object_object_get_ex(req, "num_signatures", &num);
@@ -1359,7 +1330,7 @@ out:
 
 /* ------------------------------------------------------------------ authz.get */
 
-static const struct sam_authz_field sam_authz_get_fields[] = {
+static const struct sam_sad_field sam_authz_get_fields[] = {
 	{ "authz", json_type_string, 1 },
 	{ "client_id", json_type_string, 0 },
 	{ "ip", json_type_string, 0 },
@@ -1661,7 +1632,7 @@ sam_authz_op_get(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 	memset(&a, 0, sizeof(a));
 	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
 		return rc;
-	if ((rc = sam_authz_shape(req, sam_authz_get_fields, SAM_N(sam_authz_get_fields), &missing)) != PP_OK)
+	if ((rc = sam_sad_shape(req, sam_authz_get_fields, SAM_N(sam_authz_get_fields), &missing)) != PP_OK)
 		return rc;
 	if (missing)
 		ref.text = "authz is required";
@@ -1794,13 +1765,13 @@ sam_authz_ephemeral_key(struct pp_daemon_ctx *ctx, const struct sam_authz *a, ch
 	return PP_OK;
 }
 
-static const struct sam_authz_field sam_authz_otp_send_fields[] = {
+static const struct sam_sad_field sam_authz_otp_send_fields[] = {
 	{ "authz", json_type_string, 1 },
 	{ "notary", json_type_string, 0 },
 	{ "ip", json_type_string, 0 },
 };
 
-static const struct sam_authz_field sam_authz_otp_verify_fields[] = {
+static const struct sam_sad_field sam_authz_otp_verify_fields[] = {
 	{ "authz", json_type_string, 1 },
 	{ "otp_id", json_type_string, 1 },
 	{ "otp", json_type_string, 1 },
@@ -1812,7 +1783,7 @@ static const struct sam_authz_field sam_authz_otp_verify_fields[] = {
  * *a, with rec filled from it).  A refusal is answered here (*done = 1). */
 static enum pp_err
 sam_authz_signer_start(struct pp_daemon_ctx *ctx, json_object *req, json_object *ans,
-    const struct sam_authz_field *f, size_t nf, struct sam_authz_rec *rec, enum pp_audit_type type,
+    const struct sam_sad_field *f, size_t nf, struct sam_authz_rec *rec, enum pp_audit_type type,
     struct sam_authz *a, int *done)
 {
 	struct sam_sad_refuse ref = { "invalid_request", NULL };
@@ -1824,7 +1795,7 @@ sam_authz_signer_start(struct pp_daemon_ctx *ctx, json_object *req, json_object 
 	memset(a, 0, sizeof(*a));
 	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
 		return rc;
-	if ((rc = sam_authz_shape(req, f, nf, &missing)) != PP_OK)
+	if ((rc = sam_sad_shape(req, f, nf, &missing)) != PP_OK)
 		return rc;
 	rec->authz = pp_json_get_str(req, "authz");
 	rec->ip = pp_json_get_str(req, "ip");
@@ -2005,7 +1976,7 @@ out:
 
 /* ------------------------------------------------------------------ authz.login */
 
-static const struct sam_authz_field sam_authz_login_fields[] = {
+static const struct sam_sad_field sam_authz_login_fields[] = {
 	{ "authz", json_type_string, 1 },
 	{ "token", json_type_string, 1 },
 	{ "ip", json_type_string, 0 },
@@ -2143,13 +2114,13 @@ out:
 
 /* ------------------------------------------------------------------ authz.approve, authz.cancel */
 
-static const struct sam_authz_field sam_authz_approve_fields[] = {
+static const struct sam_sad_field sam_authz_approve_fields[] = {
 	{ "authz", json_type_string, 1 },
 	{ "consent", json_type_boolean, 1 },
 	{ "ip", json_type_string, 0 },
 };
 
-static const struct sam_authz_field sam_authz_cancel_fields[] = {
+static const struct sam_sad_field sam_authz_cancel_fields[] = {
 	{ "authz", json_type_string, 1 },
 	{ "ip", json_type_string, 0 },
 };
@@ -2308,7 +2279,7 @@ out:
 
 /* ------------------------------------------------------------------ authz.redeem, authz.check */
 
-static const struct sam_authz_field sam_authz_redeem_fields[] = {
+static const struct sam_sad_field sam_authz_redeem_fields[] = {
 	{ "sca", json_type_string, 1 },
 	{ "client_id", json_type_string, 1 },
 	{ "code", json_type_string, 1 },
@@ -2317,7 +2288,7 @@ static const struct sam_authz_field sam_authz_redeem_fields[] = {
 	{ "ip", json_type_string, 0 },
 };
 
-static const struct sam_authz_field sam_authz_check_fields[] = {
+static const struct sam_sad_field sam_authz_check_fields[] = {
 	{ "sca", json_type_string, 1 },
 	{ "authz", json_type_string, 1 },
 	{ "ip", json_type_string, 0 },
@@ -2353,7 +2324,7 @@ sam_authz_op_redeem(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 	memset(&a, 0, sizeof(a));
 	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
 		return rc;
-	if ((rc = sam_authz_shape(req, sam_authz_redeem_fields, SAM_N(sam_authz_redeem_fields), &missing)) != PP_OK)
+	if ((rc = sam_sad_shape(req, sam_authz_redeem_fields, SAM_N(sam_authz_redeem_fields), &missing)) != PP_OK)
 		return rc;
 	if (missing)
 		ref.text = "client_id, code, code_verifier and redirect_uri are required";
@@ -2404,7 +2375,7 @@ sam_authz_op_check(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	memset(&a, 0, sizeof(a));
 	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
 		return rc;
-	if ((rc = sam_authz_shape(req, sam_authz_check_fields, SAM_N(sam_authz_check_fields), &missing)) != PP_OK)
+	if ((rc = sam_sad_shape(req, sam_authz_check_fields, SAM_N(sam_authz_check_fields), &missing)) != PP_OK)
 		return rc;
 	if (missing)
 		ref.text = "authz is required";
@@ -2454,7 +2425,7 @@ out:
 
 /* ------------------------------------------------------------------ ephemeral sessions (KEY-4) */
 
-static const struct sam_authz_field sam_authz_documents_fields[] = {
+static const struct sam_sad_field sam_authz_documents_fields[] = {
 	{ "sca", json_type_string, 1 },
 	{ "authz", json_type_string, 1 },
 	{ "hash_algo", json_type_string, 1 },
@@ -2463,7 +2434,7 @@ static const struct sam_authz_field sam_authz_documents_fields[] = {
 	{ "ip", json_type_string, 0 },
 };
 
-static const struct sam_authz_field sam_authz_close_fields[] = {
+static const struct sam_sad_field sam_authz_close_fields[] = {
 	{ "sca", json_type_string, 1 },
 	{ "authz", json_type_string, 1 },
 	{ "ip", json_type_string, 0 },
@@ -2486,7 +2457,7 @@ sam_authz_op_documents(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer
 	(void)peer;
 	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
 		return rc;
-	if ((rc = sam_authz_shape(req, sam_authz_documents_fields, SAM_N(sam_authz_documents_fields), &missing)) != PP_OK)
+	if ((rc = sam_sad_shape(req, sam_authz_documents_fields, SAM_N(sam_authz_documents_fields), &missing)) != PP_OK)
 		return rc;
 	json_object_object_get_ex(req, "documents", &docs);
 	json_object_object_get_ex(req, "num_signatures", &num);
@@ -2545,7 +2516,7 @@ sam_authz_op_close(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	memset(&a, 0, sizeof(a));
 	if ((rc = sam_client_check(ctx, req, ans, &refused)) != PP_OK || refused)
 		return rc;
-	if ((rc = sam_authz_shape(req, sam_authz_close_fields, SAM_N(sam_authz_close_fields), &missing)) != PP_OK)
+	if ((rc = sam_sad_shape(req, sam_authz_close_fields, SAM_N(sam_authz_close_fields), &missing)) != PP_OK)
 		return rc;
 	if (missing)
 		ref.text = "authz is required";
@@ -2705,7 +2676,7 @@ sam_authz_req_shape(const char *op, json_object *req, int *missing)
 {
 	static const struct {
 		const char *op;
-		const struct sam_authz_field *f;
+		const struct sam_sad_field *f;
 		size_t n;
 	} ops[] = {
 		{ "authz.create", sam_authz_create_fields, SAM_N(sam_authz_create_fields) },
@@ -2724,6 +2695,6 @@ sam_authz_req_shape(const char *op, json_object *req, int *missing)
 	*missing = 0;
 	for (size_t i = 0; op != NULL && i < SAM_N(ops); i++)
 		if (strcmp(op, ops[i].op) == 0)
-			return sam_authz_shape(req, ops[i].f, ops[i].n, missing);
+			return sam_sad_shape(req, ops[i].f, ops[i].n, missing);
 	return PP_ERR_NOT_FOUND;
 }

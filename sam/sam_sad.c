@@ -418,17 +418,7 @@ sam_sad_sign_algos(unsigned key_mask, unsigned hash_mask, const char **out, size
 
 /* ------------------------------------------------------------------ requests */
 
-/* A member of a request: its JSON type and whether it is required. */
-struct sam_sad_field {
-	const char *name;
-	json_type type;
-	int required;
-};
-
-/* Like sam_req_shape, with typed members: PP_ERR_BAD_REQUEST (malformed)
- * for an unknown member or one of the wrong type; *missing = 1 when a
- * required one is absent (a refusal). */
-static enum pp_err
+enum pp_err
 sam_sad_shape(json_object *req, const struct sam_sad_field *f, size_t n, int *missing)
 {
 	size_t i;

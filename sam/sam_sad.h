@@ -131,6 +131,19 @@ size_t sam_sad_sign_algos(unsigned key_mask, unsigned hash_mask, const char **ou
  * printable ASCII without space. */
 int sam_sad_ident_ok(const char *s);
 
+/* A member of a request: its JSON type and whether it is required. */
+struct sam_sad_field {
+	const char *name;
+	json_type type;
+	int required;
+};
+
+/* Like sam_req_shape, with typed members (the SAD and authorisation ops):
+ * PP_ERR_BAD_REQUEST (malformed: the connection closes) for an unknown
+ * member or one of the wrong type; *missing = 1 when a required one is
+ * absent (a refusal). */
+enum pp_err sam_sad_shape(json_object *req, const struct sam_sad_field *f, size_t n, int *missing) PP_WUR;
+
 /*
  * The checks of an activation request (the JSON object of a frame,
  * untrusted) that need neither the store nor the token, made with the

@@ -284,6 +284,29 @@ sca_oauth_expires_in(json_object *ans)
 	return left > 0 ? left : 1;
 }
 
+/* The answer that gives the SCA the signatory's link to a request the SAM
+ * just recorded (ans): {id_name: id, "url": <public>/sign/<id>, "expiresIn"}. */
+static enum pp_err
+sca_oauth_link_reply(struct pp_req *req, const char *pub, json_object *ans, const char *id_name, int status)
+{
+	const char *id = pp_json_get_str(ans, "authz");
+	size_t pl = strlen(pub);
+	json_object *doc;
+	char *url;
+
+	while (pl > 0 && pub[pl - 1] == '/')
+		pl--;
+	if ((url = pp_pool_printf(req->pool, "%.*s/sign/%s", (int)pl, pub, id)) == NULL)
+		return PP_ERR_NOMEM;
+	if ((doc = json_object_new_object()) == NULL || pp_json_add_str(doc, id_name, id) != PP_OK ||
+	    pp_json_add_str(doc, "url", url) != PP_OK ||
+	    pp_json_add_int(doc, "expiresIn", sca_oauth_expires_in(ans)) != PP_OK) {
+		json_object_put(doc);
+		return PP_ERR_NOMEM;
+	}
+	return pp_reply_json(req, status, doc);
+}
+
 enum pp_err
 sca_oauth_par(struct pp_req *req)
 {
@@ -449,11 +472,9 @@ sca_oauth_authorize(struct pp_req *req)
 {
 	static const int idx[] = { SCA_CA_CREDENTIAL_ID, SCA_CA_HASH_OID, SCA_CA_DESCRIPTION };
 	static const char *const names[] = { "credential", "hash_algo", "description" };
-	const char *pub = pp_conf_str(req->ctx->conf, "service", "public_url"), *why = NULL, *id;
+	const char *pub = pp_conf_str(req->ctx->conf, "service", "public_url"), *why = NULL;
 	const struct pp_value *h = &req->val[SCA_CA_HASHES], *dd = &req->val[SCA_CA_DIGESTS];
-	json_object *docs = NULL, *args, *ans, *doc;
-	char *url;
-	size_t pl;
+	json_object *docs = NULL, *args, *ans;
 	enum pp_err rc;
 
 	if (pub == NULL || *pub == '\0')
@@ -481,20 +502,7 @@ sca_oauth_authorize(struct pp_req *req)
 	}
 	if ((rc = sca_oauth_create(req, args, &ans)) != PP_OK || ans == NULL)
 		return rc;
-	id = pp_json_get_str(ans, "authz");
-	/* The signatory's link: the public listener's page of the request. */
-	pl = strlen(pub);
-	while (pl > 0 && pub[pl - 1] == '/')
-		pl--;
-	if ((url = pp_pool_printf(req->pool, "%.*s/sign/%s", (int)pl, pub, id)) == NULL)
-		return PP_ERR_NOMEM;
-	if ((doc = json_object_new_object()) == NULL || pp_json_add_str(doc, "authorizationID", id) != PP_OK ||
-	    pp_json_add_str(doc, "url", url) != PP_OK ||
-	    pp_json_add_int(doc, "expiresIn", sca_oauth_expires_in(ans)) != PP_OK) {
-		json_object_put(doc);
-		return PP_ERR_NOMEM;
-	}
-	return pp_reply_json(req, 202, doc);
+	return sca_oauth_link_reply(req, pub, ans, "authorizationID", 202);
 }
 
 const struct pp_field sca_check_fields[SCA_CHK__MAX] = {
@@ -553,10 +561,8 @@ sca_ephemeral_create(struct pp_req *req)
 {
 	static const int idx[] = { SCA_EPH_SIGNATORY, SCA_EPH_KEY_TYPE, SCA_EPH_DESCRIPTION };
 	static const char *const names[] = { "signatory", "key_type", "description" };
-	const char *pub = pp_conf_str(req->ctx->conf, "service", "public_url"), *id;
-	json_object *args, *ans, *doc;
-	char *url;
-	size_t pl;
+	const char *pub = pp_conf_str(req->ctx->conf, "service", "public_url");
+	json_object *args, *ans;
 	enum pp_err rc;
 
 	if (pub == NULL || *pub == '\0')
@@ -571,19 +577,7 @@ sca_ephemeral_create(struct pp_req *req)
 	}
 	if ((rc = sca_oauth_create(req, args, &ans)) != PP_OK || ans == NULL)
 		return rc;
-	id = pp_json_get_str(ans, "authz");
-	pl = strlen(pub);
-	while (pl > 0 && pub[pl - 1] == '/')
-		pl--;
-	if ((url = pp_pool_printf(req->pool, "%.*s/sign/%s", (int)pl, pub, id)) == NULL)
-		return PP_ERR_NOMEM;
-	if ((doc = json_object_new_object()) == NULL || pp_json_add_str(doc, "sessionID", id) != PP_OK ||
-	    pp_json_add_str(doc, "url", url) != PP_OK ||
-	    pp_json_add_int(doc, "expiresIn", sca_oauth_expires_in(ans)) != PP_OK) {
-		json_object_put(doc);
-		return PP_ERR_NOMEM;
-	}
-	return pp_reply_json(req, 201, doc);
+	return sca_oauth_link_reply(req, pub, ans, "sessionID", 201);
 }
 
 /* The SAM's state of a session as the API names it. */
