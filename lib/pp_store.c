@@ -21,6 +21,20 @@ pp_store_open_with(const struct pp_store_ops *ops, const char *location, int bus
 	return PP_OK;
 }
 
+int
+pp_val_text(const struct pp_val *c, char *dst, size_t cap)
+{
+	if (c->type == PP_VAL_NULL) {
+		dst[0] = '\0';
+		return 1;
+	}
+	if (c->type != PP_VAL_TEXT || c->len >= cap)
+		return 0;
+	memcpy(dst, c->p, c->len);
+	dst[c->len] = '\0';
+	return 1;
+}
+
 enum pp_err
 pp_store_open(const struct pp_conf *conf, const char *domain, struct pp_store **out)
 {

@@ -74,6 +74,9 @@ enum pp_err pp_store_open(const struct pp_conf *conf, const char *domain, struct
 enum pp_err pp_store_open_with(const struct pp_store_ops *ops, const char *location, int busy_ms,
     const struct pp_migration *m, size_t n, struct pp_store **out) PP_WUR;
 void pp_store_close(struct pp_store *s);
+/* A row callback's TEXT column into dst (cap bytes, NUL included); NULL
+ * gives "".  1, or 0 when the column is of another type or does not fit. */
+int pp_val_text(const struct pp_val *c, char *dst, size_t cap);
 enum pp_err pp_store_exec(struct pp_store *s, const char *sql, const struct pp_val *binds,
     size_t nbinds, pp_store_row_fn fn, void *ctx, int64_t *changes) PP_WUR;
 enum pp_err pp_store_begin(struct pp_store *s) PP_WUR;

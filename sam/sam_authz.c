@@ -170,20 +170,6 @@ struct sam_authz_row {
 	int found;
 };
 
-static int
-sam_authz_text(const struct pp_val *c, char *dst, size_t cap)
-{
-	if (c->type == PP_VAL_NULL) {
-		dst[0] = '\0';
-		return 1;
-	}
-	if (c->type != PP_VAL_TEXT || c->len >= cap)
-		return 0;
-	memcpy(dst, c->p, c->len);
-	dst[c->len] = '\0';
-	return 1;
-}
-
 static int64_t
 sam_authz_int(const struct pp_val *c)
 {
@@ -208,26 +194,26 @@ sam_authz_row_cb(void *arg, const struct pp_val *c, size_t n)
 	struct sam_authz *a = r->a;
 	int mode, status;
 
-	if (n != 26 || !sam_authz_text(&c[0], a->id, sizeof(a->id)) ||
+	if (n != 26 || !pp_val_text(&c[0], a->id, sizeof(a->id)) ||
 	    !sam_authz_enum(&c[1], sam_authz_modes, SAM_AUTHZ_MODE__MAX, &mode) ||
-	    !sam_authz_text(&c[2], a->client_id, sizeof(a->client_id)) ||
-	    !sam_authz_text(&c[3], a->sca, sizeof(a->sca)) ||
-	    !sam_authz_text(&c[4], a->signatory, sizeof(a->signatory)) ||
-	    !sam_authz_text(&c[5], a->credential, sizeof(a->credential)) ||
-	    !sam_authz_text(&c[6], a->hash_algo, sizeof(a->hash_algo)) ||
-	    !sam_authz_text(&c[8], a->description, sizeof(a->description)) ||
-	    !sam_authz_text(&c[9], a->redirect_uri, sizeof(a->redirect_uri)) ||
-	    !sam_authz_text(&c[10], a->state, sizeof(a->state)) ||
-	    !sam_authz_text(&c[11], a->code_challenge, sizeof(a->code_challenge)) ||
+	    !pp_val_text(&c[2], a->client_id, sizeof(a->client_id)) ||
+	    !pp_val_text(&c[3], a->sca, sizeof(a->sca)) ||
+	    !pp_val_text(&c[4], a->signatory, sizeof(a->signatory)) ||
+	    !pp_val_text(&c[5], a->credential, sizeof(a->credential)) ||
+	    !pp_val_text(&c[6], a->hash_algo, sizeof(a->hash_algo)) ||
+	    !pp_val_text(&c[8], a->description, sizeof(a->description)) ||
+	    !pp_val_text(&c[9], a->redirect_uri, sizeof(a->redirect_uri)) ||
+	    !pp_val_text(&c[10], a->state, sizeof(a->state)) ||
+	    !pp_val_text(&c[11], a->code_challenge, sizeof(a->code_challenge)) ||
 	    !sam_authz_enum(&c[12], sam_authz_statuses, SAM_AUTHZ_STATUS__MAX, &status) ||
-	    !sam_authz_text(&c[13], a->otp_id, sizeof(a->otp_id)) ||
-	    !sam_authz_text(&c[14], a->otp_notary, sizeof(a->otp_notary)) ||
-	    !sam_authz_text(&c[15], a->auth_method, sizeof(a->auth_method)) ||
-	    !sam_authz_text(&c[16], a->issuer, sizeof(a->issuer)) ||
-	    !sam_authz_text(&c[17], a->notary, sizeof(a->notary)) ||
-	    !sam_authz_text(&c[18], a->sad_id, sizeof(a->sad_id)) ||
-	    !sam_authz_text(&c[19], a->sad, sizeof(a->sad)) ||
-	    !sam_authz_text(&c[25], a->key_type, sizeof(a->key_type)))
+	    !pp_val_text(&c[13], a->otp_id, sizeof(a->otp_id)) ||
+	    !pp_val_text(&c[14], a->otp_notary, sizeof(a->otp_notary)) ||
+	    !pp_val_text(&c[15], a->auth_method, sizeof(a->auth_method)) ||
+	    !pp_val_text(&c[16], a->issuer, sizeof(a->issuer)) ||
+	    !pp_val_text(&c[17], a->notary, sizeof(a->notary)) ||
+	    !pp_val_text(&c[18], a->sad_id, sizeof(a->sad_id)) ||
+	    !pp_val_text(&c[19], a->sad, sizeof(a->sad)) ||
+	    !pp_val_text(&c[25], a->key_type, sizeof(a->key_type)))
 		return PP_ERR_DB;
 	a->mode = (enum sam_authz_mode)mode;
 	a->status = (enum sam_authz_status)status;
@@ -249,7 +235,7 @@ sam_authz_doc_cb(void *arg, const struct pp_val *c, size_t n)
 
 	if (n != 3 || c[0].type != PP_VAL_INT || c[0].i < 0 || (size_t)c[0].i >= d->n ||
 	    c[1].type != PP_VAL_BLOB || c[1].len != d->hash_len ||
-	    !sam_authz_text(&c[2], d->label[c[0].i], sizeof(d->label[0])))
+	    !pp_val_text(&c[2], d->label[c[0].i], sizeof(d->label[0])))
 		return PP_ERR_DB;
 	i = (size_t)c[0].i;
 	memcpy(d->hash[i], c[1].p, c[1].len);
@@ -839,7 +825,7 @@ sam_authz_reap_cb(void *arg, const struct pp_val *c, size_t n)
 {
 	struct sam_authz_reap *r = arg;
 
-	if (n != 1 || r->n >= r->cap || !sam_authz_text(&c[0], r->cred[r->n], sizeof(r->cred[0])))
+	if (n != 1 || r->n >= r->cap || !pp_val_text(&c[0], r->cred[r->n], sizeof(r->cred[0])))
 		return PP_ERR_DB;
 	r->n++;
 	return PP_OK;

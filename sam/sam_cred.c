@@ -637,15 +637,7 @@ struct sam_credential {
 static enum pp_err
 sam_cred_text(const struct pp_val *c, char *dst, size_t cap)
 {
-	if (c->type == PP_VAL_NULL) {
-		dst[0] = '\0';
-		return PP_OK;
-	}
-	if (c->type != PP_VAL_TEXT || c->len >= cap)
-		return PP_ERR_DB;
-	memcpy(dst, c->p, c->len);
-	dst[c->len] = '\0';
-	return PP_OK;
+	return pp_val_text(c, dst, cap) ? PP_OK : PP_ERR_DB;
 }
 
 static enum pp_err

@@ -503,31 +503,17 @@ sam_sad_hashes_get(json_object *arr, size_t len, struct sam_sad_hashes *h, const
 /* ------------------------------------------------------------------ credentials */
 
 
-static int
-sam_sad_text(const struct pp_val *c, char *dst, size_t cap)
-{
-	if (c->type == PP_VAL_NULL) {
-		dst[0] = '\0';
-		return 1;
-	}
-	if (c->type != PP_VAL_TEXT || c->len >= cap)
-		return 0;
-	memcpy(dst, c->p, c->len);
-	dst[c->len] = '\0';
-	return 1;
-}
-
 static enum pp_err
 sam_sad_cred_row(void *arg, const struct pp_val *c, size_t n)
 {
 	struct sam_sad_cred *k = arg;
 
-	if (n != 7 || !sam_sad_text(&c[0], k->signatory, sizeof(k->signatory)) ||
-	    !sam_sad_text(&c[1], k->sca, sizeof(k->sca)) ||
-	    !sam_sad_text(&c[2], k->key_type, sizeof(k->key_type)) ||
-	    !sam_sad_text(&c[3], k->key_id, sizeof(k->key_id)) ||
-	    !sam_sad_text(&c[4], k->state, sizeof(k->state)) ||
-	    !sam_sad_text(&c[5], k->serial, sizeof(k->serial)))
+	if (n != 7 || !pp_val_text(&c[0], k->signatory, sizeof(k->signatory)) ||
+	    !pp_val_text(&c[1], k->sca, sizeof(k->sca)) ||
+	    !pp_val_text(&c[2], k->key_type, sizeof(k->key_type)) ||
+	    !pp_val_text(&c[3], k->key_id, sizeof(k->key_id)) ||
+	    !pp_val_text(&c[4], k->state, sizeof(k->state)) ||
+	    !pp_val_text(&c[5], k->serial, sizeof(k->serial)))
 		return PP_ERR_DB;
 	k->not_after = c[6].type == PP_VAL_INT ? c[6].i : 0;
 	k->found = 1;
@@ -1122,11 +1108,11 @@ sam_sad_row_cb(void *arg, const struct pp_val *c, size_t n)
 {
 	struct sam_sad_row *r = arg;
 
-	if (n != 6 || !sam_sad_text(&c[0], r->signatory, sizeof(r->signatory)) ||
-	    !sam_sad_text(&c[1], r->credential, sizeof(r->credential)) ||
-	    !sam_sad_text(&c[2], r->sca, sizeof(r->sca)) ||
-	    !sam_sad_text(&c[3], r->session, sizeof(r->session)) ||
-	    !sam_sad_text(&c[4], r->hash_algo, sizeof(r->hash_algo)) || c[5].type != PP_VAL_INT)
+	if (n != 6 || !pp_val_text(&c[0], r->signatory, sizeof(r->signatory)) ||
+	    !pp_val_text(&c[1], r->credential, sizeof(r->credential)) ||
+	    !pp_val_text(&c[2], r->sca, sizeof(r->sca)) ||
+	    !pp_val_text(&c[3], r->session, sizeof(r->session)) ||
+	    !pp_val_text(&c[4], r->hash_algo, sizeof(r->hash_algo)) || c[5].type != PP_VAL_INT)
 		return PP_ERR_DB;
 	r->expires_ms = c[5].i;
 	r->found = 1;

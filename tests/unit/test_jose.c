@@ -217,8 +217,9 @@ test_tampered(void **state)
 		*strrchr(t, '.') = '\0';
 		assert_int_equal(verify(t, key[v], NULL), PP_ERR_TOKEN_INVALID);
 		free(t);
-		assert_non_null(t = malloc(strlen(vec[v]) + 3));
-		sprintf(t, "%s.x", vec[v]);
+		size_t tl = strlen(vec[v]) + 3;
+		assert_non_null(t = malloc(tl));
+		snprintf(t, tl, "%s.x", vec[v]);
 		assert_int_equal(verify(t, key[v], NULL), PP_ERR_TOKEN_INVALID);
 		free(t);
 	}
