@@ -13,6 +13,7 @@
 #include <string.h>
 #include "admin_anomaly.h"
 #include "pp_json.h"
+#include "pp_mem.h"
 
 #define ADMIN_ANOMALY_TEXT 512
 /* Below this, two places are the same place for the travel rule (the
@@ -387,7 +388,7 @@ admin_anomaly_burst_by(const struct admin_arec *r, size_t n, const struct admin_
 				rc = pp_json_add_int(f, "last_seq", k[i].r->seq);
 		}
 	}
-	free(k);
+	pp_free(k);
 	return rc;
 }
 
@@ -417,7 +418,7 @@ admin_anomaly_group(const struct admin_arec *r, size_t n, const char *(*keyf)(co
 	*nout = 0;
 	if (n == 0)
 		return PP_OK;
-	if ((k = calloc(n, sizeof(*k))) == NULL)
+	if ((k = pp_calloc(n, sizeof(*k))) == NULL)
 		return PP_ERR_NOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const char *key;
@@ -469,7 +470,7 @@ admin_anomaly_otp_failures(const struct admin_arec *r, size_t n, json_object *ou
 		    pp_json_add_str(o, "last", admin_anomaly_or(k[j - 1].r->time, "")) != PP_OK)
 			rc = PP_ERR_NOMEM;
 	}
-	free(k);
+	pp_free(k);
 	return rc;
 }
 
@@ -516,7 +517,7 @@ admin_anomaly_new_country(const struct admin_arec *r, size_t n, json_object *out
 				rc = pp_json_add_str(f, "who", k[a].key);
 		}
 	}
-	free(k);
+	pp_free(k);
 	return rc;
 }
 
@@ -566,7 +567,7 @@ admin_anomaly_travel(const struct admin_arec *r, size_t n, const struct admin_an
 		if (rc == PP_OK)
 			rc = pp_json_add_str(f, "who", k[i].key);
 	}
-	free(k);
+	pp_free(k);
 	return rc;
 }
 
@@ -754,7 +755,7 @@ admin_anomaly_reconcile(const struct admin_arec *r, size_t n, json_object *out)
 			    admin_anomaly_or(sca, "?"), corr ? corr : "(no correlation)");
 	}
 out:
-	free(iss);
-	free(cor);
+	pp_free(iss);
+	pp_free(cor);
 	return rc;
 }

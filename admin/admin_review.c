@@ -1198,6 +1198,25 @@ admin_review_last_row(void *ctx, const struct pp_val *c, size_t n)
 	return PP_OK;
 }
 
+/* Signed daily reviews of business days. */
+struct admin_review_older {
+	unsigned mask;
+	int64_t signed_;
+};
+
+static enum pp_err
+admin_review_older_row(void *ctx, const struct pp_val *c, size_t n)
+{
+	struct admin_review_older *o = ctx;
+	char day[16];
+	int64_t d;
+
+	if (n == 1 && pp_val_text(&c[0], day, sizeof(day)) && admin_anomaly_day_parse(day, &d) == PP_OK &&
+	    admin_anomaly_business(d, o->mask))
+		o->signed_++;
+	return PP_OK;
+}
+
 enum pp_err
 admin_review_alerts(struct pp_req *req, const struct admin_session *s)
 {
@@ -1229,6 +1248,26 @@ admin_review_alerts(struct pp_req *req, const struct admin_session *s)
 		snprintf(href, sizeof(href), "/review/%s", day);
 		if ((rc = admin_alert(req, "alarm", text, href)) != PP_OK)
 			return rc;
+	}
+	/* Older days are not listed one by one: one alarm says how many. */
+	if (since < first) {
+		struct admin_review_older o = { p.business_mask, 0 };
+		char a[16], b[16];
+		int64_t due = 0;
+		admin_anomaly_day_format(since, a, sizeof(a));
+		admin_anomaly_day_format(first, b, sizeof(b));
+		struct pp_val ob[] = { PP_VAL_S(a), PP_VAL_S(b) };
+		if ((rc = pp_store_exec(admin_db(req), "SELECT DISTINCT period_start FROM reviews WHERE kind = 'daily'"
+		    " AND period_start >= ? AND period_start < ?", ob, 2, admin_review_older_row, &o, NULL)) != PP_OK)
+			return rc;
+		for (int64_t d = since; d < first; d++)
+			due += admin_anomaly_business(d, p.business_mask);
+		if (due > o.signed_) {
+			snprintf(text, sizeof(text), "%lld business day(s) between %s and %s not reviewed",
+			    (long long)(due - o.signed_), a, b);
+			if ((rc = admin_alert(req, "alarm", text, "/review")) != PP_OK)
+				return rc;
+		}
 	}
 	now_ms = (int64_t)time(NULL) * 1000;
 	static const struct {

@@ -117,6 +117,7 @@ ac security-manager /
 expect "the home page answers" 200
 has "the overdue day is an alert" "Failed attempts of $D not reviewed"
 has "... linking to its review" "href=\"/review/$D\""
+has "older unreviewed days are counted in one alarm" "business day(s) between $SINCE and $(day -31) not reviewed"
 has "no fortnightly analysis: a warning" "No fortnightly analysis"
 has "no monthly reconciliation: a warning" "No monthly reconciliation"
 ac controller /

@@ -9,6 +9,8 @@
 #include <cmocka.h>
 #include "admin_anomaly.h"
 #include "pp_json.h"
+#include "pp_mem.h"
+#include "pp_test.h"
 
 static int64_t
 day_of(const char *s)
@@ -448,6 +450,32 @@ test_reconcile(void **state)
 	json_object_put(out);
 }
 
+/* An allocation that fails is PP_ERR_NOMEM, never a partial answer taken
+ * for a clean one. */
+static void
+test_nomem(void **state)
+{
+	struct admin_arec r[6];
+	json_object *out = json_object_new_array();
+
+	(void)state;
+	for (int i = 0; i < 6; i++) {
+		r[i] = rec(i + 1, i, "role.login_failure", "failure", "staff", "alice");
+		r[i].ip = "192.0.2.1";
+	}
+	pp_mem_fail_after(0);
+	assert_int_equal(admin_anomaly_bursts(r, 6, &params, out), PP_ERR_NOMEM);
+	assert_int_equal(admin_anomaly_travel(r, 6, &params, out), PP_ERR_NOMEM);
+	assert_int_equal(admin_anomaly_reconcile(r, 6, out), PP_ERR_NOMEM);
+	assert_int_equal(admin_anomaly_otp_failures(r, 6, out), PP_ERR_NOMEM);
+	assert_int_equal(admin_anomaly_new_country(r, 6, out), PP_ERR_NOMEM);
+	pp_mem_fail_after(-1);
+	assert_int_equal(json_object_array_length(out), 0);
+	assert_int_equal(admin_anomaly_bursts(r, 6, &params, out), PP_OK);
+	assert_int_equal(json_object_array_length(out), 2);	/* by IP and by actor */
+	json_object_put(out);
+}
+
 int
 main(void)
 {
@@ -461,6 +489,7 @@ main(void)
 		cmocka_unit_test(test_travel),
 		cmocka_unit_test(test_countries_integrity_hours),
 		cmocka_unit_test(test_reconcile),
+		cmocka_unit_test_teardown(test_nomem, pp_test_alloc_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
