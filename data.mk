@@ -3,7 +3,7 @@ templatesdir = $(pkgdatadir)/templates
 dist_templates_DATA = templates/head.cs templates/foot.cs templates/landing.cs \
 	templates/console_home.cs templates/error.cs templates/sign.cs templates/sign_request.cs \
 	templates/sign_cancel.cs templates/otp.cs templates/approve.cs templates/done.cs \
-	templates/cancelled.cs
+	templates/cancelled.cs $(CONSOLE_TEMPLATES)
 langdir = $(pkgdatadir)/templates/lang
 dist_lang_DATA = templates/lang/en.hdf templates/lang/fr.hdf
 staticdir = $(pkgdatadir)/static

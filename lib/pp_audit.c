@@ -51,6 +51,13 @@ static const char *const pp_audit_types[PP_AUDIT__MAX] = {
 	[PP_AUDIT_MANUAL_MEDIA] = "manual.media_destruction",
 	[PP_AUDIT_ARCHIVE_CHECK] = "archive.check",
 };
+	[PP_AUDIT_ARCHIVE_EXPORT] = "archive.export",
+	[PP_AUDIT_REVIEW] = "audit.review",
+	[PP_AUDIT_DUAL_PROPOSE] = "dual.propose",
+	[PP_AUDIT_DUAL_DECIDE] = "dual.decide",
+	[PP_AUDIT_ACCESS_DENIED] = "access.denied",
+	[PP_AUDIT_SERVICE_CESSATION] = "service.cessation",
+	[PP_AUDIT_ALGO_WITHDRAW] = "algorithm.withdraw",
 
 static const char *const pp_audit_outcomes[PP_AUDIT_OUTCOME__MAX] = { "success", "failure" };
 

@@ -63,6 +63,13 @@ enum pp_audit_type {
 	PP_AUDIT_MANUAL_PERSONNEL,	/* manual.personnel_change */
 	PP_AUDIT_MANUAL_MEDIA,		/* manual.media_destruction */
 	PP_AUDIT_ARCHIVE_CHECK,		/* archive.check */
+	PP_AUDIT_ARCHIVE_EXPORT,	/* archive.export: a period's archive recovered (ARC-4) */
+	PP_AUDIT_REVIEW,		/* audit.review: a review, analysis or reconciliation signed off (AUD-6) */
+	PP_AUDIT_DUAL_PROPOSE,		/* dual.propose: a sensitive change proposed (ROLE-5) */
+	PP_AUDIT_DUAL_DECIDE,		/* dual.decide: approved, rejected or expired by another person */
+	PP_AUDIT_ACCESS_DENIED,		/* access.denied: a staff action the member's roles do not allow */
+	PP_AUDIT_SERVICE_CESSATION,	/* service.cessation: all signatory keys destroyed (SEC-7) */
+	PP_AUDIT_ALGO_WITHDRAW,		/* algorithm.withdraw: an algorithm withdrawn, SCAs told (SEC-6) */
 	PP_AUDIT__MAX
 };
 

@@ -168,8 +168,9 @@ pp_http_cookie_octets(const char *s, size_t len)
 	return 1;
 }
 
-enum pp_err
-pp_reply_cookie(struct pp_req *req, const char *name, const char *value, long max_age)
+static enum pp_err
+pp_reply_cookie_same(struct pp_req *req, const char *name, const char *value, long max_age,
+    const char *same_site)
 {
 	char age[40] = "";
 	char *c;
@@ -179,11 +180,24 @@ pp_reply_cookie(struct pp_req *req, const char *name, const char *value, long ma
 		return PP_ERR_INTERNAL;
 	if (max_age >= 0)
 		snprintf(age, sizeof(age), "; Max-Age=%ld", max_age);
-	c = pp_pool_printf(req->pool, "%s=%s; Path=/%s; Secure; HttpOnly; SameSite=Lax", name, value, age);
+	c = pp_pool_printf(req->pool, "%s=%s; Path=/%s; Secure; HttpOnly; SameSite=%s", name, value, age,
+	    same_site);
 	return c ? pp_reply_header(req, "Set-Cookie", c) : PP_ERR_NOMEM;
 }
 
 const char *
+enum pp_err
+pp_reply_cookie(struct pp_req *req, const char *name, const char *value, long max_age)
+{
+	return pp_reply_cookie_same(req, name, value, max_age, "Lax");
+}
+
+enum pp_err
+pp_reply_cookie_strict(struct pp_req *req, const char *name, const char *value, long max_age)
+{
+	return pp_reply_cookie_same(req, name, value, max_age, "Strict");
+}
+
 pp_req_cookie(struct pp_req *req, const char *name)
 {
 	const char *p = pp_req_param(req, "HTTP_COOKIE");
@@ -458,6 +472,10 @@ pp_http_text_value(struct pp_req *req, const struct pp_field *f, const char *s, 
 			goto invalid;
 		break;
 	case PP_FIELD_TOKEN:
+	case PP_FIELD_TEXT:
+		if (!pp_utf8_valid(s, len, 1))
+			goto invalid;
+		break;
 		if (!pp_http_is_token(s, len))
 			goto invalid;
 		break;

@@ -47,6 +47,7 @@ enum pp_field_type {
 	PP_FIELD_BOOL,		/* true/false (JSON) or "true"/"false" */
 	PP_FIELD_ENUM,		/* one of choices[] */
 	PP_FIELD_JSON,		/* any JSON value (JSON bodies only) */
+	PP_FIELD_TEXT,		/* as STRING, and tab, CR, LF (a textarea: a PEM, a comment) */
 	PP_FIELD__MAX
 };
 
@@ -115,6 +116,7 @@ struct pp_app {
 	enum pp_out out;
 	enum pp_cert_policy cert;
 	unsigned deps;		/* PP_DEP_*: daemons /healthz checks */
+	const char *store;	/* storage domain (pp_store_open); NULL: "web" */
 	const struct pp_route *routes;
 	size_t nroutes;
 	enum pp_err (*init)(struct pp_ctx *ctx);	/* optional */
@@ -208,6 +210,10 @@ enum pp_err pp_reply_header(struct pp_req *req, const char *name, const char *va
  * session cookie).  name and value must be cookie tokens (RFC 6265
  * cookie-octets), else PP_ERR_INTERNAL. */
 enum pp_err pp_reply_cookie(struct pp_req *req, const char *name, const char *value,
+    long max_age) PP_WUR;
+/* The same with SameSite=Strict (the console: no cross-site request ever
+ * carries the cookie, not even a top-level link). */
+enum pp_err pp_reply_cookie_strict(struct pp_req *req, const char *name, const char *value,
     long max_age) PP_WUR;
 /* The value of cookie name in the request's Cookie header (pool memory),
  * or NULL when absent or not made of cookie-octets.  The first one wins. */

@@ -366,3 +366,105 @@ pp_schema_migrations(const char *domain, size_t *n)
 	*n = 0;
 	return NULL;
 }
+/* The staff console (admin/, issue #6).  Its own trust domain: a web
+ * plugin's compromise must not reach staff accounts, and the console's
+ * state is not the signer's. */
+static const struct pp_migration pp_schema_admin[] = {
+	{1, "node identity of the console store",
+	 "CREATE TABLE node_info (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	 "INSERT INTO node_info VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%fZ','now'));"},
+	/* Staff accounts (admin/admin_staff.c): one named person each (ROLE-3),
+	 * bound to one client certificate of the staff CA by its SHA-256, with
+	 * the TOTP secret of the second factor (ROLE-4; NULL until enrolled),
+	 * the last time step accepted (a code is never accepted twice) and the
+	 * lockout counters.  staff_roles holds the trust roles; the triggers
+	 * refuse the combinations ROLE-2 forbids whatever writes the row (the
+	 * console, the CLI ceremony, a hand-typed INSERT), and a role row is
+	 * never updated (revoke = delete, grant = insert). */
+	{2, "staff accounts, trust roles, sessions",
+	 "CREATE TABLE staff (id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+	 " name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 128),"
+	 " cert_sha256 TEXT NOT NULL UNIQUE CHECK (length(cert_sha256) = 64),"
+	 " cert_subject TEXT NOT NULL,"
+	 " status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),"
+	 " totp_secret BLOB CHECK (totp_secret IS NULL OR length(totp_secret) = 20),"
+	 " totp_pending BLOB CHECK (totp_pending IS NULL OR length(totp_pending) = 20),"
+	 " totp_last_step INTEGER NOT NULL DEFAULT 0,"
+	 " failures INTEGER NOT NULL DEFAULT 0, locked_until_ms INTEGER NOT NULL DEFAULT 0,"
+	 " created_ms INTEGER NOT NULL, created_by TEXT NOT NULL, present TEXT NOT NULL DEFAULT '');"
+	 "CREATE TABLE staff_roles (staff TEXT NOT NULL REFERENCES staff (id),"
+	 " role TEXT NOT NULL CHECK (role IN ('security_manager', 'application_manager',"
+	 "  'system_engineer', 'operator', 'controller', 'share_holder')),"
+	 " granted_ms INTEGER NOT NULL, granted_by TEXT NOT NULL, PRIMARY KEY (staff, role));"
+	 "CREATE TRIGGER staff_roles_role2 BEFORE INSERT ON staff_roles"
+	 " WHEN (NEW.role = 'controller' AND EXISTS (SELECT 1 FROM staff_roles WHERE staff = NEW.staff))"
+	 "  OR EXISTS (SELECT 1 FROM staff_roles WHERE staff = NEW.staff AND role = 'controller')"
+	 "  OR (NEW.role = 'security_manager' AND EXISTS (SELECT 1 FROM staff_roles"
+	 "      WHERE staff = NEW.staff AND role IN ('system_engineer', 'operator')))"
+	 "  OR (NEW.role IN ('system_engineer', 'operator') AND EXISTS (SELECT 1 FROM staff_roles"
+	 "      WHERE staff = NEW.staff AND role = 'security_manager'))"
+	 "  OR (NEW.role = 'system_engineer' AND EXISTS (SELECT 1 FROM staff_roles"
+	 "      WHERE staff = NEW.staff AND role = 'operator'))"
+	 "  OR (NEW.role = 'operator' AND EXISTS (SELECT 1 FROM staff_roles"
+	 "      WHERE staff = NEW.staff AND role = 'system_engineer'))"
+	 " BEGIN SELECT RAISE(ABORT, 'ROLE-2: this combination of trust roles is forbidden'); END;"
+	 "CREATE TRIGGER staff_roles_no_update BEFORE UPDATE ON staff_roles"
+	 " BEGIN SELECT RAISE(ABORT, 'staff roles are granted or revoked, never changed'); END;"
+	 /* Sessions: known by the SHA-256 of the cookie, bound to the
+	  * certificate that opened them. */
+	 "CREATE TABLE staff_sessions (id BLOB PRIMARY KEY CHECK (length(id) = 32),"
+	 " staff TEXT NOT NULL REFERENCES staff (id), cert_sha256 TEXT NOT NULL,"
+	 " csrf TEXT NOT NULL CHECK (length(csrf) = 32),"
+	 " created_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL);"
+	 "CREATE INDEX staff_sessions_staff ON staff_sessions (staff);"},
+	/* Dual control (admin/admin_dual.c, ROLE-5): a proposal is made by one
+	 * person and takes effect only when another authorised person approves
+	 * it before it expires.  The CHECK makes "approved by the proposer"
+	 * impossible in the table itself.  'approving' is the claim an approver
+	 * takes before carrying the change out (one approver only, even with
+	 * several workers); it ends approved or failed, and a decided proposal
+	 * never changes again. */
+	{3, "dual-control proposals",
+	 "CREATE TABLE proposals (id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+	 " kind TEXT NOT NULL, payload TEXT NOT NULL, summary TEXT NOT NULL,"
+	 " proposer TEXT NOT NULL REFERENCES staff (id), proposer_name TEXT NOT NULL,"
+	 " proposer_roles TEXT NOT NULL,"
+	 " created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+	 " status TEXT NOT NULL CHECK (status IN ('pending', 'approving', 'approved', 'rejected',"
+	 "  'expired', 'failed')),"
+	 " decider TEXT REFERENCES staff (id), decider_name TEXT, decided_ms INTEGER, result TEXT,"
+	 " CHECK (decider IS NULL OR decider <> proposer));"
+	 "CREATE INDEX proposals_status ON proposals (status, created_ms);"
+	 "CREATE TRIGGER proposals_final BEFORE UPDATE ON proposals"
+	 " WHEN OLD.status NOT IN ('pending', 'approving')"
+	 "  OR (OLD.status = 'approving' AND NEW.status NOT IN ('approved', 'failed'))"
+	 " BEGIN SELECT RAISE(ABORT, 'a decided proposal is final'); END;"
+	 /* Console parameters of the audit review (working hours, business
+	  * days, allowed countries, anomaly thresholds): changed only through
+	  * an approved proposal. */
+	 "CREATE TABLE params (name TEXT PRIMARY KEY, value TEXT NOT NULL,"
+	 " changed_ms INTEGER NOT NULL, changed_by TEXT NOT NULL);"},
+	/* Audit review sign-offs (admin/admin_review.c, AUD-6): the daily
+	 * review of failed attempts, the fortnightly analysis and the monthly
+	 * reconciliation, each for one period, with the report as it was
+	 * signed.  Archive integrity checks (admin/admin_archive.c, ARC-3)
+	 * with their reports. */
+	{4, "audit reviews and archive checks",
+	 "CREATE TABLE reviews (id INTEGER PRIMARY KEY,"
+	 " kind TEXT NOT NULL CHECK (kind IN ('daily', 'fortnightly', 'monthly')),"
+	 " period_start TEXT NOT NULL, period_end TEXT NOT NULL,"
+	 " reviewer TEXT NOT NULL REFERENCES staff (id), reviewer_name TEXT NOT NULL,"
+	 " signed_ms INTEGER NOT NULL, comment TEXT NOT NULL, report TEXT NOT NULL,"
+	 " findings INTEGER NOT NULL DEFAULT 0, UNIQUE (kind, period_start));"
+	 "CREATE TRIGGER reviews_final BEFORE UPDATE ON reviews"
+	 " BEGIN SELECT RAISE(ABORT, 'a signed review is final'); END;"
+	 "CREATE TABLE archive_checks (id INTEGER PRIMARY KEY, staff TEXT NOT NULL REFERENCES staff (id),"
+	 " staff_name TEXT NOT NULL, started_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL,"
+	 " complete INTEGER NOT NULL, seg_from INTEGER NOT NULL, seg_to INTEGER NOT NULL,"
+	 " result TEXT NOT NULL, report TEXT NOT NULL);"},
+};
+
+	if (strcmp(domain, "admin") == 0) {
+		*n = PP_N(pp_schema_admin);
+		return pp_schema_admin;
+	}

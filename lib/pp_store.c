@@ -62,6 +62,31 @@ pp_store_open(const struct pp_conf *conf, const char *domain, struct pp_store **
 	return rc;
 }
 
+enum pp_err
+pp_store_open_ro(const struct pp_conf *conf, const char *domain, struct pp_store **out)
+{
+	size_t n;
+	int version = 0;
+	enum pp_err rc;
+
+	if (pp_schema_migrations(domain, &n) == NULL) {
+		pp_err_log("no schema for storage domain '%s'", domain);
+		return PP_ERR_INTERNAL;
+	}
+	rc = pp_store_sqlite_ops.open_ro(pp_conf_str(conf, "database", domain),
+	    (int)pp_conf_int(conf, "database", "busy_timeout_ms"), out);
+	if (rc != PP_OK)
+		return rc;
+	if ((rc = pp_store_version(*out, &version)) != PP_OK || version < 1 || (size_t)version > n) {
+		pp_err_log("database '%s' (%s): schema version %d is not one this program knows",
+		    domain, pp_conf_str(conf, "database", domain), version);
+		pp_store_close(*out);
+		*out = NULL;
+		return rc != PP_OK ? rc : PP_ERR_DB;
+	}
+	return PP_OK;
+}
+
 void
 pp_store_close(struct pp_store *s)
 {

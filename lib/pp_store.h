@@ -7,7 +7,8 @@
  * Only compiled-in SQL text reaches a backend: request data is always bound.
  *
  * Each trust domain has its own database and its own migration list
- * (pp_schema.c): "web" (the plugins), "sam", "audit".  Migrations are
+ * (pp_schema.c): "web" (the plugins), "sam", "audit", "admin" (the
+ * console).  Migrations are
  * versioned 1..n, applied in order at open, each in its own transaction;
  * a database newer than the program is refused.
  */
@@ -50,6 +51,8 @@ struct pp_store;
 struct pp_store_ops {
 	const char *name;
 	enum pp_err (*open)(const char *location, int busy_ms, struct pp_store **out);
+	/* Opens an existing database for queries only (no migration). */
+	enum pp_err (*open_ro)(const char *location, int busy_ms, struct pp_store **out);
 	void (*close)(struct pp_store *s);
 	enum pp_err (*migrate)(struct pp_store *s, const struct pp_migration *m, size_t n);
 	enum pp_err (*exec)(struct pp_store *s, const char *sql, const struct pp_val *binds,
@@ -70,6 +73,10 @@ extern const struct pp_store_ops pp_store_sqlite_ops;
 /* Opens the database of domain ("web", "sam" or "audit") named in the
  * configuration, with that domain's migrations.  OUT *out owned by caller. */
 enum pp_err pp_store_open(const struct pp_conf *conf, const char *domain, struct pp_store **out) PP_WUR;
+/* Opens the existing database of domain read-only, for queries (the
+ * console reads the audit store the audit daemon alone writes).  A
+ * database newer than the program's schema is refused. */
+enum pp_err pp_store_open_ro(const struct pp_conf *conf, const char *domain, struct pp_store **out) PP_WUR;
 /* Same with an explicit backend, location and migration list (tests). */
 enum pp_err pp_store_open_with(const struct pp_store_ops *ops, const char *location, int busy_ms,
     const struct pp_migration *m, size_t n, struct pp_store **out) PP_WUR;

@@ -128,6 +128,37 @@ pp_sqlite_open(const char *location, int busy_ms, struct pp_store **out)
 	return PP_OK;
 }
 
+/* Read-only: another process (the database's single writer) owns it; this
+ * one only queries (the console's audit review).  No migration, no WAL
+ * switch; query_only refuses any write even through a bug. */
+static enum pp_err
+pp_sqlite_open_ro(const char *location, int busy_ms, struct pp_store **out)
+{
+	struct pp_sqlite *s;
+	int rc;
+
+	s = pp_calloc(1, sizeof(*s));
+	if (s == NULL)
+		return PP_ERR_NOMEM;
+	s->base.ops = &pp_store_sqlite_ops;
+	rc = sqlite3_open_v2(location, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+	    SQLITE_OPEN_EXRESCODE, NULL);
+	if (rc != SQLITE_OK) {
+		enum pp_err e = pp_sqlite_err(s, rc, location);
+		pp_sqlite_close(&s->base);
+		return e;
+	}
+	sqlite3_busy_timeout(s->db, busy_ms);
+	if (pp_sqlite_simple(s, "PRAGMA query_only=ON; PRAGMA trusted_schema=OFF;") != PP_OK) {
+		pp_sqlite_close(&s->base);
+		return PP_ERR_DB;
+	}
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	*out = &s->base;
+	return PP_OK;
+}
+
 static enum pp_err
 pp_sqlite_prepare(struct pp_sqlite *s, const char *sql, sqlite3_stmt **out)
 {
@@ -373,6 +404,7 @@ undo:
 const struct pp_store_ops pp_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = pp_sqlite_open,
+	.open_ro = pp_sqlite_open_ro,
 	.close = pp_sqlite_close,
 	.migrate = pp_sqlite_migrate,
 	.exec = pp_sqlite_exec,

@@ -15,3 +15,8 @@ tools_paraphe_sam_admin_LDADD = $(CORE_LIBS)
 sbin_PROGRAMS += tools/paraphe-login-key
 tools_paraphe_login_key_SOURCES = tools/paraphe-login-key.c
 tools_paraphe_login_key_LDADD = $(CORE_LIBS)
+# The founding ceremony of the console's security managers (docs/CONSOLE.md).
+sbin_PROGRAMS += tools/paraphe-staff
+tools_paraphe_staff_SOURCES = tools/paraphe-staff.c $(ADMIN_CORE)
+tools_paraphe_staff_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/admin
+tools_paraphe_staff_LDADD = $(CORE_LIBS)

@@ -107,6 +107,18 @@ pp_conf_set() {
 		END { emit() }' "$conf" >"$conf.tmp" && mv "$conf.tmp" "$conf" && chmod 0644 "$conf"
 }
 
+# pp_geoip: builds the tests' GeoIP database (tests/tools/pp-test-mmdb:
+# 127.0.0.1 and ::1 Paris, .2 Lyon, .3 New York, .4 Tokyo) into the state
+# directory and sets geoip.database; between pp_init and pp_start.  1 when
+# the writer (libmaxmind-db-writer-perl) is missing: the caller skips.
+pp_geoip() {
+	mkdir -p "$STATE/geoip" && chmod 0755 "$STATE/geoip" &&
+		perl "$top_srcdir/tests/tools/pp-test-mmdb" "$STATE/geoip/test-city.mmdb" &&
+		chmod 0644 "$STATE/geoip/test-city.mmdb" || return 1
+	grep -qx '\[geoip\]' "$STATE/paraphe.conf" || printf '\n[geoip]\n' >>"$STATE/paraphe.conf"
+	pp_conf_set geoip database "$STATE/geoip/test-city.mmdb"
+}
+
 # pp_client_add ID ROLES SUBJECT [SHA256 [STATUS]]: registers a client with
 # the SAM (etc/clients.json; ROLES "sca", "ra" or "sca ra"; no SHA256: any
 # certificate of that subject).  Between pp_init and pp_start, or before a
@@ -255,3 +267,122 @@ pp_none_alive() {
 
 # All six processes of the instance are alive.
 pp_all_running() { "$top_srcdir/scripts/paraphe-supervise" status "$STATE" >/dev/null; }
+
+# --- the staff console (admin/, docs/CONSOLE.md) ----------------------------
+# One account per demo staff certificate ($PKI/staff/<cert>.crt): the two
+# security managers by the founding ceremony (tools/paraphe-staff), every
+# other one proposed by the first and approved by the second in the console.
+# Each member's cookie jar, TOTP secret and CSRF token are kept in
+# $STATE/admin/<cert>.{jar,totp,csrf}.
+ADMIN_CERTS="security-manager security-manager-2 application-manager system-engineer operator controller share-holder"
+admin_role_of() { case $1 in security-manager-2) echo security_manager ;; *) echo "${1//-/_}" ;; esac; }
+admin_cert() { echo --cert "$PKI/staff/$1.crt" --key "$PKI/staff/$1.key"; }
+
+# ahttp CERT METHOD PATH [curl args...]: as http, through the console with
+# that member's certificate and cookie jar (CODE, BODY, HEADERS).
+ahttp() {
+	local who=$1 method=$2 path=$3
+	shift 3
+	mkdir -p "$STATE/admin"
+	# shellcheck disable=SC2046
+	http "$method" "$CON$path" $(admin_cert "$who") -b "$STATE/admin/$who.jar" -c "$STATE/admin/$who.jar" "$@"
+}
+
+# acurl CERT [curl args...] PATH: prints the body of PATH (GET unless the
+# args say otherwise); -o, -w and the rest as curl takes them.
+acurl() {
+	local who=$1
+	shift
+	local path=${*: -1}
+	set -- "${@:1:$(($# - 1))}"
+	mkdir -p "$STATE/admin"
+	# shellcheck disable=SC2046
+	curl -s --max-time 30 --cacert "$CA" $(admin_cert "$who") -b "$STATE/admin/$who.jar" \
+		-c "$STATE/admin/$who.jar" "$@" "$CON$path"
+}
+
+# acsrf CERT: the CSRF token of that member's session.
+acsrf() { cat "$STATE/admin/$1.csrf"; }
+
+# apost CERT PATH [name=value...]: a console form posted with the session's
+# CSRF token (sets CODE, BODY, HEADERS).
+apost() {
+	local who=$1 path=$2 kv
+	shift 2
+	local args=(--data-urlencode "csrf=$(acsrf "$who")")
+	for kv in "$@"; do args+=(--data-urlencode "$kv"); done
+	ahttp "$who" POST "$path" "${args[@]}"
+}
+
+# The value of the hidden csrf field (or of the element with id=$2) in BODY.
+admin_field() { sed -n "s/.*name=\"csrf\" value=\"\([0-9a-f]*\)\".*/\1/p" <<<"$BODY" | head -n 1; }
+admin_secret() { sed -n 's/.*id="totp-secret"[^>]*>\([A-Z2-7=]*\)<.*/\1/p' <<<"$BODY" | head -n 1; }
+
+# admin_login CERT: enrols the second factor on the first visit, else logs
+# in with the next unused code; leaves the session in the jar and its CSRF
+# token in $STATE/admin/CERT.csrf.  1 on failure.
+admin_login() {
+	local who=$1 secret code step
+	mkdir -p "$STATE/admin"
+	rm -f "$STATE/admin/$who.jar"
+	ahttp "$who" GET /login
+	[ "$CODE" = 200 ] || { echo "# admin_login $who: GET /login $CODE ${BODY:0:200}"; return 1; }
+	local pre
+	pre=$(admin_field)
+	if [[ $BODY == *'id="totp-secret"'* ]]; then
+		secret=$(admin_secret)
+		echo "$secret" >"$STATE/admin/$who.totp"
+		code=$("$top_builddir/tests/tools/pp-test-totp" "$secret")
+		ahttp "$who" POST /login/enrol --data-urlencode "csrf=$pre" --data-urlencode "code=$code"
+	else
+		secret=$(cat "$STATE/admin/$who.totp")
+		# A code is accepted once per time step: after a login in the
+		# same step, the next step's code (accepted one step early).
+		for step in 0 1; do
+			code=$("$top_builddir/tests/tools/pp-test-totp" "$secret" "$step")
+			ahttp "$who" POST /login --data-urlencode "csrf=$pre" --data-urlencode "code=$code"
+			[ "$CODE" = 303 ] && break
+			ahttp "$who" GET /login
+			pre=$(admin_field)
+		done
+	fi
+	[ "$CODE" = 303 ] || { echo "# admin_login $who: $CODE ${BODY:0:300}"; return 1; }
+	ahttp "$who" GET /
+	[ "$CODE" = 200 ] || { echo "# admin_login $who: home $CODE"; return 1; }
+	admin_field >"$STATE/admin/$who.csrf"
+}
+
+# admin_propose CERT KIND name=value...: prints the new proposal's id.
+admin_propose() {
+	local who=$1 kind=$2
+	shift 2
+	apost "$who" "/proposals/new/$kind" "$@"
+	[ "$CODE" = 303 ] || { echo "# propose $kind: $CODE ${BODY:0:300}" >&2; return 1; }
+	sed -n 's/^[Ll]ocation: .*\/proposals\/\([0-9a-f]*\).*/\1/p' <<<"$HEADERS" | tr -d '\r'
+}
+
+# admin_approve CERT ID: sets CODE (303 when approved).
+admin_approve() { apost "$1" "/proposals/$2/approve"; }
+
+# admin_up: after pp_up, every demo staff member has an account with their
+# role, a second factor and a live session.  ADMIN_FIRST_LOGIN names the
+# command that does each member's first login (admin_login by default; a
+# browser test enrols some members in the browser), which must leave what
+# admin_login leaves: $STATE/admin/CERT.{jar,totp,csrf}.
+admin_up() {
+	local who id sm="security-manager" sm2="security-manager-2"
+	for who in $sm $sm2; do
+		"$top_builddir/tools/paraphe-staff" -c "$STATE/paraphe.conf" bootstrap --name "Test $who" \
+			--cert "$PKI/staff/$who.crt" --present "Test witness" >"$PP_TMP/staff-$who.log" 2>&1 ||
+			{ cat "$PP_TMP/staff-$who.log" >&2; echo "Bail out! founding ceremony failed"; exit 99; }
+		"${ADMIN_FIRST_LOGIN:-admin_login}" $who || { echo "Bail out! $who cannot log in"; exit 99; }
+	done
+	for who in $ADMIN_CERTS; do
+		[ "$who" = $sm ] || [ "$who" = $sm2 ] && continue
+		id=$(admin_propose $sm account.create "name=Test $who" "role=$(admin_role_of "$who")" \
+			"cert=$(cat "$PKI/staff/$who.crt")") || { echo "Bail out! proposal for $who"; exit 99; }
+		admin_approve $sm2 "$id"
+		[ "$CODE" = 303 ] || { echo "# approve $who: $CODE ${BODY:0:300}"; echo "Bail out! approval for $who"; exit 99; }
+		"${ADMIN_FIRST_LOGIN:-admin_login}" "$who" || { echo "Bail out! $who cannot log in"; exit 99; }
+	done
+}

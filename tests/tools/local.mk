@@ -30,3 +30,11 @@ noinst_PROGRAMS += tests/tools/pp-test-oidc
 tests_tools_pp_test_oidc_SOURCES = tests/tools/pp-test-oidc.c fcgi/signer/signer_oidc.h fcgi/signer/signer_oidc.c
 tests_tools_pp_test_oidc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi/signer
 tests_tools_pp_test_oidc_LDADD = $(CORE_LIBS)
+# The tests' GeoIP database (GeoIP2-City shape, MaxMind::DB::Writer; test_geo,
+# lib.sh pp_geoip).
+EXTRA_DIST += tests/tools/pp-test-mmdb
+# The staff's authenticator app: TOTP codes for the console's tests.
+noinst_PROGRAMS += tests/tools/pp-test-totp
+tests_tools_pp_test_totp_SOURCES = tests/tools/pp-test-totp.c
+tests_tools_pp_test_totp_CPPFLAGS = $(AM_CPPFLAGS) $(OATH_CFLAGS)
+tests_tools_pp_test_totp_LDADD = $(OATH_LIBS)

@@ -271,6 +271,7 @@ static const char literal_conf[] =
 	"web = /var/lib/paraphe/web.db\n"
 	"sam = /var/lib/paraphe/sam.db\n"
 	"audit = /var/lib/paraphe/audit.db\n"
+	"admin = /var/lib/paraphe/admin.db\n"
 	"busy_timeout_ms = 600000\n"
 	"[signer]\n"
 	"socket = /run/paraphe/signer.sock\n"
