@@ -11,7 +11,8 @@
 #   - the fortnightly analysis finds an injected burst of failed logins and
 #     an injected impossible travel (records appended through the audit
 #     socket with client_ip and geo details), and is signed off once;
-#   - the monthly reconciliation lists nothing for a clean signing flow and
+#   - the monthly reconciliation lists nothing for clean signing flows (a
+#     CSC session, an ephemeral session's authorisation request) and
 #     finds an injected signature.create without SAD, one whose SAD was
 #     never issued, and a stray HSM key made behind the SAM's back.
 . "$(dirname "$0")/lib.sh"
@@ -243,9 +244,32 @@ SAD=$(amember sad)
 sam "{\"v\":1,\"op\":\"sign\",$A,\"credential\":\"$C1\",\"sad\":\"$SAD\",\"hash_algo\":\"$SHA256\",\"sign_algo\":\"$ECDSA256\",\"hashes\":[\"$H\"]}"
 check "a clean signing flow signs" grep -q '"signatures":\["' <<<"$ANS"
 check "... recorded" audit '"type":"signature.create"' "\"credential\":\"$C1\""
+# ... and a clean flow of an authorisation request: an ephemeral session
+# opened by the SCA, the signatory's OTP and approval (on the SAM's socket,
+# as the signer pages would), the SAD to the SCA, signHash.
+J=(-H 'Content-Type: application/json')
+post() { http POST "$SCA$1" "${SCA_CERT[@]}" "${J[@]}" --data-binary "$2"; }
+bmember() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" <<<"$BODY" | head -n 1; }
+otp_of() { tail -n +4 "$SPOOL/paraphe-$1" 2>/dev/null | grep -oE '(^|[^0-9])[0-9]{6}([^0-9]|$)' | tr -dc 0-9 | head -c 6; }
+post /ra/v1/signatories '{"id":"sig-eph","given_name":"Eve","surname":"Phemere","country":"FR","serial_number":"IDCFR-8","mobile":"+33612340001","evidence":"KYC-8"}'
+expect "a second signatory is enrolled by the SCA" 201
+post /ephemeral/v1/sessions '{"signatory":"sig-eph","key_type":"ec-p256","description":"Bail"}'
+SID=$(bmember sessionID)
+sam "{\"v\":1,\"op\":\"authz.otp_send\",\"authz\":\"$SID\",\"ip\":\"192.0.2.9\"}"
+OTP=$(amember otp_id)
+sam "{\"v\":1,\"op\":\"authz.otp_verify\",\"authz\":\"$SID\",\"otp_id\":\"$OTP\",\"otp\":\"$(otp_of "$OTP")\",\"ip\":\"192.0.2.9\"}"
+http GET "$SCA/ephemeral/v1/sessions/$SID" "${SCA_CERT[@]}"
+CRED=$(bmember credentialID)
+post "/ephemeral/v1/sessions/$SID/documents" "{\"hashAlgorithmOID\":\"$SHA256\",\"hashes\":[\"$H\"]}"
+sam "{\"v\":1,\"op\":\"authz.approve\",\"authz\":\"$SID\",\"consent\":true,\"ip\":\"192.0.2.9\"}"
+http GET "$SCA/ephemeral/v1/sessions/$SID" "${SCA_CERT[@]}"
+SAD=$(bmember SAD)
+post /csc/v2/signatures/signHash "{\"credentialID\":\"$CRED\",\"SAD\":\"$SAD\",\"hashes\":[\"$H\"],\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"$ECDSA256\"}"
+expect "the ephemeral session's document is signed" 200 '"signatures":["'
+check "... recorded" audit '"type":"signature.create"' "\"correlation\":\"$SID\""
 ac controller "/reconciliation?month=$MONTH"
 expect "the controller reads the reconciliation" 200 'id="recon-total"'
-has "the signature is counted" 'id="recon-signatures">1<'
+has "both signatures are counted" 'id="recon-signatures">2<'
 lacks "the clean flow has no log mismatch" 'data-rule="no_'
 has "the stray HSM key is a mismatch" "HSM key ${STRAY}"
 has "... of its kind" 'data-rule="key_without_credential"'
@@ -256,7 +280,7 @@ ac security-manager "/reconciliation?month=$MONTH"
 has "a signature without SAD is found" 'data-rule="no_sad"'
 has "a signature whose SAD was never issued is found" 'data-rule="no_sad_issue"'
 has "... naming the SAD" 'no sad.issue record of SAD 0123456789abcdef0123456789abcdef'
-has "three signatures are counted" 'id="recon-signatures">3<'
+has "four signatures are counted" 'id="recon-signatures">4<'
 ac security-manager /reconciliation --data-urlencode "csrf=$(acsrf security-manager)" --data-urlencode "month=$MONTH" \
 	--data-urlencode "comment=too early"
 expect "a month not over cannot be signed off (409)" 409
