@@ -348,13 +348,35 @@ admin_review_utf8_cut(const char *s, size_t max)
 	return n;
 }
 
+/* s with every run of line breaks and tabs made one space: an audit
+ * record's strings hold no control character (pool memory, NULL when out
+ * of memory). */
+static char *
+admin_review_flat(struct pp_req *req, const char *s)
+{
+	char *out = pp_pool_strdup(req->pool, s), *w = out;
+
+	if (out == NULL)
+		return NULL;
+	for (const char *p = s; *p; p++) {
+		if (*p == '\r' || *p == '\n' || *p == '\t') {
+			if (w == out || w[-1] != ' ')
+				*w++ = ' ';
+			continue;
+		}
+		*w++ = *p;
+	}
+	*w = '\0';
+	return out;
+}
+
 enum pp_err
 admin_review_comment(struct pp_req *req, const char **comment)
 {
 	const char *c = pp_req_value(req, "comment");
 	size_t n;
 
-	if (c == NULL || (n = admin_review_utf8_chars(c)) == 0 || strspn(c, " ") == strlen(c))
+	if (c == NULL || (n = admin_review_utf8_chars(c)) == 0 || strspn(c, " \t\r\n") == strlen(c))
 		return pp_fail(req, PP_ERR_FIELD_MISSING, "A comment is required to sign off (what you looked at, what you concluded).");
 	if (n > ADMIN_REVIEW_COMMENT_MAX)
 		return pp_fail(req, PP_ERR_FIELD_TOO_LONG, "The comment is longer than %d characters.",
@@ -440,7 +462,8 @@ admin_review_sign(struct pp_req *req, const struct admin_session *s, const char 
 	pp_hex(md, sizeof(md), hex);
 	/* The comment is the record's cause, cut to what a record holds (the
 	 * whole text is in the review row). */
-	if ((cause = pp_pool_strndup(req->pool, comment, admin_review_utf8_cut(comment, PP_AUDIT_MAX_STRING))) == NULL)
+	if ((cause = admin_review_flat(req, comment)) == NULL ||
+	    (cause = pp_pool_strndup(req->pool, cause, admin_review_utf8_cut(cause, PP_AUDIT_MAX_STRING))) == NULL)
 		return PP_ERR_NOMEM;
 	if ((rc = pp_store_begin(db)) != PP_OK)
 		return rc;
@@ -1122,10 +1145,13 @@ admin_review_manual_add(struct pp_req *req, const struct admin_session *s)
 		    " (YYYY-MM-DDTHH:MM).");
 	if (t > now + ADMIN_REVIEW_MANUAL_FUTURE_S)
 		return pp_fail(req, PP_ERR_FIELD_INVALID, "event_time: in the future; record an event once it happened.");
-	if (desc == NULL || strspn(desc, " ") == strlen(desc))
+	if (desc == NULL || strspn(desc, " \t\r\n") == strlen(desc))
 		return pp_fail(req, PP_ERR_FIELD_MISSING, "description: what happened, who did what (required).");
 	if (admin_review_utf8_chars(desc) > ADMIN_REVIEW_DESC_MAX)
 		return pp_fail(req, PP_ERR_FIELD_TOO_LONG, "description: at most %d characters.", ADMIN_REVIEW_DESC_MAX);
+	/* The record holds it as one paragraph. */
+	if ((desc = admin_review_flat(req, desc)) == NULL)
+		return PP_ERR_NOMEM;
 	/* Persons present: comma-separated names, up to the record's 8. */
 	if ((names = pp_pool_strdup(req->pool, present ? present : "")) == NULL)
 		return PP_ERR_NOMEM;
@@ -1302,7 +1328,7 @@ admin_review_alerts(struct pp_req *req, const struct admin_session *s)
 
 #define ADMIN_REVIEW_CSRF { "csrf", PP_FIELD_TOKEN, 64, 1, 0, 0, NULL }
 /* Bytes: the character limit is checked by the handler. */
-#define ADMIN_REVIEW_COMMENT { "comment", PP_FIELD_STRING, 4 * ADMIN_REVIEW_COMMENT_MAX, 1, 0, 0, NULL }
+#define ADMIN_REVIEW_COMMENT { "comment", PP_FIELD_TEXT, 4 * ADMIN_REVIEW_COMMENT_MAX, 1, 0, 0, NULL }
 
 static const struct pp_field admin_review_sign_fields[] = { ADMIN_REVIEW_CSRF, ADMIN_REVIEW_COMMENT };
 static const struct pp_field admin_review_from_fields[] = {
@@ -1322,7 +1348,7 @@ static const struct pp_field admin_review_manual_fields[] = {
 	{ "kind", PP_FIELD_ENUM, 32, 1, 0, 0, admin_review_manual_kinds },
 	{ "event_time", PP_FIELD_STRING, 20, 1, 0, 0, NULL },
 	{ "present", PP_FIELD_STRING, PP_AUDIT_MAX_PRESENT * (ADMIN_REVIEW_PRESENT_MAX + 2), 0, 0, 0, NULL },
-	{ "description", PP_FIELD_STRING, ADMIN_REVIEW_DESC_BYTES, 1, 0, 0, NULL },
+	{ "description", PP_FIELD_TEXT, ADMIN_REVIEW_DESC_BYTES, 1, 0, 0, NULL },
 };
 #define ADMIN_REVIEW_N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -29,8 +29,8 @@
 <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
 <input type="hidden" name="from" value="<?cs var:Analysis.from ?>">
 <fieldset><legend>Sign off the analysis from <?cs var:Analysis.from ?></legend>
-<label for="comment">What you checked and concluded (required, up to 2,000 characters, one paragraph)</label>
-<input type="text" id="comment" name="comment" maxlength="2000" size="80" required>
+<label for="comment">What you checked and concluded (required, up to 2,000 characters)</label>
+<textarea id="comment" name="comment" rows="5" maxlength="2000" required></textarea>
 <p><button type="submit" class="primary" id="sign">Sign off the analysis</button></p>
 </fieldset>
 </form>

@@ -13,8 +13,8 @@
 <input type="datetime-local" id="event_time" name="event_time" value="<?cs var:Form.now ?>" required>
 <label for="present">Persons present (names, comma-separated, up to 8)</label>
 <input type="text" id="present" name="present" size="80">
-<label for="description">What happened (required, up to 2,000 characters, one paragraph)</label>
-<input type="text" id="description" name="description" maxlength="2000" size="80" required>
+<label for="description">What happened (required, up to 2,000 characters; recorded as one paragraph)</label>
+<textarea id="description" name="description" rows="5" maxlength="2000" required></textarea>
 <p><button type="submit" class="primary" id="record">Record the entry</button></p>
 </fieldset>
 </form>

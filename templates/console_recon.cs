@@ -33,8 +33,8 @@
 <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
 <input type="hidden" name="month" value="<?cs var:Recon.month ?>">
 <fieldset><legend>Sign off the reconciliation of <?cs var:Recon.month ?></legend>
-<label for="comment">What you checked and concluded (required, up to 2,000 characters, one paragraph)</label>
-<input type="text" id="comment" name="comment" maxlength="2000" size="80" required>
+<label for="comment">What you checked and concluded (required, up to 2,000 characters)</label>
+<textarea id="comment" name="comment" rows="5" maxlength="2000" required></textarea>
 <p><button type="submit" class="primary" id="sign">Sign off the reconciliation</button></p>
 </fieldset>
 </form>

@@ -30,8 +30,8 @@
 <form method="post" action="/review/<?cs var:Day.day ?>" class="console-form" id="sign-form">
 <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
 <fieldset><legend>Sign off the review of <?cs var:Day.day ?></legend>
-<label for="comment">What you checked and concluded (required, up to 2,000 characters, one paragraph)</label>
-<input type="text" id="comment" name="comment" maxlength="2000" size="80" required>
+<label for="comment">What you checked and concluded (required, up to 2,000 characters)</label>
+<textarea id="comment" name="comment" rows="5" maxlength="2000" required></textarea>
 <p><button type="submit" class="primary" id="sign">Sign off the review</button></p>
 </fieldset>
 </form>

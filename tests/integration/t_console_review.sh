@@ -145,14 +145,19 @@ expect "a sign-off without the CSRF token is refused" 400 "csrf"
 ac security-manager "/review/$D" --data-urlencode "csrf=$(acsrf security-manager-2)" --data-urlencode "comment=other token"
 expect "a sign-off with another session's CSRF token is refused" 403
 ac security-manager "/review/$D" --data-urlencode "csrf=$(acsrf security-manager)" \
-	--data-urlencode "comment=Checked every failure of the day: none."
-expect "the sign-off is accepted" 303
+	--data-urlencode "comment=Checked every failure of the day: none.
+Nothing to report."
+expect "the sign-off is accepted (a comment of two lines)" 303
 ac security-manager "/review/$D"
 has "the day shows who signed off" 'id="signed-by">Test security-manager<'
 has "... and the comment" 'Checked every failure of the day: none.'
 check "the sign-off is stored with its report" test "$(adb "SELECT kind || ' ' || period_end || ' ' || findings || ' ' || json_extract(report, '\$.day') || ' ' || json_type(report, '\$.seqs') FROM reviews WHERE kind = 'daily' AND period_start = '$D'")" = "daily $(date -u -d "$D +1 day" +%F) 0 $D array"
-check "audit.review is recorded (kind, period, failures, the report's hash)" audit '"type":"audit.review"' \
-	"\"period\":\"$D\"" '"kind":"daily"' '"failures":0' '"report_sha256":"' '"cause":"Checked every failure of the day: none."'
+check "... the comment kept with its lines" test "$(adb "SELECT comment FROM reviews WHERE kind = 'daily' AND period_start = '$D'" | wc -l)" = 2
+check "audit.review is recorded (kind, period, failures, the report's hash, the comment in one line)" audit \
+	'"type":"audit.review"' "\"period\":\"$D\"" '"kind":"daily"' '"failures":0' '"report_sha256":"' \
+	'"cause":"Checked every failure of the day: none. Nothing to report."'
+H_REPORT=$(adb "SELECT report FROM reviews WHERE kind = 'daily' AND period_start = '$D'" | tr -d '\n' | sha256sum | cut -c1-64)
+check "... whose report_sha256 is the stored report's" audit '"type":"audit.review"' "\"report_sha256\":\"$H_REPORT\""
 ac security-manager-2 "/review/$D" --data-urlencode "csrf=$(acsrf security-manager-2)" --data-urlencode "comment=again"
 expect "a second sign-off of the day is refused (409)" 409 "already signed off"
 check "... and not stored" test "$(adb "SELECT count(*) FROM reviews WHERE period_start = '$D'")" = 1
@@ -165,7 +170,8 @@ has "the list shows the day signed" "id=\"day-$D\" data-state=\"signed\""
 NOW=$(date -u +%Y-%m-%dT%H:%M)
 ac system-engineer /manual --data-urlencode "csrf=$(acsrf system-engineer)" --data-urlencode kind=maintenance \
 	--data-urlencode "event_time=$NOW" --data-urlencode "present=Alice Martin, Bob Durand" \
-	--data-urlencode "description=Replaced disk 2 of the HSM host"
+	--data-urlencode "description=Replaced disk 2
+of the HSM host"
 expect "a system engineer records a maintenance" 303
 check "manual.maintenance is recorded with the persons present and the description" audit \
 	'"type":"manual.maintenance"' '"present":["Alice Martin","Bob Durand"]' '"cause":"Replaced disk 2 of the HSM host"' \
