@@ -22,4 +22,5 @@ lib_libparaphe_a_SOURCES = \
 	lib/pp_syslog.h lib/pp_syslog.c \
 	lib/pp_archive.h lib/pp_archive.c \
 	lib/pp_audit.h lib/pp_audit.c \
+	lib/pp_geo.h lib/pp_geo.c \
 	lib/pp_jose.h lib/pp_jose.c
