@@ -136,8 +136,10 @@ admin_anomaly_days_parse(const char *s, unsigned *mask)
 			m |= ADMIN_WD(d);
 		if (*p == '\0')
 			break;
-		if (*p++ != ',')
+		/* Commas or spaces (admin_dual.c's form "1 2 3 4 5"). */
+		if (*p != ',' && *p != ' ')
 			return PP_ERR_FIELD_INVALID;
+		p++;
 	}
 	*mask = m;
 	return PP_OK;

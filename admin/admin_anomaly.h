@@ -43,8 +43,8 @@ enum pp_err admin_anomaly_day_parse(const char *s, int64_t *day) PP_WUR;
 void admin_anomaly_day_format(int64_t day, char *out, size_t cap);
 /* ISO weekday (1 Monday .. 7 Sunday) of day. */
 unsigned admin_anomaly_weekday(int64_t day);
-/* "1-5", "1,2,3,4,5", "1-3,6" (ISO weekdays) -> mask; an empty set or
- * anything else: PP_ERR_FIELD_INVALID. */
+/* "1-5", "1,2,3,4,5", "1 2 3 4 5", "1-3,6" (ISO weekdays) -> mask; an
+ * empty set or anything else: PP_ERR_FIELD_INVALID. */
 enum pp_err admin_anomaly_days_parse(const char *s, unsigned *mask) PP_WUR;
 /* "HH:MM-HH:MM" (from < to, 00:00..24:00) -> minutes of the day. */
 enum pp_err admin_anomaly_hours_parse(const char *s, int *from_min, int *to_min) PP_WUR;

@@ -209,8 +209,11 @@ for cc in 'FR","city":"Paris","geo":"48.8566,2.3522' 'US","city":"New York","geo
 	append "{\"type\":\"signatory.auth\",\"outcome\":\"success\",\"actor\":{\"kind\":\"signatory\",\"id\":\"sig-geo\"},\"recipient\":\"sig-geo\",\"details\":{\"country\":\"$cc\"}}"
 done
 check "the injected records are in the log" audit '"id":"stf-traveller"' '"city":"Tokyo"'
-# Staff may log in from France and Belgium only (the console parameter).
-adb "INSERT INTO params (name, value, changed_ms, changed_by) VALUES ('allowed_countries', 'FR BE', 0, 'test')"
+# Staff may log in from France and Belgium only: the console parameter,
+# proposed by one security manager and approved by the other.
+PID=$(admin_propose security-manager params.set "param=allowed_countries" "value=FR BE")
+admin_approve security-manager-2 "$PID"
+check "allowed_countries is set by dual control" test "$(adb "SELECT value FROM params WHERE name = 'allowed_countries'")" = "FR BE"
 FROM=$(day -13)
 ac controller "/analysis?from=$FROM"
 expect "the controller reads the analysis" 200 'id="sec-bursts"'

@@ -74,7 +74,11 @@ test_business_days(void **state)
 	assert_int_not_equal(admin_anomaly_days_parse("0-5", &m), PP_OK);
 	assert_int_not_equal(admin_anomaly_days_parse("5-1", &m), PP_OK);
 	assert_int_not_equal(admin_anomaly_days_parse("1-5,", &m), PP_OK);
-	assert_int_not_equal(admin_anomaly_days_parse("1 2", &m), PP_OK);
+	assert_int_equal(admin_anomaly_days_parse("1 2 3 4 5", &m), PP_OK);	/* the proposal form's */
+	assert_int_equal(m, ADMIN_WD(1) | ADMIN_WD(2) | ADMIN_WD(3) | ADMIN_WD(4) | ADMIN_WD(5));
+	assert_int_not_equal(admin_anomaly_days_parse("1  2", &m), PP_OK);
+	assert_int_not_equal(admin_anomaly_days_parse("1 ", &m), PP_OK);
+	assert_int_not_equal(admin_anomaly_days_parse("8", &m), PP_OK);
 	assert_int_equal(admin_anomaly_days_parse("1-5", &m), PP_OK);
 	assert_true(admin_anomaly_business(fri, m));
 	assert_false(admin_anomaly_business(sat, m));
