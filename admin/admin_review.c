@@ -611,6 +611,15 @@ admin_review_recent_row(void *ctx, const struct pp_val *c, size_t n)
 	return rc;
 }
 
+/* The latest sign-offs of every kind into Recent.N. */
+static enum pp_err
+admin_review_recent(struct pp_req *req, struct admin_review_recent *recent)
+{
+	return pp_store_exec(admin_db(req), "SELECT kind, period_start, period_end, reviewer_name, signed_ms,"
+	    " findings FROM reviews ORDER BY signed_ms DESC, id DESC LIMIT 20", NULL, 0, admin_review_recent_row,
+	    recent, NULL);
+}
+
 static enum pp_err
 admin_review_list(struct pp_req *req, const struct admin_session *s)
 {
@@ -657,9 +666,7 @@ admin_review_list(struct pp_req *req, const struct admin_session *s)
 			return rc;
 		n++;
 	}
-	if ((rc = pp_store_exec(admin_db(req), "SELECT kind, period_start, period_end, reviewer_name, signed_ms,"
-	    " findings FROM reviews ORDER BY signed_ms DESC, id DESC LIMIT 20", NULL, 0, admin_review_recent_row,
-	    &recent, NULL)) != PP_OK)
+	if ((rc = admin_review_recent(req, &recent)) != PP_OK)
 		return rc;
 	admin_anomaly_day_format(since, day, sizeof(day));
 	if ((rc = admin_review_hset(req, day, "Review.since")) != PP_OK ||
@@ -1069,6 +1076,17 @@ admin_review_manual_row(void *ctx, const struct pp_val *c, size_t n)
 	return PP_OK;
 }
 
+/* The latest manual entries of the audit log into Manual.N. */
+static enum pp_err
+admin_review_manual_latest(struct pp_store *db, struct admin_review_manual_rows *m)
+{
+	struct pp_val b[] = { PP_VAL_I(ADMIN_REVIEW_MANUAL_SHOW) };
+
+	return pp_store_exec(db, "SELECT seq, record FROM records WHERE type IN ('manual.physical_access',"
+	    " 'manual.maintenance', 'manual.config_change', 'manual.personnel_change', 'manual.media_destruction')"
+	    " ORDER BY seq DESC LIMIT ?", b, 1, admin_review_manual_row, m, NULL);
+}
+
 static enum pp_err
 admin_review_manual(struct pp_req *req, const struct admin_session *s)
 {
@@ -1081,10 +1099,7 @@ admin_review_manual(struct pp_req *req, const struct admin_session *s)
 
 	if (db == NULL)
 		return pp_fail(req, PP_ERR_UNAVAILABLE, "The audit log cannot be read by the console.");
-	struct pp_val b[] = { PP_VAL_I(ADMIN_REVIEW_MANUAL_SHOW) };
-	if ((rc = pp_store_exec(db, "SELECT seq, record FROM records WHERE type IN ('manual.physical_access',"
-	    " 'manual.maintenance', 'manual.config_change', 'manual.personnel_change', 'manual.media_destruction')"
-	    " ORDER BY seq DESC LIMIT ?", b, 1, admin_review_manual_row, &m, NULL)) != PP_OK)
+	if ((rc = admin_review_manual_latest(db, &m)) != PP_OK)
 		return rc;
 	/* The form's default event time: now (UTC), as datetime-local wants it. */
 	gmtime_r(&now, &tm);

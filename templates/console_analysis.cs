@@ -6,6 +6,7 @@
 <input type="date" id="from" name="from" value="<?cs var:Analysis.from ?>">
 <button type="submit" class="secondary">Analyse</button>
 </form>
+<p>Days are UTC; the default is the last 14 days that are over (today is not in them). A fortnight is signed off once it has ended.</p>
 <p class="lead" id="analysis-total"><?cs var:Analysis.findings ?> finding(s) over <?cs var:Analysis.records ?> record(s).</p>
 <?cs if:Analysis.truncated ?><p class="console-warning">Too many records: the analysis stopped at the first <?cs var:Analysis.records ?>.</p><?cs /if ?>
 <?cs if:Analysis.open ?><p class="console-warning" id="analysis-open">These two weeks are not over: the analysis can be signed off once they have ended.</p><?cs /if ?>
