@@ -17,7 +17,7 @@ dist_systemd_DATA = systemd/paraphe-auditd.service systemd/paraphe-samd.service 
 	systemd/paraphe-admin.service systemd/paraphe-admin.socket \
 	systemd/paraphe.target systemd/paraphe.tmpfiles systemd/paraphe.sysusers
 dist_doc_DATA = README.md docs/ARCHITECTURE.md docs/OPERATIONS.md docs/CONFORMANCE.md \
-	docs/API.md docs/SECURITY.md docs/AUDIT.md docs/PERFORMANCE.md docs/AUTHZ.md \
+	docs/API.md docs/SECURITY.md docs/AUDIT.md docs/PERFORMANCE.md docs/AUTHZ.md docs/AUDIT-SEARCH.md docs/CONSOLE.md docs/REVIEW.md docs/ARCHIVE-CHECKS.md \
 	etc/paraphe.conf.example
 
 # The demo and test tooling: shipped in the tarball, not installed.

@@ -338,6 +338,13 @@ admin_param_valid(const char *name, const char *v)
 				return 0;
 		return n == 0 || n % 3 == 2;
 	}
+	if (strcmp(name, "review_since") == 0) {
+		int y, m, d;
+		char tail;
+		return n == 10 && v[4] == '-' && v[7] == '-' &&
+		    sscanf(v, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && y >= 2000 && y <= 9999 &&
+		    m >= 1 && m <= 12 && d >= 1 && d <= 31;
+	}
 	if (strcmp(name, "burst_threshold") == 0 || strcmp(name, "max_speed_kmh") == 0) {
 		int64_t x;
 		return pp_strtonum(v, n, 2, 20000, &x) == PP_OK;
@@ -1050,7 +1057,7 @@ admin_dual_alerts(struct pp_req *req, const struct admin_session *s)
 static const char *const admin_role_choices[] = { "security_manager", "application_manager",
 	"system_engineer", "operator", "controller", "share_holder", NULL };
 static const char *const admin_param_choices[] = { "business_days", "working_hours", "allowed_countries",
-	"burst_threshold", "max_speed_kmh", NULL };
+	"burst_threshold", "max_speed_kmh", "review_since", NULL };
 
 static const struct pp_field admin_propose_fields[] = {
 	{ "csrf", PP_FIELD_TOKEN, 64, 1, 0, 0, NULL },

@@ -7,6 +7,7 @@
 #include "pp_audit.h"
 #include "pp_canon.h"
 #include "pp_conf.h"
+#include "pp_geo.h"
 #include "pp_ipc.h"
 #include "pp_json.h"
 #include "pp_log.h"
@@ -50,7 +51,6 @@ static const char *const pp_audit_types[PP_AUDIT__MAX] = {
 	[PP_AUDIT_MANUAL_PERSONNEL] = "manual.personnel_change",
 	[PP_AUDIT_MANUAL_MEDIA] = "manual.media_destruction",
 	[PP_AUDIT_ARCHIVE_CHECK] = "archive.check",
-};
 	[PP_AUDIT_ARCHIVE_EXPORT] = "archive.export",
 	[PP_AUDIT_REVIEW] = "audit.review",
 	[PP_AUDIT_DUAL_PROPOSE] = "dual.propose",
@@ -58,6 +58,7 @@ static const char *const pp_audit_types[PP_AUDIT__MAX] = {
 	[PP_AUDIT_ACCESS_DENIED] = "access.denied",
 	[PP_AUDIT_SERVICE_CESSATION] = "service.cessation",
 	[PP_AUDIT_ALGO_WITHDRAW] = "algorithm.withdraw",
+};
 
 static const char *const pp_audit_outcomes[PP_AUDIT_OUTCOME__MAX] = { "success", "failure" };
 
@@ -366,6 +367,42 @@ pp_audit_add_opt(json_object *o, const char *key, const char *val)
 	return val == NULL ? PP_OK : pp_json_add_str(o, key, val);
 }
 
+/*
+ * The record's details: the caller's, plus where its client_ip is when
+ * GeoIP is on (country, city, geo; pp_geo.h).  The caller's object is
+ * shared, never changed: the additions go into a shallow copy, and a detail
+ * the caller set is never replaced.
+ */
+static enum pp_err
+pp_audit_details(const struct pp_audit_event *ev, json_object *o)
+{
+	json_object *d;
+
+	if (ev->client_ip == NULL || !pp_geo_enabled() ||
+	    (ev->details != NULL && !json_object_is_type(ev->details, json_type_object))) {
+		if (ev->details)
+			json_object_object_add(o, "details", json_object_get(ev->details));
+		return PP_OK;
+	}
+	if ((d = json_object_new_object()) == NULL)
+		return PP_ERR_NOMEM;
+	json_object_object_add(o, "details", d);
+	if (ev->details) {
+		json_object_object_foreach(ev->details, k, v) {
+			json_object *c = json_object_get(v);
+			if (json_object_object_add(d, k, c) != 0) {
+				json_object_put(c);
+				return PP_ERR_NOMEM;
+			}
+		}
+	}
+	if (pp_geo_details(ev->client_ip, d, PP_AUDIT_MAX_DETAILS) != PP_OK)
+		return PP_ERR_NOMEM;
+	if (ev->details == NULL && json_object_object_length(d) == 0)
+		json_object_object_del(o, "details");	/* as without GeoIP */
+	return PP_OK;
+}
+
 enum pp_err
 pp_audit_event_json(const struct pp_audit_event *ev, json_object **out)
 {
@@ -406,8 +443,8 @@ pp_audit_event_json(const struct pp_audit_event *ev, json_object **out)
 			goto fail;
 		}
 	}
-	if (ev->details)
-		json_object_object_add(o, "details", json_object_get(ev->details));
+	if ((rc = pp_audit_details(ev, o)) != PP_OK)
+		goto fail;
 	/* The daemon checks again; checking here names the programming error
 	 * in the component's own log instead of a refused connection. */
 	if ((rc = pp_audit_check(o, &why)) != PP_OK) {

@@ -103,6 +103,7 @@ static const struct pp_conf_key pp_conf_keys[] = {
 	{"audit", "tsa_ca", P, "", 0, 0, "CA certificate(s) of the TSA, to check its tokens (empty: not checked)"},
 	{"audit", "tsa_timeout_ms", I, "5000", 100, 60000, "time allowed to the TSA"},
 	{"audit", "archive_hash_files", S, "", 0, 0, "space-separated absolute paths of executables and configuration hashed into each segment (ARC-1)"},
+	{"geoip", "database", P, "", 0, 0, "MaxMind DB (GeoIP2/GeoLite2 City) giving the country, city and location recorded with client addresses in the audit log (empty: no GeoIP)"},
 	{"oidc", "issuer", S, "", 0, 0, "issuer of the OpenID Connect provider (its discovery document is <issuer>/.well-known/openid-configuration; empty: no OIDC login)"},
 	{"oidc", "client_id", S, "", 0, 0, "client id registered with the provider"},
 	{"oidc", "client_secret_file", P, "", 0, 0, "file holding the client secret (owner-only; client_secret_basic)"},

@@ -6,6 +6,7 @@
 #include "pp_audit.h"
 #include "pp_conf.h"
 #include "pp_daemon.h"
+#include "pp_geo.h"
 #include "pp_json.h"
 #include "pp_log.h"
 #include "pp_mem.h"
@@ -34,6 +35,12 @@ pp_daemon_health(const struct pp_daemon *d, struct pp_daemon_ctx *ctx, json_obje
 	    pp_json_add_str(tok, "label", info.label) != PP_OK ||
 	    pp_json_add_str(tok, "manufacturer", info.manufacturer) != PP_OK ||
 	    pp_json_add_str(tok, "model", info.model) != PP_OK ||
+	    pp_json_add_str(tok, "serial", info.serial) != PP_OK ||
+	    pp_json_add_int(tok, "slot", (int64_t)info.slot) != PP_OK ||
+	    /* The token answered C_GetTokenInfo (its label is read then);
+	     * logged in: the session is still in a user state. */
+	    pp_json_add_bool(tok, "present", info.label[0] != '\0') != PP_OK ||
+	    pp_json_add_bool(tok, "logged_in", hsm == PP_OK) != PP_OK ||
 	    pp_json_add_str(ans, "database", db == PP_OK ? "ok" : pp_err_code(db)) != PP_OK ||
 	    pp_json_add_str(ans, "version", PP_VERSION) != PP_OK)
 		return PP_ERR_NOMEM;
@@ -139,6 +146,9 @@ pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
 	    pp_conf_str(conf, d->name, "pin_file"), pp_conf_str(conf, d->name, "softhsm2_conf"),
 	    d->nsessions > 0 ? (size_t)d->nsessions : 1, &run.ctx.p11) != PP_OK)
 		goto out;
+	/* Audit records with a client address carry where it is (pp_geo.h). */
+	if (pp_geo_open(pp_conf_str(conf, "geoip", "database")) != PP_OK)
+		goto out;
 	fd = pp_proc_listen_fd();
 	if (fd < 0) {
 		if (pp_proc_unix_listen(sock, user, pp_conf_str(conf, "service", "group"), &fd) != PP_OK)
@@ -189,6 +199,7 @@ out:
 		unlink(sock);
 	pp_store_close(run.ctx.store);
 	pp_p11_close(run.ctx.p11);
+	pp_geo_close();
 	pp_conf_free(conf);
 	pp_log_close();
 	return status;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "pp_audit.h"
 #include "pp_conf.h"
+#include "pp_geo.h"
 #include "pp_html.h"
 #include "pp_http.h"
 #include "pp_ipc.h"
@@ -185,7 +186,6 @@ pp_reply_cookie_same(struct pp_req *req, const char *name, const char *value, lo
 	return c ? pp_reply_header(req, "Set-Cookie", c) : PP_ERR_NOMEM;
 }
 
-const char *
 enum pp_err
 pp_reply_cookie(struct pp_req *req, const char *name, const char *value, long max_age)
 {
@@ -198,6 +198,7 @@ pp_reply_cookie_strict(struct pp_req *req, const char *name, const char *value, 
 	return pp_reply_cookie_same(req, name, value, max_age, "Strict");
 }
 
+const char *
 pp_req_cookie(struct pp_req *req, const char *name)
 {
 	const char *p = pp_req_param(req, "HTTP_COOKIE");
@@ -471,11 +472,11 @@ pp_http_text_value(struct pp_req *req, const struct pp_field *f, const char *s, 
 		if (!pp_utf8_valid(s, len, 0))
 			goto invalid;
 		break;
-	case PP_FIELD_TOKEN:
 	case PP_FIELD_TEXT:
 		if (!pp_utf8_valid(s, len, 1))
 			goto invalid;
 		break;
+	case PP_FIELD_TOKEN:
 		if (!pp_http_is_token(s, len))
 			goto invalid;
 		break;
@@ -1134,6 +1135,9 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 		goto out;
 	if (pp_html_new(pp_conf_str(ctx.conf, "service", "templates_dir"), &ctx.html) != PP_OK)
 		goto out;
+	/* Before the fork: the workers share the mapping (audit records' GeoIP). */
+	if (pp_geo_open(pp_conf_str(ctx.conf, "geoip", "database")) != PP_OK)
+		goto out;
 	/* Socket first (it may need root for its directory), then drop
 	 * privileges, then open the database as the service user. */
 	fd = pp_proc_listen_fd();
@@ -1160,7 +1164,7 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 	status = 1;
 	if (nworkers > 1)
 		own_socket = 0;	/* the supervisor removes it */
-	if (pp_store_open(ctx.conf, "web", &ctx.store) != PP_OK)
+	if (pp_store_open(ctx.conf, app->store ? app->store : "web", &ctx.store) != PP_OK)
 		goto out;
 	inited = 1;
 	if (app->init && app->init(&ctx) != PP_OK)
@@ -1212,6 +1216,7 @@ out:
 	pp_store_close(ctx.store);
 	pp_html_free(ctx.html);
 	pp_cert_issuers_free(ctx.issuers);
+	pp_geo_close();
 	pp_conf_free(ctx.conf);
 	pp_log_close();
 	return status;

@@ -116,7 +116,6 @@ struct pp_app {
 	enum pp_out out;
 	enum pp_cert_policy cert;
 	unsigned deps;		/* PP_DEP_*: daemons /healthz checks */
-	const char *store;	/* storage domain (pp_store_open); NULL: "web" */
 	const struct pp_route *routes;
 	size_t nroutes;
 	enum pp_err (*init)(struct pp_ctx *ctx);	/* optional */
@@ -132,6 +131,7 @@ struct pp_app {
 	 * memory that init then uses in each worker.  It must not open
 	 * PKCS#11 or sockets (they do not survive the fork). */
 	enum pp_err (*preinit)(struct pp_ctx *ctx);
+	const char *store;	/* storage domain (pp_store_open); NULL: "web" */
 };
 
 struct pp_req {

@@ -15,7 +15,7 @@
 <h2>Propose a change of an audit review parameter</h2>
 <form method="post" action="/proposals/new/params.set" class="console-form"><fieldset><legend>Audit review parameter</legend>
 <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
-<label for="pa-name">Parameter</label><select id="pa-name" name="param"><option>business_days</option><option>working_hours</option><option>allowed_countries</option><option>burst_threshold</option><option>max_speed_kmh</option></select>
+<label for="pa-name">Parameter</label><select id="pa-name" name="param"><option>business_days</option><option>working_hours</option><option>allowed_countries</option><option>burst_threshold</option><option>max_speed_kmh</option><option>review_since</option></select>
 <label for="pa-value">New value</label><input type="text" id="pa-value" name="value" maxlength="256">
 <button type="submit" id="propose-param">Propose</button></fieldset></form>
 <?cs /if ?>

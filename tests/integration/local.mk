@@ -22,8 +22,13 @@ INTEGRATION_TESTS = \
 	tests/integration/t_cred.sh \
 	tests/integration/t_algo.sh \
 	tests/integration/t_legacy.sh \
+	tests/integration/t_console.sh \
 	tests/integration/t_bench.sh \
-	tests/integration/t_oidc.sh
+	tests/integration/t_oidc.sh \
+	tests/integration/t_console_archive.sh \
+	tests/integration/t_console_status.sh \
+	tests/integration/t_console_review.sh \
+	tests/integration/t_console_audit.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh

@@ -17,6 +17,9 @@ PP_UNIT_TESTS = \
 	tests/unit/test_tsa \
 	tests/unit/test_syslog \
 	tests/unit/test_audit \
+	tests/unit/test_geo \
+	tests/unit/test_admin_chart \
+	tests/unit/test_admin_audit \
 	tests/unit/test_archive \
 	tests/unit/test_sam_ledger \
 	tests/unit/test_sam_otp \
@@ -30,7 +33,10 @@ PP_UNIT_TESTS = \
 	tests/unit/test_p11 \
 	tests/unit/test_jose \
 	tests/unit/test_signer_oidc \
-	tests/unit/test_signer_session
+	tests/unit/test_signer_session \
+	tests/unit/test_admin_archive \
+	tests/unit/test_admin_anomaly \
+	tests/unit/test_admin_roles
 
 check_PROGRAMS += $(PP_UNIT_TESTS)
 TESTS += $(PP_UNIT_TESTS)
@@ -61,6 +67,21 @@ tests_unit_test_cert_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_http_SOURCES = tests/unit/test_http.c
 tests_unit_test_http_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_http_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_geo_SOURCES = tests/unit/test_geo.c
+tests_unit_test_geo_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_geo_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_admin_chart_SOURCES = tests/unit/test_admin_chart.c admin/admin_chart.h admin/admin_chart.c
+tests_unit_test_admin_chart_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/admin
+tests_unit_test_admin_chart_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_admin_chart_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_admin_audit_SOURCES = tests/unit/test_admin_audit.c admin/admin_audit.h admin/admin_audit.c \
+	admin/admin_chart.h admin/admin_chart.c
+tests_unit_test_admin_audit_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/admin
+tests_unit_test_admin_audit_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_admin_audit_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
@@ -182,3 +203,18 @@ tests_unit_test_sca_oauth_SOURCES = tests/unit/test_sca_oauth.c tests/unit/pp_te
 tests_unit_test_sca_oauth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fcgi/sca
 tests_unit_test_sca_oauth_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_sca_oauth_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_admin_archive_SOURCES = tests/unit/test_admin_archive.c tests/unit/pp_test.h \
+	admin/admin_tar.h admin/admin_tar.c
+tests_unit_test_admin_archive_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/admin
+tests_unit_test_admin_archive_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_admin_archive_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_admin_anomaly_SOURCES = tests/unit/test_admin_anomaly.c tests/unit/pp_test.h admin/admin_anomaly.h admin/admin_anomaly.c
+tests_unit_test_admin_anomaly_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/admin
+tests_unit_test_admin_anomaly_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_admin_anomaly_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS) -lm
+tests_unit_test_admin_roles_SOURCES = tests/unit/test_admin_roles.c admin/admin_roles.c admin/admin_perm.c admin/admin.h
+tests_unit_test_admin_roles_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/admin
+tests_unit_test_admin_roles_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_admin_roles_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)

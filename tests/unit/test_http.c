@@ -216,11 +216,11 @@ static const struct pp_route routes[] = {
 };
 
 static const struct pp_app app_optional = {
-	"test", PP_OUT_JSON, PP_CERT_OPTIONAL, 0, routes, NF(routes), NULL, NULL, NULL, NULL,
+	"test", PP_OUT_JSON, PP_CERT_OPTIONAL, 0, routes, NF(routes), NULL, NULL, NULL, NULL, NULL,
 };
 
 static const struct pp_app app_required = {
-	"test", PP_OUT_JSON, PP_CERT_REQUIRED, 0, routes, NF(routes), NULL, NULL, NULL, NULL,
+	"test", PP_OUT_JSON, PP_CERT_REQUIRED, 0, routes, NF(routes), NULL, NULL, NULL, NULL, NULL,
 };
 
 /* The pre hook: counts, refuses with X-Refuse, answers 429 itself with
@@ -246,7 +246,7 @@ pre_hook(struct pp_req *req)
 }
 
 static const struct pp_app app_pre = {
-	"test", PP_OUT_JSON, PP_CERT_OPTIONAL, 0, routes, NF(routes), NULL, NULL, pre_hook, NULL,
+	"test", PP_OUT_JSON, PP_CERT_OPTIONAL, 0, routes, NF(routes), NULL, NULL, pre_hook, NULL, NULL,
 };
 
 static struct pp_ctx ctx;
