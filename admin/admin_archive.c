@@ -598,6 +598,15 @@ archive_dblast_row(void *ctx, const struct pp_val *c, size_t n)
 	return PP_OK;
 }
 
+/* The last segment the audit daemon recorded cutting (0, 0: none). */
+static enum pp_err
+archive_dblast(struct pp_req *req, struct archive_dblast *l)
+{
+	l->number = l->last_seq = 0;
+	return pp_store_exec(admin_of(req)->audit_db, "SELECT number, last_seq FROM segments"
+	    " ORDER BY number DESC LIMIT 1", NULL, 0, archive_dblast_row, l, NULL);
+}
+
 /*
  * Runs the verifier over [from, to] (0, 0: all) and returns its report
  * with the pin's outcome.  OUT *report (caller puts), *result ("ok", ...).
@@ -673,6 +682,8 @@ archive_run_check(struct pp_req *req, int64_t from, int64_t to, int complete, co
 			const char *res = pp_json_get_str(*report, "result");
 			if (res != NULL && strcmp(res, "ok") == 0)
 				rc = archive_check_tail(req, *report, &cp, dbl->last_seq, dbl->number, pj);
+			else if (pp_json_add_str(pj, "note", "not compared: the archive itself failed") != PP_OK)
+				rc = PP_ERR_NOMEM;
 		} else if (json_object_object_get_ex(*report, "pin", &vp) &&
 		    json_object_object_get_ex(vp, "verified", &vp)) {
 			rc = pp_json_add_bool(pj, "verified", json_object_get_boolean(vp)) == PP_OK &&
@@ -729,8 +740,7 @@ archive_check(struct pp_req *req, const struct admin_session *s)
 
 	if (admin_of(req)->audit_db == NULL)
 		return pp_fail(req, PP_ERR_DB, "the audit database cannot be read");
-	if ((rc = pp_store_exec(admin_of(req)->audit_db, "SELECT number, last_seq FROM segments"
-	    " ORDER BY number DESC LIMIT 1", NULL, 0, archive_dblast_row, &dbl, NULL)) != PP_OK)
+	if ((rc = archive_dblast(req, &dbl)) != PP_OK)
 		return rc;
 	if (req->val[CHECK_FROM].set != req->val[CHECK_TO].set)
 		return pp_fail(req, PP_ERR_FIELD_INVALID, "give both the first and the last segment, or neither");
@@ -746,8 +756,24 @@ archive_check(struct pp_req *req, const struct admin_session *s)
 	complete = from <= 1 && (to == 0 || to == dbl.number);
 	if (complete)
 		from = to = 0;
-	if ((rc = archive_run_check(req, from, to, complete, &dbl, &report)) != PP_OK)
-		return rc;
+	/* The daemon may cut a segment while the check runs: the archive's
+	 * end would then be beyond the one read before, which is no
+	 * truncation.  Run it again (twice at most) until the last segment
+	 * is the same before and after. */
+	for (int attempt = 0; ; attempt++) {
+		struct archive_dblast after = { 0, 0 };
+		if ((rc = archive_run_check(req, from, to, complete, &dbl, &report)) != PP_OK)
+			return rc;
+		if ((rc = archive_dblast(req, &after)) != PP_OK) {
+			json_object_put(report);
+			return rc;
+		}
+		if (after.number == dbl.number || attempt == 2)
+			break;
+		json_object_put(report);
+		report = NULL;
+		dbl = after;
+	}
 	finished = archive_now_ms();
 	result = pp_json_get_str(report, "result");
 	if (result == NULL)
@@ -950,7 +976,8 @@ archive_report(struct pp_req *req, const struct admin_session *s)
 	if (json_object_object_get_ex(report, "pin", &pin) &&
 	    ((rc = pp_hdf_set(hdf, "Check.pin.size", archive_jstr(pin, "size"))) != PP_OK ||
 	    (rc = pp_hdf_set(hdf, "Check.pin.verified", archive_jstr(pin, "verified"))) != PP_OK ||
-	    (rc = pp_hdf_set(hdf, "Check.pin.on_site", archive_jstr(pin, "on_site_records"))) != PP_OK))
+	    (rc = pp_hdf_set(hdf, "Check.pin.on_site", archive_jstr(pin, "on_site_records"))) != PP_OK ||
+	    (rc = pp_hdf_set(hdf, "Check.pin.note", archive_jstr(pin, "note"))) != PP_OK))
 		goto out;
 	if ((rc = archive_entries(hdf, report, "problems", "Problems")) != PP_OK ||
 	    (rc = archive_entries(hdf, report, "warnings", "Warnings")) != PP_OK)

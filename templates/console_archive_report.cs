@@ -14,7 +14,7 @@
 <dt>Segments verified</dt><dd><?cs var:Check.segments_verified ?></dd>
 <dt>Records in the verified tree</dt><dd><?cs var:Check.tree_size ?><?cs if:Check.root ?> (root <code class="fp"><?cs var:Check.root ?></code>)<?cs /if ?></dd>
 <?cs if:Check.pin.size ?>
-<dt>Latest signed checkpoint (kept outside the archive)</dt><dd id="check-pin"><?cs var:Check.pin.size ?> records; <?cs if:Check.pin.verified == "true" ?>matched<?cs if:Check.pin.on_site > 0 ?> (the archive and the <?cs var:Check.pin.on_site ?> records kept on site since its last segment)<?cs /if ?><?cs else ?>not matched<?cs /if ?></dd>
+<dt>Latest signed checkpoint (kept outside the archive)</dt><dd id="check-pin"><?cs var:Check.pin.size ?> records; <?cs if:Check.pin.note ?><?cs var:Check.pin.note ?><?cs elif:Check.pin.verified == "true" ?>matched<?cs if:Check.pin.on_site > 0 ?> (the archive and the <?cs var:Check.pin.on_site ?> records kept on site since its last segment)<?cs /if ?><?cs else ?>not matched<?cs /if ?></dd>
 <?cs /if ?>
 </dl>
 <h2>Problems</h2>

@@ -80,6 +80,7 @@ expect "the check of a tampered archive answers its report" 200 'data-result="in
 check "the report names the problem" grep -q '<code>records_modified</code>' <<<"$BODY"
 check "the report says which segment, in words" \
 	grep -q '<th scope="row">2</th><td class="console-alarm">The file of records is not the one that was signed' <<<"$BODY"
+check "a failed archive is not compared with the checkpoint" grep -q 'id="check-pin">[0-9]* records; not compared' <<<"$BODY"
 check "archive.check failure recorded" wait_for 10 record archive.check '"outcome":"failure"'
 cp -p "$PP_TMP/records.orig" "$F"
 ac security-manager /archive
