@@ -113,6 +113,17 @@ ac controller "$GOOD"
 expect "a controller reads a report" 200 'data-result="ok"'
 ac controller /archive/checks/99999
 expect "an unknown report is 404" 404
+# Six months later (184 days): the warning is back, with the date.
+ADB() { sqlite3 -cmd ".timeout 5000" "$STATE/db/admin.db" "$@"; }
+ADB "UPDATE archive_checks SET finished_ms = finished_ms - 184 * 86400000"
+ac security-manager /archive
+check "184 days after the last complete check the warning is back" \
+	grep -q 'id="archive-overdue".*more than six months ago' <<<"$BODY"
+ac security-manager /
+check "and on the home page" grep -q "more than six months ago" <<<"$BODY"
+ADB "UPDATE archive_checks SET finished_ms = finished_ms + 184 * 86400000"
+ac security-manager /archive
+check "back to today, the warning is gone again" grep -q 'id="archive-uptodate"' <<<"$BODY"
 
 # --- a partial check.
 check_archive security-manager 1 2
