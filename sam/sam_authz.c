@@ -1208,7 +1208,9 @@ sam_authz_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, j
 	memset(&a, 0, sizeof(a));
 	if (!missing && m != SAM_AUTHZ_EPHEMERAL && (cid == NULL || halg == NULL || docs == NULL || num == NULL))
 		missing = 1;
-	if (missing)
+	if (sam_service_ceased())
+		ref = (struct sam_sad_refuse){ SAM_CEASED_CODE, SAM_CEASED_TEXT };
+	else if (missing)
 		ref.text = "mode, credential, hash_algo, documents and num_signatures are required";
 	else if (client_id == NULL && sca == NULL)
 		ref.text = "client_id (signer) or sca (SCA plugin) is required";

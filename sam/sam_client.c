@@ -70,6 +70,9 @@ static const struct {
 	/* The algorithms in force, for CSC info and credentials/list: any
 	 * registered client (a read refused like credential.list's). */
 	{ "algorithms", { SAM_CLIENT_R_SCA | SAM_CLIENT_R_RA, 0, PP_AUDIT_CREDENTIAL_CHANGE } },
+	/* The notices of algorithms withdrawn by staff (SEC-6, sam_staff.c,
+	 * GET /csc/v2/notices): any registered client. */
+	{ "algo.notices", { SAM_CLIENT_R_SCA | SAM_CLIENT_R_RA, 0, PP_AUDIT_CREDENTIAL_CHANGE } },
 };
 
 /* Ops of the signer pages (sam_authz.c), which hold no client certificate:
@@ -80,7 +83,9 @@ static const char *const sam_client_signer_ops[] = {
 };
 
 /* The registry of this SAM: loaded by sam_client_init before the first
- * request, read-only afterwards. */
+ * request; afterwards changed only by the op loop, between requests
+ * (staff.client.put / remove: sam_client_put, sam_client_remove), so an
+ * entry a request found stays put until that request is answered. */
 static struct sam_clients *sam_client_reg;
 
 const char *
@@ -192,13 +197,33 @@ sam_client_why(char *why, size_t cap, const char *fmt, ...)
 	return PP_ERR_CONFIG;
 }
 
+/* An allowed_algos entry: a key type name ([a-z0-9-]) or a dotted OID. */
+static int
+sam_client_algo_name_ok(const char *s)
+{
+	size_t len = strnlen(s, SAM_CLIENT_ALGO_MAX + 1), i, digits = 0, dots = 0;
+	int oid = s[0] >= '0' && s[0] <= '9';
+
+	if (len == 0 || len > SAM_CLIENT_ALGO_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (oid && s[i] == '.' && i > 0 && s[i - 1] != '.')
+			dots++;
+		else if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (oid || !((s[i] >= 'a' && s[i] <= 'z') || s[i] == '-'))
+			return 0;
+	}
+	return oid ? dots >= 1 && s[len - 1] != '.' : len <= 16;
+}
+
 /* Entry i of the registry into c. */
 static enum pp_err
 sam_client_entry(json_object *e, size_t i, struct sam_client *c, char *why, size_t cap)
 {
 	static const char *const members[] = { "id", "name", "roles", "subject", "sha256", "status",
-		"redirect_uris" };
-	const char *id, *name, *subject, *sha, *status;
+		"redirect_uris", "contact", "allowed_algos" };
+	const char *id, *name, *subject, *sha, *status, *contact;
 	json_object *roles;
 	enum sam_client_role r;
 	size_t k, n;
@@ -214,15 +239,17 @@ sam_client_entry(json_object *e, size_t i, struct sam_client *c, char *why, size
 				break;
 		if (k == SAM_N(members))
 			return sam_client_why(why, cap, "clients[%zu]: unknown member \"%.32s\" (id, name, roles, subject,"
-			    " sha256, status, redirect_uris)", i, key);
+			    " sha256, status, redirect_uris, contact, allowed_algos)", i, key);
 	}
 	id = sam_client_str(e, "id", &bad);
 	name = sam_client_str(e, "name", &bad);
 	subject = sam_client_str(e, "subject", &bad);
 	sha = sam_client_str(e, "sha256", &bad);
 	status = sam_client_str(e, "status", &bad);
+	contact = sam_client_str(e, "contact", &bad);
 	if (bad)
-		return sam_client_why(why, cap, "clients[%zu]: id, name, subject, sha256 and status are strings", i);
+		return sam_client_why(why, cap, "clients[%zu]: id, name, subject, sha256, status and contact are"
+		    " strings", i);
 	if (id == NULL || !sam_client_id_ok(id))
 		return sam_client_why(why, cap, "clients[%zu]: id: 1 to %d characters A-Z a-z 0-9 . _ -", i,
 		    SAM_CLIENT_ID_MAX);
@@ -273,7 +300,162 @@ sam_client_entry(json_object *e, size_t i, struct sam_client *c, char *why, size
 		}
 		c->nredirect = n;
 	}
+	if (contact != NULL) {
+		if (!sam_enrol_text_ok(contact, SAM_CLIENT_CONTACT_MAX))
+			return sam_client_why(why, cap, "client %s: contact: 1 to %d bytes of UTF-8 without control"
+			    " characters", c->id, SAM_CLIENT_CONTACT_MAX);
+		snprintf(c->contact, sizeof(c->contact), "%s", contact);
+	}
+	if (json_object_object_get_ex(e, "allowed_algos", &roles)) {
+		if (!json_object_is_type(roles, json_type_array) || (n = json_object_array_length(roles)) > SAM_CLIENT_ALGOS_MAX)
+			return sam_client_why(why, cap, "client %s: allowed_algos: an array of at most %d key types or"
+			    " signature algorithm OIDs", c->id, SAM_CLIENT_ALGOS_MAX);
+		for (k = 0; k < n; k++) {
+			json_object *v = json_object_array_get_idx(roles, k);
+			if (!json_object_is_type(v, json_type_string) || !sam_client_algo_name_ok(json_object_get_string(v)))
+				return sam_client_why(why, cap, "client %s: allowed_algos[%zu]: a key type (ec-p256, rsa3072...)"
+				    " or a signature algorithm OID (1.2.840.10045.4.3.2...)", c->id, k);
+			snprintf(c->algos[k], sizeof(c->algos[k]), "%s", json_object_get_string(v));
+		}
+		c->nalgos = n;
+	}
 	return PP_OK;
+}
+
+enum pp_err
+sam_client_entry_parse(json_object *e, struct sam_client *c, char *why, size_t cap)
+{
+	why[0] = '\0';
+	return sam_client_entry(e, 0, c, why, cap);
+}
+
+int
+sam_client_algo_ok(const struct sam_client *c, const char *key_type, const char *sign_algo)
+{
+	if (c == NULL || c->nalgos == 0)
+		return 1;
+	for (size_t i = 0; i < c->nalgos; i++)
+		if ((key_type && strcmp(c->algos[i], key_type) == 0) || (sign_algo && strcmp(c->algos[i], sign_algo) == 0))
+			return 1;
+	return 0;
+}
+
+static enum pp_err
+sam_client_strs(json_object *o, const char *key, const char (*v)[SAM_CLIENT_URI_MAX + 1], size_t n)
+{
+	json_object *a = json_object_new_array();
+
+	if (a == NULL)
+		return PP_ERR_NOMEM;
+	json_object_object_add(o, key, a);
+	for (size_t i = 0; i < n; i++)
+		if (json_object_array_add(a, json_object_new_string(v[i])) != 0)
+			return PP_ERR_NOMEM;
+	return PP_OK;
+}
+
+enum pp_err
+sam_client_json(const struct sam_client *c, json_object *arr)
+{
+	json_object *o = json_object_new_object(), *a;
+
+	if (o == NULL)
+		return PP_ERR_NOMEM;
+	if (json_object_array_add(arr, o) != 0) {
+		json_object_put(o);
+		return PP_ERR_NOMEM;
+	}
+	if (pp_json_add_str(o, "id", c->id) != PP_OK || pp_json_add_str(o, "name", c->name) != PP_OK ||
+	    (a = json_object_new_array()) == NULL)
+		return PP_ERR_NOMEM;
+	json_object_object_add(o, "roles", a);
+	for (int r = 0; r < SAM_CLIENT_ROLE__MAX; r++)
+		if ((c->roles & (1u << r)) && json_object_array_add(a, json_object_new_string(sam_client_roles[r])) != 0)
+			return PP_ERR_NOMEM;
+	if (pp_json_add_str(o, "subject", c->subject) != PP_OK ||
+	    (c->sha256[0] && pp_json_add_str(o, "sha256", c->sha256) != PP_OK) ||
+	    pp_json_add_str(o, "status", sam_client_statuses[c->status]) != PP_OK ||
+	    (c->nredirect && sam_client_strs(o, "redirect_uris", c->redirect_uris, c->nredirect) != PP_OK) ||
+	    (c->contact[0] && pp_json_add_str(o, "contact", c->contact) != PP_OK) ||
+	    pp_json_add_str(o, "source", c->source == SAM_CLIENT_CONSOLE ? "console" : "file") != PP_OK)
+		return PP_ERR_NOMEM;
+	if ((a = json_object_new_array()) == NULL)
+		return PP_ERR_NOMEM;
+	json_object_object_add(o, "allowed_algos", a);
+	for (size_t i = 0; i < c->nalgos; i++)
+		if (json_object_array_add(a, json_object_new_string(c->algos[i])) != 0)
+			return PP_ERR_NOMEM;
+	return PP_OK;
+}
+
+void
+sam_client_conflict(const struct sam_clients *reg, const struct sam_client *c, const char **why)
+{
+	*why = NULL;
+	for (size_t i = 0; reg != NULL && i < reg->n && *why == NULL; i++) {
+		const struct sam_client *o = &reg->c[i];
+		int same = strcmp(o->id, c->id) == 0;
+		if (o->source == SAM_CLIENT_FILE) {
+			if (same)
+				*why = "client.id: the id of a registry file entry (sam.clients_file): the file's entries"
+				    " are changed in the file";
+			else if (strcmp(o->subject, c->subject) == 0)
+				*why = "client.subject: already the subject of a registry file entry";
+			else if (c->sha256[0] && strcmp(o->sha256, c->sha256) == 0)
+				*why = "client.sha256: already the fingerprint of a registry file entry";
+		} else if (!same) {
+			if (strcmp(o->subject, c->subject) == 0)
+				*why = "client.subject: already the subject of another console entry";
+			else if (c->sha256[0] && strcmp(o->sha256, c->sha256) == 0)
+				*why = "client.sha256: already the fingerprint of another console entry";
+		}
+	}
+}
+
+enum pp_err
+sam_client_put(const struct sam_client *c, int *replaced, const char **why)
+{
+	struct sam_clients *reg = sam_client_reg;
+	struct sam_client *grown;
+
+	*replaced = 0;
+	if (reg == NULL)
+		return PP_ERR_INTERNAL;
+	sam_client_conflict(reg, c, why);
+	if (*why != NULL)
+		return PP_OK;
+	for (size_t i = 0; i < reg->n; i++)
+		if (reg->c[i].source == SAM_CLIENT_CONSOLE && strcmp(reg->c[i].id, c->id) == 0) {
+			reg->c[i] = *c;
+			reg->c[i].source = SAM_CLIENT_CONSOLE;
+			*replaced = 1;
+			return PP_OK;
+		}
+	if (reg->n >= SAM_CLIENT_MAX) {
+		*why = "the registry is full (256 clients)";
+		return PP_OK;
+	}
+	if ((grown = pp_realloc(reg->c, (reg->n + 1) * sizeof(*reg->c))) == NULL)
+		return PP_ERR_NOMEM;
+	reg->c = grown;
+	reg->c[reg->n] = *c;
+	reg->c[reg->n].source = SAM_CLIENT_CONSOLE;
+	reg->n++;
+	return PP_OK;
+}
+
+enum pp_err
+sam_client_remove(const char *id)
+{
+	struct sam_clients *reg = sam_client_reg;
+
+	for (size_t i = 0; reg != NULL && i < reg->n; i++)
+		if (reg->c[i].source == SAM_CLIENT_CONSOLE && strcmp(reg->c[i].id, id) == 0) {
+			memmove(&reg->c[i], &reg->c[i + 1], (reg->n - i - 1) * sizeof(*reg->c));
+			reg->n--;
+			return PP_OK;
+		}
+	return PP_ERR_NOT_FOUND;
 }
 
 int
@@ -330,9 +512,11 @@ sam_clients_parse(const char *buf, size_t len, struct sam_clients **out, char *w
 
 	*out = NULL;
 	why[0] = '\0';
-	/* Depth 4: root, array, entry, roles.  Members: 7 per entry plus the
-	 * roles, with room to name an unknown one. */
-	if ((rc = pp_json_parse(buf, len, 4, 10 * SAM_CLIENT_MAX + 2, &root)) != PP_OK) {
+	/* Depth 4: root, array, entry, roles.  Members: 9 per entry plus the
+	 * roles, redirect URIs and allowed algorithms, with room to name an
+	 * unknown one. */
+	if ((rc = pp_json_parse(buf, len, 4, (12 + SAM_CLIENT_URIS_MAX + SAM_CLIENT_ALGOS_MAX) * SAM_CLIENT_MAX + 2,
+	    &root)) != PP_OK) {
 		if (rc == PP_ERR_NOMEM)
 			return rc;
 		return sam_client_why(why, cap, "not one JSON object (UTF-8, no duplicate member, at most %d clients): %s",

@@ -5,7 +5,7 @@
  *
  * The registry is a JSON file (sam.clients_file, default
  * <service.state_dir>/etc/clients.json) written by the operator and read
- * once, at start.  It may not be written by anyone but its owner, who must
+ * once, at start, plus the entries staff add under dual control.  It may not be written by anyone but its owner, who must
  * be root when the SAM starts as root; a registry that is missing, unsafe or
  * malformed stops the SAM with a message naming the entry and the member.
  *
@@ -15,6 +15,12 @@
  *      "sha256": "<64 hex digits: SHA-256 of the client certificate's DER>",
  *      "status": "active"}
  *   ]}
+ *
+ * Optional members: "redirect_uris" (OAuth, sca clients), "contact" (who
+ * to call at the client) and "allowed_algos" (key type names such as
+ * "ec-p256" or signature algorithm OIDs; when given, sign refuses any
+ * other: sam_client_algo_ok).  Entries may also come from the staff
+ * console (sam.db, "Console entries" below), checked by the same rules.
  *
  * A client is identified by its certificate: the subject DN (RFC 2253, as
  * the SCA plugin derives it) and, when the entry gives one, the SHA-256
@@ -56,6 +62,13 @@ struct pp_conf;
 #define SAM_CLIENT_FILE_MAX	(256 * 1024)
 #define SAM_CLIENT_URIS_MAX	8	/* redirect URIs of one SCA */
 #define SAM_CLIENT_URI_MAX	255	/* bytes of one redirect URI */
+#define SAM_CLIENT_CONTACT_MAX	128	/* who to call at the client: UTF-8, no controls */
+#define SAM_CLIENT_ALGOS_MAX	16	/* allowed_algos entries */
+#define SAM_CLIENT_ALGO_MAX	64	/* a key type name or a signature algorithm OID */
+
+/* Where an entry comes from: the registry file, or the staff console
+ * (staff.client.put, sam.db table clients; sam/sam_staff.c). */
+enum sam_client_source { SAM_CLIENT_FILE, SAM_CLIENT_CONSOLE, SAM_CLIENT_SOURCE__MAX };
 
 enum sam_client_role { SAM_CLIENT_SCA, SAM_CLIENT_RA, SAM_CLIENT_ROLE__MAX };
 #define SAM_CLIENT_R_SCA (1u << SAM_CLIENT_SCA)
@@ -73,6 +86,12 @@ struct sam_client {
 	/* OAuth redirect URIs (docs/AUTHZ.md), compared exactly. */
 	char redirect_uris[SAM_CLIENT_URIS_MAX][SAM_CLIENT_URI_MAX + 1];
 	size_t nredirect;
+	char contact[SAM_CLIENT_CONTACT_MAX + 1];	/* "" when not given */
+	/* allowed_algos: when non-empty, sign refuses a credential whose key
+	 * type name and signature algorithm OID are both absent from it. */
+	char algos[SAM_CLIENT_ALGOS_MAX][SAM_CLIENT_ALGO_MAX + 1];
+	size_t nalgos;
+	enum sam_client_source source;
 };
 
 struct sam_clients {
@@ -97,6 +116,39 @@ enum pp_err sam_clients_parse(const char *buf, size_t len, struct sam_clients **
 enum pp_err sam_clients_load(const char *path, int must_be_root, struct sam_clients **out,
     char *why, size_t cap) PP_WUR;
 void sam_clients_free(struct sam_clients *reg);
+
+/*
+ * One entry of either source, by the registry file's rules (members id,
+ * name, roles, subject, sha256, status, redirect_uris, contact,
+ * allowed_algos; unknown ones refused).  OUT *c.  PP_ERR_CONFIG with why.
+ */
+enum pp_err sam_client_entry_parse(json_object *e, struct sam_client *c, char *why, size_t cap) PP_WUR;
+/* The entry as JSON (the registry file's members, and "source"), appended
+ * to arr. */
+enum pp_err sam_client_json(const struct sam_client *c, json_object *arr) PP_WUR;
+/* 1 when c may sign with key type key_type (a sam_cred name) and signature
+ * algorithm OID sign_algo: no allowed_algos, or one of them is either. */
+int sam_client_algo_ok(const struct sam_client *c, const char *key_type, const char *sign_algo);
+
+/*
+ * Console entries (staff.client.put / remove, sam/sam_staff.c).  How the
+ * two sources combine: a console entry may not take a file entry's id,
+ * subject or fingerprint (the file is the operator's and wins: it is never
+ * shadowed), nor another console entry's subject or fingerprint; a
+ * console entry with the id of a console entry replaces it.  Console
+ * entries are loaded after the file at start (a conflict then stops the
+ * SAM, naming both).  sam_client_conflict: *why (static) says what clashes,
+ * NULL when c may be put.
+ */
+void sam_client_conflict(const struct sam_clients *reg, const struct sam_client *c, const char **why);
+/* Puts c (source console) into the SAM's registry: replaces the console
+ * entry of the same id or appends (SAM_CLIENT_MAX in all).  OUT *replaced.
+ * A refusal (sam_client_conflict's, or a full registry) is PP_OK with
+ * *why (static) set and nothing changed. */
+enum pp_err sam_client_put(const struct sam_client *c, int *replaced, const char **why) PP_WUR;
+/* Removes the console entry id from the SAM's registry.
+ * PP_ERR_NOT_FOUND: no such console entry. */
+enum pp_err sam_client_remove(const char *id) PP_WUR;
 
 /* The entry whose subject is subject, or NULL. */
 const struct sam_client *sam_clients_find(const struct sam_clients *reg, const char *subject);

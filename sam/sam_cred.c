@@ -346,7 +346,9 @@ struct sam_cred_rec {
 	enum pp_audit_type type;
 	int failure;
 	const char *actor_kind_system;	/* non-NULL: a system record (the CA) */
+	const struct sam_cred_actor *staff;	/* non-NULL: a staff member's order (sam_staff.c) */
 	const char *sca, *signatory, *credential, *key_type, *serial, *cause, *error, *op;
+	const char *state;		/* the credential's new state (a staff order's credential.change) */
 };
 
 static enum pp_err
@@ -358,7 +360,13 @@ sam_cred_audit(struct pp_daemon_ctx *ctx, const struct sam_cred_rec *r)
 	memset(&ev, 0, sizeof(ev));
 	ev.type = r->type;
 	ev.outcome = r->failure ? PP_AUDIT_FAILURE : PP_AUDIT_SUCCESS;
-	if (r->actor_kind_system) {
+	if (r->staff) {
+		ev.actor_kind = PP_AUDIT_ACTOR_STAFF;
+		ev.actor_id = r->staff->id;
+		ev.actor_role = r->staff->role;
+		ev.requester = r->staff->requester;
+		ev.correlation = r->staff->correlation;
+	} else if (r->actor_kind_system) {
 		ev.actor_kind = PP_AUDIT_ACTOR_SYSTEM;
 		ev.actor_id = r->actor_kind_system;
 	} else {
@@ -373,7 +381,9 @@ sam_cred_audit(struct pp_daemon_ctx *ctx, const struct sam_cred_rec *r)
 	    (r->key_type && pp_json_add_str(ev.details, "key_type", r->key_type) != PP_OK) ||
 	    (r->serial && *r->serial && pp_json_add_str(ev.details, "serial", r->serial) != PP_OK) ||
 	    (r->error && pp_json_add_str(ev.details, "error", r->error) != PP_OK) ||
-	    (r->op && pp_json_add_str(ev.details, "op", r->op) != PP_OK))
+	    (r->op && pp_json_add_str(ev.details, "op", r->op) != PP_OK) ||
+	    (r->staff && r->sca && sam_enrol_sca_ok(r->sca) && pp_json_add_str(ev.details, "sca", r->sca) != PP_OK) ||
+	    (r->state && pp_json_add_str(ev.details, "state", r->state) != PP_OK))
 		goto out;
 	if ((rc = pp_audit_emit(ctx->conf, &ev, NULL)) != PP_OK)
 		pp_err_log("sam: the audit record %s was not acknowledged", pp_audit_type_name(r->type));
@@ -1118,6 +1128,11 @@ sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 		return rc;
 	if (ref.why != SAM_REFUSAL_NONE)
 		goto refuse;
+	if (sam_service_ceased()) {
+		ref.why = SAM_REFUSAL_DENIED;
+		ref.text = SAM_CEASED_TEXT;
+		goto refuse;
+	}
 	ref.why = SAM_REFUSAL_INVALID;
 	if (!sam_enrol_sca_ok(sca)) {
 		ref.text = "sca: 1 to 256 bytes of UTF-8 without control characters";
@@ -1134,6 +1149,10 @@ sam_cred_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	if (type == PP_P11_RSA2048) {
 		ref.text = "key_type: one of rsa3072, rsa4096, ec-p256, ec-p384, ec-p521 (RSA 2048 is accepted only"
 		    " for a legacy key imported with its certificate issued before 2025-12-31: credential.import)";
+		goto refuse;
+	}
+	if (sam_algo_withdrawn_keys() & (1u << type)) {
+		ref.text = SAM_WITHDRAWN_KEY_TEXT;
 		goto refuse;
 	}
 	if (!(cr->allowed & (1u << type))) {
@@ -1183,6 +1202,10 @@ sam_cred_make_builtin(struct pp_daemon_ctx *ctx, const char *sca, const char *si
 		*why = "key_type: one of rsa3072, rsa4096, ec-p256, ec-p384, ec-p521";
 		return PP_OK;
 	}
+	if (sam_algo_withdrawn_keys() & (1u << type)) {
+		*why = SAM_WITHDRAWN_KEY_TEXT;
+		return PP_OK;
+	}
 	if (!(cr->allowed & (1u << type))) {
 		*why = "key_type: this algorithm is withdrawn by the service (sam.key_types)";
 		return PP_OK;
@@ -1201,47 +1224,186 @@ sam_cred_make_builtin(struct pp_daemon_ctx *ctx, const char *sca, const char *si
 	return rc;
 }
 
+/*
+ * Ends credential k (loaded): ACTIVE -> REVOKED, or with abandon PENDING ->
+ * DESTROYED, the destruction owed in the same transaction; for a staff
+ * order (who) credential.change records the new state; then the key
+ * objects are destroyed, key.destroy recorded (actor: who, else the SAM)
+ * and the debt paid.  OUT *count: objects destroyed.  A token or audit
+ * failure is returned; the destruction stays owed (the next sweep).
+ */
+static enum pp_err
+sam_cred_end_loaded(struct pp_daemon_ctx *ctx, struct sam_credential *k, const struct sam_cred_actor *who,
+    const char *cause, size_t *count)
+{
+	unsigned char kid[SAM_CRED_KEY_ID_BYTES];
+	const char *to = strcmp(k->state, "PENDING") == 0 ? "DESTROYED" : "REVOKED";
+	enum pp_err rc, drc;
+
+	*count = 0;
+	if (!sam_cred_unhex(k->key_id, kid))
+		return PP_ERR_DB;
+	/* Unusable first (the destruction owed), then destroyed, recorded. */
+	if ((rc = sam_cred_close(ctx->store, k->id, k->key_id, to, cause)) != PP_OK)
+		return rc;
+	snprintf(k->state, sizeof(k->state), "%s", to);
+	k->updated_ms = sam_now_ms();
+	struct sam_cred_rec rec = { .type = PP_AUDIT_CREDENTIAL_CHANGE, .actor_kind_system = SAM_CRED_PROG,
+		.staff = who, .sca = k->sca, .signatory = k->signatory, .credential = k->id, .key_type = k->key_type,
+		.serial = k->serial, .cause = cause, .state = to };
+	if (who != NULL && (rc = sam_cred_audit(ctx, &rec)) != PP_OK)
+		return rc;
+	drc = pp_p11_destroy(ctx->p11, kid, sizeof(kid), count);
+	rec.type = PP_AUDIT_KEY_DESTROY;
+	rec.state = NULL;
+	if (drc != PP_OK && drc != PP_ERR_NOT_FOUND) {
+		rec.failure = 1;
+		rec.cause = "the key could not be destroyed (owed: the next sweep retries)";
+	}
+	if ((rc = sam_cred_audit(ctx, &rec)) != PP_OK)
+		return rc;
+	if (drc != PP_OK && drc != PP_ERR_NOT_FOUND)
+		return drc;
+	if ((rc = sam_cred_paid(ctx->store, k->id)) == PP_OK)
+		pp_info_log("sam: credential %s ended (%s): %zu object(s) destroyed", k->id, cause, *count);
+	return rc;
+}
+
 enum pp_err
 sam_cred_retire(struct pp_daemon_ctx *ctx, const char *id, const char *cause)
 {
 	struct sam_credential *k;
 	struct sam_refuse ref;
-	unsigned char kid[SAM_CRED_KEY_ID_BYTES];
 	size_t count = 0;
-	enum pp_err rc, drc;
+	enum pp_err rc;
 
 	if ((k = pp_malloc(sizeof(*k))) == NULL)
 		return PP_ERR_NOMEM;
 	k->found = 0;
-	if ((rc = sam_cred_load(ctx->store, NULL, id, k, &ref)) != PP_OK || !k->found ||
-	    strcmp(k->state, "ACTIVE") != 0)
+	if ((rc = sam_cred_load(ctx->store, NULL, id, k, &ref)) == PP_OK && k->found &&
+	    strcmp(k->state, "ACTIVE") == 0)
+		rc = sam_cred_end_loaded(ctx, k, NULL, cause, &count);
+	pp_free(k);
+	return rc;
+}
+
+enum pp_err
+sam_cred_end(struct pp_daemon_ctx *ctx, const char *id, const struct sam_cred_actor *who, const char *cause,
+    struct sam_cred_ended *out)
+{
+	struct sam_credential *k;
+	struct sam_refuse ref;
+	enum pp_err rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((k = pp_malloc(sizeof(*k))) == NULL)
+		return PP_ERR_NOMEM;
+	k->found = 0;
+	if ((rc = sam_cred_load(ctx->store, NULL, id, k, &ref)) != PP_OK || !k->found)
 		goto out;
-	if (!sam_cred_unhex(k->key_id, kid)) {
-		rc = PP_ERR_DB;
-		goto out;
-	}
-	/* Unusable first (the destruction owed), then destroyed, recorded. */
-	if ((rc = sam_cred_close(ctx->store, k->id, k->key_id, "REVOKED", cause)) != PP_OK)
-		goto out;
-	drc = pp_p11_destroy(ctx->p11, kid, sizeof(kid), &count);
-	struct sam_cred_rec rec = { .type = PP_AUDIT_KEY_DESTROY, .actor_kind_system = SAM_CRED_PROG, .sca = k->sca,
-		.signatory = k->signatory, .credential = k->id, .key_type = k->key_type, .serial = k->serial,
-		.cause = cause };
-	if (drc != PP_OK && drc != PP_ERR_NOT_FOUND) {
-		rec.failure = 1;
-		rec.cause = "ephemeral session ended; the key could not be destroyed (owed)";
-	}
-	if ((rc = sam_cred_audit(ctx, &rec)) != PP_OK)
-		goto out;
-	if (drc != PP_OK && drc != PP_ERR_NOT_FOUND) {
-		rc = drc;
-		goto out;
-	}
-	if ((rc = sam_cred_paid(ctx->store, k->id)) == PP_OK)
-		pp_info_log("sam: credential %s retired (%s): %zu object(s) destroyed", k->id, cause, count);
+	out->found = 1;
+	snprintf(out->was, sizeof(out->was), "%s", k->state);
+	snprintf(out->signatory, sizeof(out->signatory), "%s", k->signatory);
+	if (strcmp(k->state, "ACTIVE") == 0 || strcmp(k->state, "PENDING") == 0)
+		rc = sam_cred_end_loaded(ctx, k, who, cause, &out->objects);
+	snprintf(out->state, sizeof(out->state), "%s", k->state);
 out:
 	pp_free(k);
 	return rc;
+}
+
+/* The certificate's subject (RFC 2253) into dst; "" when none. */
+static void
+sam_cred_subject(const struct sam_credential *k, char *dst, size_t cap)
+{
+	const unsigned char *p = k->cert;
+	X509 *x = k->cert_len ? d2i_X509(NULL, &p, (long)k->cert_len) : NULL;
+	BIO *b = NULL;
+	int n;
+
+	dst[0] = '\0';
+	if (x != NULL && (b = BIO_new(BIO_s_mem())) != NULL &&
+	    X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) >= 0 &&
+	    (n = BIO_read(b, dst, (int)cap - 1)) > 0)
+		dst[n] = '\0';
+	BIO_free(b);
+	X509_free(x);
+}
+
+struct sam_cred_found {
+	const struct sam_cred *cr;
+	json_object *arr;
+	struct sam_credential *k;
+};
+
+static enum pp_err
+sam_cred_found_row(void *arg, const struct pp_val *c, size_t n)
+{
+	struct sam_cred_found *l = arg;
+	char subject[SAM_CA_DER_MAX < 1024 ? SAM_CA_DER_MAX : 1024];
+	json_object *o;
+	enum pp_err rc;
+
+	if (n != 16 || c[15].type != PP_VAL_INT)
+		return PP_ERR_DB;
+	if ((rc = sam_cred_row(l->k, c, 15)) != PP_OK || (rc = sam_cred_json(l->cr, l->k, 0, l->arr, NULL)) != PP_OK)
+		return rc;
+	o = json_object_array_get_idx(l->arr, json_object_array_length(l->arr) - 1);
+	sam_cred_subject(l->k, subject, sizeof(subject));
+	if (pp_json_add_str(o, "sca", l->k->sca) != PP_OK ||
+	    (*subject && pp_json_add_str(o, "subject", subject) != PP_OK) ||
+	    pp_json_add_bool(o, "ephemeral", c[15].i != 0) != PP_OK)
+		return PP_ERR_NOMEM;
+	return PP_OK;
+}
+
+static enum pp_err
+sam_cred_count_one(void *arg, const struct pp_val *c, size_t n)
+{
+	if (n != 1 || c[0].type != PP_VAL_INT)
+		return PP_ERR_DB;
+	*(int64_t *)arg = c[0].i;
+	return PP_OK;
+}
+
+#define SAM_CRED_FILTER " FROM credentials WHERE (?1 IS NULL OR sca = ?1) AND (?2 IS NULL OR signatory = ?2)" \
+	" AND (?3 IS NULL OR key_type = ?3) AND (?4 IS NULL OR state IN (?4, ?5, ?6))"
+
+enum pp_err
+sam_cred_search(struct pp_daemon_ctx *ctx, const struct sam_cred_filter *f, json_object *arr, int64_t *total)
+{
+	struct sam_cred_found l = { ctx->data, arr, NULL };
+	struct pp_val b[8];
+	enum pp_err rc;
+
+	*total = 0;
+	b[0] = f->sca ? PP_VAL_S(f->sca) : (struct pp_val){ .type = PP_VAL_NULL };
+	b[1] = f->signatory ? PP_VAL_S(f->signatory) : (struct pp_val){ .type = PP_VAL_NULL };
+	b[2] = f->key_type ? PP_VAL_S(f->key_type) : (struct pp_val){ .type = PP_VAL_NULL };
+	for (int i = 0; i < 3; i++)
+		b[3 + i] = f->states[i] ? PP_VAL_S(f->states[i]) :
+		    f->states[0] ? PP_VAL_S(f->states[0]) : (struct pp_val){ .type = PP_VAL_NULL };
+	b[6] = PP_VAL_I(f->limit);
+	b[7] = PP_VAL_I(f->offset);
+	if ((rc = pp_store_exec(ctx->store, "SELECT count(*)" SAM_CRED_FILTER, b, 6, sam_cred_count_one, total,
+	    NULL)) != PP_OK)
+		return rc;
+	if ((l.k = pp_malloc(sizeof(*l.k))) == NULL)
+		return PP_ERR_NOMEM;
+	rc = pp_store_exec(ctx->store, "SELECT " SAM_CRED_COLS ", EXISTS (SELECT 1 FROM authz"
+	    " WHERE authz.mode = 'ephemeral' AND authz.credential = credentials.id)" SAM_CRED_FILTER
+	    " ORDER BY created_ms, id LIMIT ?7 OFFSET ?8", b, 8, sam_cred_found_row, &l, NULL);
+	pp_free(l.k);
+	return rc;
+}
+
+void
+sam_cred_withdraw(struct pp_daemon_ctx *ctx, enum pp_p11_keytype t)
+{
+	struct sam_cred *cr = ctx->data;
+
+	if (cr != NULL && t < PP_P11_KEYTYPE__MAX)
+		cr->allowed &= ~(1u << t);
 }
 
 struct sam_cred_list {

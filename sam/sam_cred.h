@@ -187,4 +187,50 @@ enum pp_err sam_cred_make_builtin(struct pp_daemon_ctx *ctx, const char *sca, co
  */
 enum pp_err sam_cred_retire(struct pp_daemon_ctx *ctx, const char *id, const char *cause) PP_WUR;
 
+/*
+ * Staff orders (sam/sam_staff.c).  The SAM cannot check a staff login (the
+ * console does); it records who the console says acted: actor kind staff,
+ * id and trust role, and for a dual-control order the proposer as
+ * requester and the proposal id as correlation.  Borrowed strings.
+ */
+struct sam_cred_actor {
+	const char *id, *role;
+	const char *requester;		/* NULL: no proposer */
+	const char *correlation;	/* NULL: no proposal */
+};
+struct sam_cred_ended {
+	int found;			/* 0: no credential with that id */
+	char was[10], state[10];	/* state before and after ("ACTIVE" -> "REVOKED") */
+	char signatory[65];
+	size_t objects;			/* token objects destroyed */
+};
+/*
+ * Ends credential id on a staff member's order, by the revocation path:
+ * ACTIVE -> REVOKED (PENDING -> DESTROYED), the destruction owed in the
+ * same transaction, credential.change recorded with the new state, the
+ * key objects destroyed, key.destroy recorded, the debt paid; actor who,
+ * cause the staff member's reason.  A credential in another state is left
+ * as it is (out->was says which).  OUT *out.  Token or audit failures are
+ * returned (the destruction stays owed, the next sweep retries it).
+ */
+enum pp_err sam_cred_end(struct pp_daemon_ctx *ctx, const char *id, const struct sam_cred_actor *who,
+    const char *cause, struct sam_cred_ended *out) PP_WUR;
+
+/* A credential search for the staff console (every SCA's).  NULL members
+ * are no filter; states: up to 3 state names ("ACTIVE", "REVOKED", ...). */
+struct sam_cred_filter {
+	const char *sca, *signatory, *key_type;
+	const char *states[3];
+	int64_t limit, offset;
+};
+/*
+ * Appends to arr the credentials matching f (oldest first; no certificate
+ * or chain: id, ca, sca, signatory, key_type, key_id, state, serial,
+ * subject, validity, ephemeral).  OUT *total: how many match in all.
+ */
+enum pp_err sam_cred_search(struct pp_daemon_ctx *ctx, const struct sam_cred_filter *f, json_object *arr,
+    int64_t *total) PP_WUR;
+/* Withdraws a key type for new credentials at once (SEC-6, staff.algo.withdraw). */
+void sam_cred_withdraw(struct pp_daemon_ctx *ctx, enum pp_p11_keytype t);
+
 #endif

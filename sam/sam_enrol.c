@@ -38,6 +38,44 @@ sam_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Written by the op loop only (staff.cessation, start-up); read by the
+ * ops, all on that loop. */
+static int64_t sam_ceased_ms;
+
+void
+sam_service_set_ceased(int64_t since_ms)
+{
+	if (sam_ceased_ms == 0)
+		sam_ceased_ms = since_ms > 0 ? since_ms : 1;
+}
+
+int64_t
+sam_service_ceased(void)
+{
+	return sam_ceased_ms;
+}
+
+static unsigned sam_withdrawn_keys, sam_withdrawn_hashes;
+
+void
+sam_algo_withdraw(unsigned key_mask, unsigned hash_mask)
+{
+	sam_withdrawn_keys |= key_mask;
+	sam_withdrawn_hashes |= hash_mask;
+}
+
+unsigned
+sam_algo_withdrawn_keys(void)
+{
+	return sam_withdrawn_keys;
+}
+
+unsigned
+sam_algo_withdrawn_hashes(void)
+{
+	return sam_withdrawn_hashes;
+}
+
 static void
 sam_refuse_set(struct sam_refuse *ref, enum sam_req_refusal why, const char *text)
 {

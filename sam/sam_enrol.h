@@ -146,6 +146,43 @@ enum pp_err sam_refuse_json(const struct sam_refuse *ref, json_object *answer) P
 /* Milliseconds since the epoch. */
 int64_t sam_now_ms(void);
 
+/*
+ * Cessation of service (SEC-7, sam/sam_staff.c, staff.cessation): once the
+ * service has ceased, credential.create, sad.issue, authz.create and sign
+ * are refused with {"error": "access_denied", "error_description":
+ * SAM_CEASED_TEXT} (the SCA plugin answers 403 with that text, which ends
+ * with the marker "(service_ceased)"), recorded like their other refusals.
+ * The flag lives here because every op module links this file;
+ * it is set from sam.db at start (sam_staff_init) and when a cessation
+ * begins, and never cleared while the SAM runs.
+ */
+#define SAM_CEASED_CODE "access_denied"
+#define SAM_CEASED_TEXT "the service has ceased (SEC-7): no new credential, SAD or signature (service_ceased)"
+void sam_service_set_ceased(int64_t since_ms);
+/* The time the service ceased (ms since the epoch), 0 while it runs. */
+int64_t sam_service_ceased(void);
+
+/*
+ * Algorithms withdrawn by staff (SEC-6, sam/sam_staff.c, staff.algo.
+ * withdraw), besides what sam.key_types and sam.hash_algos leave out: bit
+ * t of the key mask for enum pp_p11_keytype t, bit h of the hash mask for
+ * enum pp_p11_hash h.  Loaded from sam.db at start, added to at once by a
+ * withdrawal, never cleared while the SAM runs.  credential.create (and an
+ * ephemeral session's credential) refuses a withdrawn key type with
+ * SAM_WITHDRAWN_KEY_TEXT; sad.issue and sign refuse a credential of a
+ * withdrawn key type or a withdrawn hash with the texts below; every
+ * refusal names the notice SCAs read at GET /csc/v2/notices.
+ */
+#define SAM_WITHDRAWN_KEY_TEXT "key_type: this key type was withdrawn by the service (SEC-6); its notice is at" \
+	" GET /csc/v2/notices"
+#define SAM_WITHDRAWN_CRED_TEXT "the credential's key type was withdrawn by the service (SEC-6); its notice is at" \
+	" GET /csc/v2/notices"
+#define SAM_WITHDRAWN_HASH_TEXT "hash_algo: this hash algorithm was withdrawn by the service (SEC-6); its notice" \
+	" is at GET /csc/v2/notices"
+void sam_algo_withdraw(unsigned key_mask, unsigned hash_mask);
+unsigned sam_algo_withdrawn_keys(void);
+unsigned sam_algo_withdrawn_hashes(void);
+
 /* The ops of the SAM permit table (samd.c).  Each records its outcome with
  * pp_audit_emit before answering; when that fails the op fails. */
 enum pp_err sam_enrol_op_create(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,

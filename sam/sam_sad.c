@@ -37,7 +37,8 @@
 /*
  * The SAM's activation state.  One per process, like the token login it
  * depends on; set by sam_sad_init before the first request and read-only
- * afterwards (ctx->data belongs to sam_cred).  otp_key is derived from the
+ * afterwards, but for the masks a staff withdrawal narrows on the loop
+ * (sam_sad_withdraw; ctx->data belongs to sam_cred).  otp_key is derived from the
  * token key at start and wiped at the end.
  */
 static void sam_sad_cache_free(void);
@@ -551,6 +552,8 @@ sam_sad_cred_check(struct pp_store *st, const char *id, const char *sca, const c
 		*ref = (struct sam_sad_refuse){ "invalid_request", "the credential's certificate has expired" };
 	} else if (sam_cred_key_type(k->key_type, kt) != PP_OK) {
 		return PP_ERR_DB;
+	} else if (sam_algo_withdrawn_keys() & (1u << *kt)) {
+		*ref = (struct sam_sad_refuse){ "invalid_request", SAM_WITHDRAWN_CRED_TEXT };
 	} else if (!(sam_sad_st.allowed & (1u << *kt))) {
 		*ref = (struct sam_sad_refuse){ "invalid_request", "the credential's key algorithm is withdrawn by the service (sam.key_types)" };
 	}
@@ -863,6 +866,13 @@ sam_sad_otp_enabled(void)
 	return sam_sad_st.spool[0] != '\0';
 }
 
+void
+sam_sad_withdraw(unsigned key_mask, unsigned hash_mask)
+{
+	sam_sad_st.allowed &= ~key_mask;
+	sam_sad_st.hashes &= ~hash_mask;
+}
+
 int
 sam_sad_hash_allowed(const char *oid)
 {
@@ -988,7 +998,9 @@ sam_sad_op_issue(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 	json_object_object_get_ex(req, "otp", &otp);
 	json_object_object_get_ex(req, "hashes", &hashes);
 	json_object_object_get_ex(req, "consent", &consent);
-	if (missing)
+	if (sam_service_ceased())
+		ref = (struct sam_sad_refuse){ SAM_CEASED_CODE, SAM_CEASED_TEXT };
+	else if (missing)
 		ref.text = "sca, signatory, credential, session, otp_id, otp, hash_algo and hashes are required";
 	else if (!sam_enrol_sca_ok(sca))
 		ref.text = "sca: 1 to 256 bytes of UTF-8 without control characters";
@@ -1004,6 +1016,8 @@ sam_sad_op_issue(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json
 		ref.text = "consent: the signatory's explicit consent (true) is required";
 	else if ((dlen = sam_hash_algo_len(halg)) == 0)
 		ref.text = "hash_algo: one of the SHA-256, SHA-384, SHA-512 OIDs";
+	else if (!sam_sad_hash_ok(halg, ~sam_algo_withdrawn_hashes()))
+		ref.text = SAM_WITHDRAWN_HASH_TEXT;
 	else if (!sam_sad_hash_ok(halg, sam_sad_st.hashes))
 		ref.text = SAM_SAD_HASH_WITHDRAWN;
 	if (ref.text != NULL)
@@ -1499,7 +1513,9 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 		return rc;
 	json_object_object_get_ex(req, "hashes", &hashes);
 	json_object_object_get_ex(req, "pss_salt_len", &salt);
-	if (missing)
+	if (sam_service_ceased())
+		ref = (struct sam_sad_refuse){ SAM_CEASED_CODE, SAM_CEASED_TEXT };
+	else if (missing)
 		ref.text = "sca, credential, sad, hash_algo, sign_algo and hashes are required";
 	else if (!sam_enrol_sca_ok(sca))
 		ref.text = "sca: 1 to 256 bytes of UTF-8 without control characters";
@@ -1507,6 +1523,8 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 		ref.text = "credential: a credential id (32 hex digits)";
 	else if ((dlen = sam_hash_algo_len(halg)) == 0)
 		ref.text = "hash_algo: one of the SHA-256, SHA-384, SHA-512 OIDs";
+	else if (!sam_sad_hash_ok(halg, ~sam_algo_withdrawn_hashes()))
+		ref.text = SAM_WITHDRAWN_HASH_TEXT;
 	else if (!sam_sad_hash_ok(halg, sam_sad_st.hashes))
 		ref.text = SAM_SAD_HASH_WITHDRAWN;
 	if (ref.text != NULL)
@@ -1579,6 +1597,11 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 	} else if (ref.text == NULL && (mgf1 != NULL || salt != NULL)) {
 		ref.text = "pss_mgf1 and pss_salt_len go with RSASSA-PSS only";
 	}
+	/* The client's own restriction (allowed_algos of its registration). */
+	if (ref.text == NULL && !sam_client_algo_ok(sam_clients_find(sam_client_registry(), sca),
+	    sam_cred_key_type_name(kt), salg))
+		ref.text = "sign_algo: this client may not sign with this key type or signature algorithm"
+		    " (allowed_algos of its registration)";
 	if (ref.text != NULL) {
 		rc = sam_sad_refuse(ctx, &rec, &ref, ans);
 		goto out;

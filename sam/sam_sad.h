@@ -210,6 +210,10 @@ enum pp_err sam_sad_cred_ephemeral(struct pp_store *st, const char *id, int *eph
 
 /* 1 when hash algorithm oid is known and not withdrawn (sam.hash_algos). */
 int sam_sad_hash_allowed(const char *oid);
+/* A staff withdrawal (SEC-6, sam_staff.c): the key types and hashes of
+ * the masks (bits as sam.key_types', sam.hash_algos') leave the ones in
+ * force at once: "algorithms", sad.issue, authz.create and sign. */
+void sam_sad_withdraw(unsigned key_mask, unsigned hash_mask);
 
 /*
  * Issues a SAD for the n hashes (hash_len bytes each, already checked

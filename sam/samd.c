@@ -5,7 +5,8 @@
  * every op the SAM answers besides "health" (docs/ARCHITECTURE.md, daemon
  * protocol).  The handlers live in the modules: sam_enrol (signatories),
  * sam_cred (credentials and the built-in CA), sam_sad (OTP, SAD, signing),
- * sam_authz (authorisation requests: docs/AUTHZ.md);
+ * sam_authz (authorisation requests: docs/AUTHZ.md), sam_staff (the staff
+ * console's ops, "staff.*", and the cessation of service);
  * sam_client (the registry of clients, loaded first) is checked at the top
  * of every op a client calls.
  */
@@ -16,6 +17,7 @@
 #include "sam_cred.h"
 #include "sam_enrol.h"
 #include "sam_sad.h"
+#include "sam_staff.h"
 
 static const struct pp_daemon_op sam_ops[] = {
 	{"signatory.create", sam_enrol_op_create},
@@ -45,6 +47,21 @@ static const struct pp_daemon_op sam_ops[] = {
 	{"authz.check", sam_authz_op_check},
 	{"authz.documents", sam_authz_op_documents},
 	{"authz.close", sam_authz_op_close},
+	/* The staff console (sam_staff.h): not client ops, no client check. */
+	{"staff.signatory.search", sam_staff_op_signatory_search},
+	{"staff.credential.list", sam_staff_op_credential_list},
+	{"staff.session.list", sam_staff_op_session_list},
+	{"staff.credential.revoke", sam_staff_op_credential_revoke},
+	{"staff.keys.inventory", sam_staff_op_keys_inventory},
+	{"staff.keys.destroy_bulk", sam_staff_op_keys_destroy_bulk},
+	{"staff.cessation", sam_staff_op_cessation},
+	{"staff.algo.withdraw", sam_staff_op_algo_withdraw},
+	{"staff.algo.list", sam_staff_op_algo_list},
+	{"staff.client.list", sam_staff_op_client_list},
+	{"staff.client.put", sam_staff_op_client_put},
+	{"staff.client.remove", sam_staff_op_client_remove},
+	/* A client op (sam_client_check): the notices of withdrawn algorithms. */
+	{"algo.notices", sam_staff_op_algo_notices},
 };
 
 /* Start-up: the built-in CA (and unfinished credentials), then the SAD
@@ -56,6 +73,10 @@ samd_init(struct pp_daemon_ctx *ctx)
 
 	if ((rc = sam_client_init(ctx)) != PP_OK)
 		return rc;
+	if ((rc = sam_staff_init(ctx)) != PP_OK) {
+		sam_client_fini(ctx);
+		return rc;
+	}
 	if ((rc = sam_cred_init(ctx)) != PP_OK) {
 		sam_client_fini(ctx);
 		return rc;
@@ -68,6 +89,9 @@ samd_init(struct pp_daemon_ctx *ctx)
 		sam_client_fini(ctx);
 		return rc;
 	}
+	/* Staff withdrawals (read by sam_staff_init) narrow what sam_cred and
+	 * sam_sad allow. */
+	sam_staff_start(ctx);
 	return PP_OK;
 }
 

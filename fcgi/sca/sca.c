@@ -110,6 +110,25 @@ nomem:
 
 
 
+/* GET /csc/v2/notices: the algorithms the service withdrew (SEC-6), as the
+ * SAM's algo.notices lists them (docs/API.md); any registered client. */
+static enum pp_err
+sca_notices(struct pp_req *req)
+{
+	json_object *ans, *n, *doc;
+	enum pp_err rc;
+
+	if ((rc = sca_sam_call(req, "algo.notices", NULL, SCA_SAM_TIMEOUT_MS, &ans)) != PP_OK)
+		return rc;
+	if (!json_object_object_get_ex(ans, "notices", &n) || !json_object_is_type(n, json_type_array))
+		return pp_fail(req, PP_ERR_PROTO, "the SAM's answer has no notices");
+	if ((doc = json_object_new_object()) == NULL)
+		return PP_ERR_NOMEM;
+	/* The array belongs to the SAM's answer, freed with the pool. */
+	json_object_object_add(doc, "notices", json_object_get(n));
+	return pp_reply_json(req, 200, doc);
+}
+
 /* ------------------------------------------------------------------ helpers */
 
 /* A new object with every set field of the request as a string member of
@@ -645,6 +664,7 @@ static const struct pp_route sca_routes[] = {
 	{ PP_POST, "/csc/v2/credentials/info", sca_csc_credentials_info, PP_BODY_JSON, sca_cinfo_fields,
 	    SCA_CINFO__MAX },
 	{ PP_POST, "/csc/v2/signatures/signHash", sca_csc_sign_hash, PP_BODY_JSON, sca_sh_fields, SCA_SH__MAX },
+	{ PP_GET, "/csc/v2/notices", sca_notices, PP_BODY_NONE, NULL, 0 },
 	/* The authorisation requests (sca_oauth.c, docs/AUTHZ.md). */
 	{ PP_POST, "/csc/v2/oauth2/pushed_authorize", sca_oauth_par, PP_BODY_JSON_FORM, sca_par_fields, SCA_PAR__MAX },
 	{ PP_POST, "/csc/v2/oauth2/token", sca_oauth_token, PP_BODY_JSON_FORM, sca_token_fields, SCA_TOK__MAX },

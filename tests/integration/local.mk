@@ -22,6 +22,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t_cred.sh \
 	tests/integration/t_algo.sh \
 	tests/integration/t_legacy.sh \
+	tests/integration/t_sam_staff.sh \
 	tests/integration/t_console.sh \
 	tests/integration/t_bench.sh \
 	tests/integration/t_oidc.sh \

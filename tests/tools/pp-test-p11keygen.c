@@ -16,7 +16,9 @@
  *
  * An id already on the token is refused.  TYPE "find" makes nothing and
  * tells whether the token holds any object under KEY_ID (exit 0) or none
- * (exit 4), for the tests that check a key was destroyed.
+ * (exit 4), for the tests that check a key was destroyed.  TYPE "destroy"
+ * destroys every object under KEY_ID behind the SAM's back (exit 0; 4
+ * when there was none), for the reconciliation tests (staff.keys.inventory).
  *
  * Exit 0 done; 1 failure (told on stderr); 2 usage.  A test tool: the PIN
  * file of a throwaway token is read by pp_p11 as the daemons do.
@@ -173,6 +175,8 @@ main(int argc, char **argv)
 		bits = 0;
 	else if (strcmp(argv[3], "find") == 0)
 		bits = 1;
+	else if (strcmp(argv[3], "destroy") == 0)
+		bits = 2;
 	else
 		goto usage;
 	for (int i = 4; i < argc; i++) {
@@ -192,6 +196,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "pp-test-p11keygen: the token could not be opened\n");
 		goto out;
 	}
+	if (bits == 2) {
+		size_t count = 0;
+		rc = pp_p11_destroy(p, id, idlen, &count);
+		status = rc == PP_OK ? 0 : rc == PP_ERR_NOT_FOUND ? 4 : 1;
+		goto out;
+	}
 	rc = pp_p11_find(p, id, idlen, &objs);
 	if (bits == 1) {
 		status = rc == PP_OK ? 0 : rc == PP_ERR_NOT_FOUND ? 4 : 1;
@@ -208,7 +218,7 @@ out:
 	pp_conf_free(conf);
 	return status;
 usage:
-	fprintf(stderr, "usage: pp-test-p11keygen CONF KEY_ID_HEX rsa1024|rsa2048|rsa3072|ec-p256|find"
+	fprintf(stderr, "usage: pp-test-p11keygen CONF KEY_ID_HEX rsa1024|rsa2048|rsa3072|ec-p256|find|destroy"
 	    " [extractable] [nosign]\n");
 	return 2;
 }

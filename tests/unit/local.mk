@@ -29,6 +29,7 @@ PP_UNIT_TESTS = \
 	tests/unit/test_sam_sad \
 	tests/unit/test_sam_client \
 	tests/unit/test_sam_authz \
+	tests/unit/test_sam_staff \
 	tests/unit/test_sca_oauth \
 	tests/unit/test_p11 \
 	tests/unit/test_jose \
@@ -197,6 +198,14 @@ tests_unit_test_sam_authz_SOURCES = tests/unit/test_sam_authz.c tests/unit/pp_te
 tests_unit_test_sam_authz_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
 tests_unit_test_sam_authz_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
 tests_unit_test_sam_authz_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS) -lpthread
+
+tests_unit_test_sam_staff_SOURCES = tests/unit/test_sam_staff.c tests/unit/pp_test.h sam/sam_staff.h sam/sam_staff.c \
+	sam/sam_authz.h sam/sam_authz.c sam/sam_sad.h sam/sam_sad.c sam/sam_ledger.h sam/sam_ledger.c sam/sam_otp.h \
+	sam/sam_otp.c sam/sam_cred.h sam/sam_cred.c sam/sam_enrol.h sam/sam_enrol.c sam/sam_ca.h sam/sam_ca.c \
+	sam/sam_client.h sam/sam_client.c
+tests_unit_test_sam_staff_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
+tests_unit_test_sam_staff_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
+tests_unit_test_sam_staff_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS) -lpthread
 
 tests_unit_test_sca_oauth_SOURCES = tests/unit/test_sca_oauth.c tests/unit/pp_test.h fcgi/sca/sca_oauth.h \
 	fcgi/sca/sca_oauth.c fcgi/sca/sca_sam.h fcgi/sca/sca_sam.c
