@@ -35,7 +35,7 @@ static const struct pp_route fz_routes[] = {
 };
 
 static const struct pp_app fz_app = {
-	"fuzz", PP_OUT_JSON, PP_CERT_OPTIONAL, 0, fz_routes, 3, NULL, NULL, NULL, NULL
+	"fuzz", PP_OUT_JSON, PP_CERT_OPTIONAL, 0, fz_routes, 3, NULL, NULL, NULL, NULL, NULL
 };
 
 struct fz_body {

@@ -143,7 +143,7 @@ static const struct pp_route fz_routes[] = {
 
 static const struct pp_app fz_app = {
 	"sca", PP_OUT_JSON, PP_CERT_OPTIONAL, 0, fz_routes, sizeof(fz_routes) / sizeof(fz_routes[0]), NULL, NULL,
-	NULL, NULL
+	NULL, NULL, NULL
 };
 
 struct fz_body {
