@@ -62,7 +62,7 @@ struct pp_conf;
 #define SAM_CLIENT_FILE_MAX	(256 * 1024)
 #define SAM_CLIENT_URIS_MAX	8	/* redirect URIs of one SCA */
 #define SAM_CLIENT_URI_MAX	255	/* bytes of one redirect URI */
-#define SAM_CLIENT_CONTACT_MAX	128	/* who to call at the client: UTF-8, no controls */
+#define SAM_CLIENT_CONTACT_MAX	256	/* who to call at the client: UTF-8, no controls */
 #define SAM_CLIENT_ALGOS_MAX	16	/* allowed_algos entries */
 #define SAM_CLIENT_ALGO_MAX	64	/* a key type name or a signature algorithm OID */
 

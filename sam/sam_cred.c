@@ -1340,7 +1340,7 @@ static enum pp_err
 sam_cred_found_row(void *arg, const struct pp_val *c, size_t n)
 {
 	struct sam_cred_found *l = arg;
-	char subject[SAM_CA_DER_MAX < 1024 ? SAM_CA_DER_MAX : 1024];
+	char subject[SAM_CA_DER_MAX < 1024 ? SAM_CA_DER_MAX : 1024], status[sizeof(l->k->state)] = "";
 	json_object *o;
 	enum pp_err rc;
 
@@ -1350,7 +1350,11 @@ sam_cred_found_row(void *arg, const struct pp_val *c, size_t n)
 		return rc;
 	o = json_object_array_get_idx(l->arr, json_object_array_length(l->arr) - 1);
 	sam_cred_subject(l->k, subject, sizeof(subject));
-	if (pp_json_add_str(o, "sca", l->k->sca) != PP_OK ||
+	/* "status": the state in the words of the staff's filter ("active"). */
+	for (size_t i = 0; i < sizeof(status) - 1 && l->k->state[i]; i++)
+		status[i] = (char)(l->k->state[i] >= 'A' && l->k->state[i] <= 'Z' ? l->k->state[i] - 'A' + 'a' :
+		    l->k->state[i]);
+	if (pp_json_add_str(o, "status", status) != PP_OK || pp_json_add_str(o, "sca", l->k->sca) != PP_OK ||
 	    (*subject && pp_json_add_str(o, "subject", subject) != PP_OK) ||
 	    pp_json_add_bool(o, "ephemeral", c[15].i != 0) != PP_OK)
 		return PP_ERR_NOMEM;

@@ -208,6 +208,18 @@ sam_staff_mask_mobile(const char *mobile, char *out, size_t cap)
 	out[i] = '\0';
 }
 
+/* ms since the epoch as RFC 3339 UTC ("2026-11-21T14:45:00Z") into out. */
+static enum pp_err
+sam_staff_time(int64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return PP_ERR_INTERNAL;
+	return PP_OK;
+}
+
 /* ------------------------------------------------------------------ records and answers */
 
 /* A staff record: actor the acting member (or "unknown" when the request
@@ -297,7 +309,7 @@ sam_staff_signatory_row(void *arg, const struct pp_val *c, size_t n)
 	json_object *arr = arg, *o, *m;
 	char id[SAM_ENROL_ID_MAX + 1], sca[SAM_ENROL_SCA_MAX + 1], given[SAM_ENROL_NAME_MAX + 1];
 	char surname[SAM_ENROL_NAME_MAX + 1], country[3], mobile[SAM_ENROL_MOBILE_MAX + 1];
-	char masked[SAM_ENROL_MOBILE_MAX + 1], idp[SAM_ENROL_SUBJECT_MAX + 1];
+	char masked[SAM_ENROL_MOBILE_MAX + 1], idp[SAM_ENROL_SUBJECT_MAX + 1], created[32];
 
 	if (n != 9 || !pp_val_text(&c[0], id, sizeof(id)) || !pp_val_text(&c[1], sca, sizeof(sca)) ||
 	    !pp_val_text(&c[2], given, sizeof(given)) || !pp_val_text(&c[3], surname, sizeof(surname)) ||
@@ -305,6 +317,8 @@ sam_staff_signatory_row(void *arg, const struct pp_val *c, size_t n)
 	    !pp_val_text(&c[6], idp, sizeof(idp)) || c[7].type != PP_VAL_INT || c[8].type != PP_VAL_INT)
 		return PP_ERR_DB;
 	sam_staff_mask_mobile(mobile, masked, sizeof(masked));
+	if (sam_staff_time(c[7].i, created) != PP_OK)
+		return PP_ERR_INTERNAL;
 	if ((o = json_object_new_object()) == NULL)
 		return PP_ERR_NOMEM;
 	if (json_object_array_add(arr, o) != 0) {
@@ -323,7 +337,7 @@ sam_staff_signatory_row(void *arg, const struct pp_val *c, size_t n)
 	if (pp_json_add_str(o, "id", id) != PP_OK || pp_json_add_str(o, "given_name", given) != PP_OK ||
 	    pp_json_add_str(o, "surname", surname) != PP_OK || pp_json_add_str(o, "country", country) != PP_OK ||
 	    pp_json_add_str(o, "sca", sca) != PP_OK || pp_json_add_str(o, "mobile", masked) != PP_OK ||
-	    pp_json_add_int(o, "created_ms", c[7].i) != PP_OK ||
+	    pp_json_add_str(o, "created", created) != PP_OK || pp_json_add_int(o, "created_ms", c[7].i) != PP_OK ||
 	    pp_json_add_int(o, "credentials_active", c[8].i) != PP_OK ||
 	    pp_json_add_str(o, "status", c[8].i > 0 ? "active" : "no_active_credential") != PP_OK)
 		return PP_ERR_NOMEM;
@@ -427,29 +441,31 @@ static const struct sam_sad_field sam_staff_sessions_fields[] = {
 static const struct sam_staff_spec sam_staff_sessions_spec = { "staff.session.list", sam_staff_sessions_fields,
 	SAM_N(sam_staff_sessions_fields), 0 };
 
-struct sam_staff_rows {
-	json_object *arr;
-	int64_t now;
-};
-
-/* id, mode, client_id, sca, signatory, credential, hash_algo,
- * num_signatures, status, auth_method, created_ms, expires_ms, documents,
- * signatures used.  No SAD, no code, no PKCE or OIDC values. */
+/*
+ * One signing session per row, newest first: an authorisation request
+ * (sam_authz) or a SAD of the ledger (sam_sad; one issued through a
+ * request names it).  Columns: kind, id, sca, signatory, credential,
+ * hash_algo, state, method, documents, signatures_used, created_ms,
+ * expires_ms, mode (authorisation), client_id (authorisation), session
+ * (SAD), authorisation (SAD).  No SAD value, code, OTP or PKCE value.
+ */
 static enum pp_err
-sam_staff_authz_row(void *arg, const struct pp_val *c, size_t n)
+sam_staff_session_row(void *arg, const struct pp_val *c, size_t n)
 {
-	struct sam_staff_rows *r = arg;
-	static const char *const names[] = { "id", "mode", "client_id", "sca", "signatory", "credential",
-		"hash_algo" };
-	char buf[SAM_ENROL_SCA_MAX + 1];
-	json_object *o;
+	json_object *arr = arg, *o;
+	static const char *const names[] = { "kind", "id", "sca", "signatory", "credential", "hash_algo", "state",
+		"method" };
+	static const char *const opt[] = { "mode", "client_id", "session", "authorisation" };
+	char buf[SAM_ENROL_SCA_MAX + 1], created[32];
 
-	if (n != 14 || c[7].type != PP_VAL_INT || c[10].type != PP_VAL_INT || c[11].type != PP_VAL_INT ||
-	    c[12].type != PP_VAL_INT || c[13].type != PP_VAL_INT)
+	if (n != 16 || c[8].type != PP_VAL_INT || c[9].type != PP_VAL_INT || c[10].type != PP_VAL_INT ||
+	    c[11].type != PP_VAL_INT)
 		return PP_ERR_DB;
+	if (sam_staff_time(c[10].i, created) != PP_OK)
+		return PP_ERR_INTERNAL;
 	if ((o = json_object_new_object()) == NULL)
 		return PP_ERR_NOMEM;
-	if (json_object_array_add(r->arr, o) != 0) {
+	if (json_object_array_add(arr, o) != 0) {
 		json_object_put(o);
 		return PP_ERR_NOMEM;
 	}
@@ -459,53 +475,16 @@ sam_staff_authz_row(void *arg, const struct pp_val *c, size_t n)
 		if (pp_json_add_str(o, names[i], buf) != PP_OK)
 			return PP_ERR_NOMEM;
 	}
-	if (!pp_val_text(&c[8], buf, sizeof(buf)) || pp_json_add_str(o, "status", buf) != PP_OK)
-		return PP_ERR_DB;
-	if (!pp_val_text(&c[9], buf, sizeof(buf)) || (*buf && pp_json_add_str(o, "method", buf) != PP_OK))
-		return PP_ERR_DB;
-	if (pp_json_add_int(o, "num_signatures", c[7].i) != PP_OK ||
-	    pp_json_add_int(o, "created_ms", c[10].i) != PP_OK || pp_json_add_int(o, "expires_ms", c[11].i) != PP_OK ||
-	    pp_json_add_int(o, "documents", c[12].i) != PP_OK || pp_json_add_int(o, "signatures_used", c[13].i) != PP_OK)
+	if (pp_json_add_int(o, "documents", c[8].i) != PP_OK || pp_json_add_int(o, "signatures_used", c[9].i) != PP_OK ||
+	    pp_json_add_str(o, "created", created) != PP_OK || pp_json_add_int(o, "created_ms", c[10].i) != PP_OK ||
+	    pp_json_add_int(o, "expires_ms", c[11].i) != PP_OK)
 		return PP_ERR_NOMEM;
-	return PP_OK;
-}
-
-/* id, sca, signatory, credential, session, hash_algo, num_signatures,
- * created_ms, expires_ms, consumed, burned, method.  The SAD's id only:
- * the SAD itself is the id with its MAC, never stored. */
-static enum pp_err
-sam_staff_sad_row(void *arg, const struct pp_val *c, size_t n)
-{
-	struct sam_staff_rows *r = arg;
-	static const char *const names[] = { "id", "sca", "signatory", "credential", "session", "hash_algo" };
-	char buf[SAM_ENROL_SCA_MAX + 1];
-	const char *state;
-	json_object *o;
-
-	if (n != 12 || c[6].type != PP_VAL_INT || c[7].type != PP_VAL_INT || c[8].type != PP_VAL_INT ||
-	    c[9].type != PP_VAL_INT || c[10].type != PP_VAL_INT)
-		return PP_ERR_DB;
-	if ((o = json_object_new_object()) == NULL)
-		return PP_ERR_NOMEM;
-	if (json_object_array_add(r->arr, o) != 0) {
-		json_object_put(o);
-		return PP_ERR_NOMEM;
-	}
-	for (size_t i = 0; i < SAM_N(names); i++) {
-		if (!pp_val_text(&c[i], buf, sizeof(buf)))
+	for (size_t i = 0; i < SAM_N(opt); i++) {
+		if (!pp_val_text(&c[12 + i], buf, sizeof(buf)))
 			return PP_ERR_DB;
-		if (pp_json_add_str(o, names[i], buf) != PP_OK)
+		if (*buf && pp_json_add_str(o, opt[i], buf) != PP_OK)
 			return PP_ERR_NOMEM;
 	}
-	state = c[9].i >= c[6].i ? "used" : c[8].i <= r->now ? "expired" : c[9].i + c[10].i >= c[6].i ? "closed" :
-	    "valid";
-	if (!pp_val_text(&c[11], buf, sizeof(buf)))
-		return PP_ERR_DB;
-	if (pp_json_add_int(o, "num_signatures", c[6].i) != PP_OK || pp_json_add_int(o, "created_ms", c[7].i) != PP_OK ||
-	    pp_json_add_int(o, "expires_ms", c[8].i) != PP_OK || pp_json_add_int(o, "signatures_used", c[9].i) != PP_OK ||
-	    pp_json_add_int(o, "documents", c[6].i) != PP_OK || pp_json_add_str(o, "state", state) != PP_OK ||
-	    pp_json_add_str(o, "method", buf) != PP_OK)
-		return PP_ERR_NOMEM;
 	return PP_OK;
 }
 
@@ -517,9 +496,9 @@ sam_staff_op_session_list(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *p
 {
 	const char *sca = pp_json_get_str(req, "sca"), *sig = pp_json_get_str(req, "signatory"), *why;
 	struct sam_staff_order o;
-	struct sam_staff_rows r;
-	struct pp_val b[4];
+	struct pp_val b[5];
 	int64_t limit, offset, total = 0;
+	json_object *arr;
 	enum pp_err rc;
 
 	(void)peer;
@@ -536,37 +515,32 @@ sam_staff_op_session_list(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *p
 	b[1] = sam_staff_opt(sig);
 	b[2] = PP_VAL_I(limit);
 	b[3] = PP_VAL_I(offset);
-	r.now = sam_now_ms();
-	/* Authorisation requests (sam_authz), newest first. */
-	if ((rc = pp_store_exec(ctx->store, "SELECT count(*) FROM authz" SAM_STAFF_SESS_FILTER, b, 2,
-	    sam_staff_count, &total, NULL)) != PP_OK || (rc = pp_json_add_int(ans, "authorisations_total", total)) != PP_OK)
+	b[4] = PP_VAL_I(sam_now_ms());
+	if ((rc = pp_store_exec(ctx->store, "SELECT (SELECT count(*) FROM authz" SAM_STAFF_SESS_FILTER ")"
+	    " + (SELECT count(*) FROM sads" SAM_STAFF_SESS_FILTER ")", b, 2, sam_staff_count, &total, NULL)) != PP_OK)
 		return rc;
-	if ((r.arr = json_object_new_array()) == NULL)
+	if ((arr = json_object_new_array()) == NULL)
 		return PP_ERR_NOMEM;
-	json_object_object_add(ans, "authorisations", r.arr);
-	if ((rc = pp_store_exec(ctx->store, "SELECT id, mode, client_id, sca, signatory, credential, hash_algo,"
-	    " num_signatures, status, auth_method, created_ms, expires_ms,"
-	    " (SELECT count(*) FROM authz_docs d WHERE d.authz = authz.id),"
-	    " (SELECT count(*) FROM sad_hashes h WHERE h.sad = authz.sad_id AND h.state = 'CONSUMED')"
-	    " FROM authz" SAM_STAFF_SESS_FILTER " ORDER BY created_ms DESC, id LIMIT ?3 OFFSET ?4", b, 4,
-	    sam_staff_authz_row, &r, NULL)) != PP_OK)
+	json_object_object_add(ans, "sessions", arr);
+	if ((rc = pp_json_add_int(ans, "total", total)) != PP_OK)
 		return rc;
-	/* SADs (sam_sad's ledger), newest first; the method of one issued
-	 * through an authorisation request is the request's, else the SMS
-	 * code of sad.issue. */
-	if ((rc = pp_store_exec(ctx->store, "SELECT count(*) FROM sads" SAM_STAFF_SESS_FILTER, b, 2,
-	    sam_staff_count, &total, NULL)) != PP_OK || (rc = pp_json_add_int(ans, "sads_total", total)) != PP_OK)
-		return rc;
-	if ((r.arr = json_object_new_array()) == NULL)
-		return PP_ERR_NOMEM;
-	json_object_object_add(ans, "sads", r.arr);
-	return pp_store_exec(ctx->store, "SELECT id, sca, signatory, credential, session, hash_algo, num_signatures,"
-	    " created_ms, expires_ms,"
-	    " (SELECT count(*) FROM sad_hashes h WHERE h.sad = sads.id AND h.state = 'CONSUMED'),"
-	    " (SELECT count(*) FROM sad_hashes h WHERE h.sad = sads.id AND h.state = 'BURNED'),"
-	    " COALESCE((SELECT a.auth_method FROM authz a WHERE a.sad_id = sads.id), 'sms')"
-	    " FROM sads" SAM_STAFF_SESS_FILTER " ORDER BY created_ms DESC, id LIMIT ?3 OFFSET ?4", b, 4,
-	    sam_staff_sad_row, &r, NULL);
+	/* A SAD's state from its ledger rows: every hash signed (used),
+	 * past its expiry (expired), every hash signed or burned (closed),
+	 * else valid.  Its method: its request's, else the SMS code of
+	 * sad.issue. */
+	return pp_store_exec(ctx->store,
+	    "SELECT 'authorisation', id, sca, signatory, credential, hash_algo, lower(status),"
+	    " COALESCE(auth_method, ''), (SELECT count(*) FROM authz_docs d WHERE d.authz = authz.id),"
+	    " (SELECT count(*) FROM sad_hashes h WHERE h.sad = authz.sad_id AND h.state = 'CONSUMED'),"
+	    " created_ms, expires_ms, mode, client_id, '', '' FROM authz" SAM_STAFF_SESS_FILTER
+	    " UNION ALL SELECT 'sad', id, sca, signatory, credential, hash_algo,"
+	    " CASE WHEN used >= num_signatures THEN 'used' WHEN expires_ms <= ?5 THEN 'expired'"
+	    " WHEN used + burned >= num_signatures THEN 'closed' ELSE 'valid' END,"
+	    " COALESCE((SELECT a.auth_method FROM authz a WHERE a.sad_id = s.id), 'sms'), num_signatures, used,"
+	    " created_ms, expires_ms, '', '', session, COALESCE((SELECT a.id FROM authz a WHERE a.sad_id = s.id), '')"
+	    " FROM (SELECT *, (SELECT count(*) FROM sad_hashes h WHERE h.sad = sads.id AND h.state = 'CONSUMED') AS used,"
+	    " (SELECT count(*) FROM sad_hashes h WHERE h.sad = sads.id AND h.state = 'BURNED') AS burned FROM sads"
+	    SAM_STAFF_SESS_FILTER ") AS s ORDER BY 11 DESC, 2 LIMIT ?3 OFFSET ?4", b, 5, sam_staff_session_row, arr, NULL);
 }
 
 /* ------------------------------------------------------------------ staff.credential.revoke */
@@ -576,21 +550,23 @@ static const struct sam_sad_field sam_staff_revoke_fields[] = {
 static const struct sam_staff_spec sam_staff_revoke_spec = { "staff.credential.revoke", sam_staff_revoke_fields,
 	SAM_N(sam_staff_revoke_fields), 0 };
 
+/* "reason": 1..max bytes of UTF-8 without controls, else NULL. */
 static const char *
-sam_staff_reason(json_object *req)
+sam_staff_reason(json_object *req, size_t max)
 {
 	const char *r = pp_json_get_str(req, "reason");
 
-	return sam_enrol_text_ok(r, SAM_STAFF_REASON_MAX) ? r : NULL;
+	return sam_enrol_text_ok(r, max) ? r : NULL;
 }
 
 #define SAM_STAFF_REASON_REFUSAL "reason: 1 to 256 bytes of UTF-8 without control characters"
+#define SAM_STAFF_DC_REASON_REFUSAL "reason: 1 to 512 bytes of UTF-8 without control characters"
 
 enum pp_err
 sam_staff_op_credential_revoke(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
     json_object *ans)
 {
-	const char *id = pp_json_get_str(req, "credential"), *reason = sam_staff_reason(req), *why;
+	const char *id = pp_json_get_str(req, "credential"), *reason = sam_staff_reason(req, SAM_STAFF_REASON_MAX), *why;
 	struct sam_staff_order o;
 	struct sam_cred_actor who;
 	struct sam_cred_ended e;
@@ -841,7 +817,7 @@ sam_staff_op_keys_destroy_bulk(struct pp_daemon_ctx *ctx, const struct pp_ipc_pe
     json_object *ans)
 {
 	const char *sca = pp_json_get_str(req, "sca"), *kt = pp_json_get_str(req, "key_type");
-	const char *reason = sam_staff_reason(req), *why;
+	const char *reason = sam_staff_reason(req, SAM_STAFF_DC_REASON_MAX), *why;
 	struct sam_staff_order o;
 	struct sam_staff_ids ids = { 0 };
 	enum pp_p11_keytype t;
@@ -854,7 +830,7 @@ sam_staff_op_keys_destroy_bulk(struct pp_daemon_ctx *ctx, const struct pp_ipc_pe
 	if ((rc = sam_staff_parse(req, &sam_staff_bulk_spec, &o, &why)) != PP_OK)
 		return rc;
 	if (why == NULL && reason == NULL)
-		why = SAM_STAFF_REASON_REFUSAL;
+		why = SAM_STAFF_DC_REASON_REFUSAL;
 	else if (why == NULL && sca == NULL && kt == NULL)
 		why = "sca or key_type: at least one filter is required";
 	else if (why == NULL && sca != NULL && !sam_enrol_sca_ok(sca))
@@ -896,7 +872,7 @@ enum pp_err
 sam_staff_op_cessation(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
     json_object *ans)
 {
-	const char *reason = sam_staff_reason(req), *why;
+	const char *reason = sam_staff_reason(req, SAM_STAFF_DC_REASON_MAX), *why;
 	struct sam_staff_order o;
 	struct sam_staff_ids ids = { 0 };
 	struct pp_val b[5];
@@ -909,7 +885,7 @@ sam_staff_op_cessation(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer
 	if ((rc = sam_staff_parse(req, &sam_staff_cessation_spec, &o, &why)) != PP_OK)
 		return rc;
 	if (why == NULL && reason == NULL)
-		why = SAM_STAFF_REASON_REFUSAL;
+		why = SAM_STAFF_DC_REASON_REFUSAL;
 	if (why != NULL)
 		return sam_staff_refuse(ctx, &o, PP_AUDIT_CREDENTIAL_CHANGE, sam_staff_cessation_spec.op,
 		    "invalid_request", why, ans);
@@ -1078,15 +1054,12 @@ sam_staff_notice_row(void *arg, const struct pp_val *c, size_t n)
 	struct sam_staff_notices *l = arg;
 	char algo[17], notice[SAM_STAFF_NOTICE_MAX + 1], who[3][SAM_STAFF_ID_MAX + 1], at[32];
 	json_object *o;
-	time_t t;
-	struct tm tm;
 
 	if (n != 6 || !pp_val_text(&c[0], algo, sizeof(algo)) || c[1].type != PP_VAL_INT ||
 	    !pp_val_text(&c[2], notice, sizeof(notice)) || !pp_val_text(&c[3], who[0], sizeof(who[0])) ||
 	    !pp_val_text(&c[4], who[1], sizeof(who[1])) || !pp_val_text(&c[5], who[2], sizeof(who[2])))
 		return PP_ERR_DB;
-	t = (time_t)(c[1].i / 1000);
-	if (gmtime_r(&t, &tm) == NULL || strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (sam_staff_time(c[1].i, at) != PP_OK)
 		return PP_ERR_INTERNAL;
 	if ((o = json_object_new_object()) == NULL)
 		return PP_ERR_NOMEM;
@@ -1103,14 +1076,15 @@ sam_staff_notice_row(void *arg, const struct pp_val *c, size_t n)
 	return PP_OK;
 }
 
+/* Into ans[key]: every withdrawal, oldest first; staff: with the people. */
 static enum pp_err
-sam_staff_notices(struct pp_daemon_ctx *ctx, int staff, json_object *ans)
+sam_staff_notices(struct pp_daemon_ctx *ctx, int staff, const char *key, json_object *ans)
 {
 	struct sam_staff_notices l = { NULL, staff };
 
 	if ((l.arr = json_object_new_array()) == NULL)
 		return PP_ERR_NOMEM;
-	json_object_object_add(ans, "notices", l.arr);
+	json_object_object_add(ans, key, l.arr);
 	return pp_store_exec(ctx->store, "SELECT algo, withdrawn_ms, notice, approver, proposer, proposal"
 	    " FROM algo_withdrawals ORDER BY withdrawn_ms, algo", NULL, 0, sam_staff_notice_row, &l, NULL);
 }
@@ -1130,7 +1104,7 @@ sam_staff_op_algo_list(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer
 		return rc;
 	if (why != NULL)
 		return sam_staff_answer_refusal(ans, "invalid_request", why);
-	return sam_staff_notices(ctx, 1, ans);
+	return sam_staff_notices(ctx, 1, "withdrawn", ans);
 }
 
 static const struct sam_field sam_staff_notices_fields[] = { {"sca", 1} };
@@ -1150,7 +1124,7 @@ sam_staff_op_algo_notices(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *p
 		return rc;
 	if (ref.why != SAM_REFUSAL_NONE)
 		return sam_refuse_json(&ref, ans);
-	return sam_staff_notices(ctx, 0, ans);
+	return sam_staff_notices(ctx, 0, "notices", ans);
 }
 
 /* ------------------------------------------------------------------ the client registry */
@@ -1298,7 +1272,7 @@ enum pp_err
 sam_staff_op_client_remove(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_object *req,
     json_object *ans)
 {
-	const char *id = pp_json_get_str(req, "id"), *reason = sam_staff_reason(req), *why;
+	const char *id = pp_json_get_str(req, "id"), *reason = sam_staff_reason(req, SAM_STAFF_DC_REASON_MAX), *why;
 	const struct sam_client *c;
 	struct sam_staff_order o;
 	struct pp_val b[1];
@@ -1310,7 +1284,7 @@ sam_staff_op_client_remove(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *
 	if (why == NULL && !sam_staff_token_ok(id, SAM_CLIENT_ID_MAX))
 		why = "id: a client id, 1 to 64 characters [A-Za-z0-9._-]";
 	else if (why == NULL && reason == NULL)
-		why = SAM_STAFF_REASON_REFUSAL;
+		why = SAM_STAFF_DC_REASON_REFUSAL;
 	if (why != NULL)
 		return sam_staff_refuse(ctx, &o, PP_AUDIT_ACCOUNT_DELETE, sam_staff_remove_spec.op, "invalid_request", why,
 		    ans);

@@ -88,7 +88,8 @@ struct pp_ipc_peer;
 #define SAM_STAFF_ID_MAX	64	/* staff account id, proposal id: [A-Za-z0-9._-] */
 #define SAM_STAFF_NAME_MAX	128	/* the person's name: UTF-8, no controls */
 #define SAM_STAFF_ROLE_MAX	64	/* the audit record's limit */
-#define SAM_STAFF_REASON_MAX	256
+#define SAM_STAFF_REASON_MAX	256	/* a revocation's reason */
+#define SAM_STAFF_DC_REASON_MAX	512	/* a dual-control order's reason */
 #define SAM_STAFF_NOTICE_MAX	512	/* an algorithm's withdrawal notice */
 #define SAM_STAFF_Q_MAX		64	/* search text */
 #define SAM_STAFF_LIMIT_MAX	100	/* rows per page */

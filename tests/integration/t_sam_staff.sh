@@ -126,6 +126,7 @@ has "... total 2" '"total":2'
 has "... the mobile number masked to its last two digits" '"mobile":"*********78"'
 lacks "... never in full" '33612345678'
 has "... the SMS method" '"methods":["sms"]'
+has "... the creation time" '"created":"20'
 has "... the status from the active credentials" '"status":"active"'
 staff staff.signatory.search '"limit":1,"offset":1'
 has "a page of one, from the second: sig-002" '"id":"sig-002"'
@@ -154,6 +155,7 @@ has "... total 2" '"total":2'
 has "... with their SCA" '"sca":"CN=Demo SCA,O=Paraphe Demo SCA,C=FR"'
 has "... the certificate's subject" '"subject":"'
 has "... the CA" '"ca":"builtin"'
+has "... the status in the filter's words" '"status":"active"'
 has "... not ephemeral" '"ephemeral":false'
 lacks "... no certificate or chain" '"certificate"'
 staff staff.credential.list '"key_type":"ec-p384"'
@@ -174,7 +176,9 @@ sam "{\"v\":1,\"op\":\"sad.issue\",$A,\"signatory\":\"sig-001\",\"credential\":\
 SAD=$(amember sad)
 check "a SAD is issued for C1" test -n "$SAD"
 staff staff.session.list '"signatory":"sig-001"'
-has "the session list shows the SAD" '"session":"s-1"'
+has "the session list shows the SAD" '"kind":"sad"'
+has "... of its session" '"session":"s-1"'
+has "... one session in all" '"total":1'
 has "... its credential" "\"credential\":\"$C1\""
 has "... valid, none used" '"signatures_used":0'
 has "... its state" '"state":"valid"'
@@ -187,7 +191,7 @@ staff staff.session.list '"signatory":"sig-001"'
 has "... then one signature used" '"signatures_used":1'
 has "... the SAD used" '"state":"used"'
 staff staff.session.list '"signatory":"sig-002"'
-has "no session of sig-002" '"sads_total":0,"sads":[]'
+has "no session of sig-002" '"sessions":[],"total":0'
 
 # --- staff.credential.revoke.
 K2=$(keyid "$C2")
@@ -341,6 +345,7 @@ sam "{\"v\":1,\"op\":\"sad.issue\",$A,\"signatory\":\"sig-003\",\"credential\":\
 has "sad.issue with SHA-512 is refused naming the withdrawal" 'hash_algo: this hash algorithm was withdrawn by the service (SEC-6)'
 staff staff.algo.list
 has "staff.algo.list shows both, with the proposal" '"proposal":"p-algo"'
+has "... under withdrawn" '"withdrawn":[{"algo":"ec-p384","withdrawn_at":"20'
 has "... and sha512" '"algo":"sha512"'
 
 # --- staff.cessation (SEC-7).

@@ -471,6 +471,7 @@ test_read_ops(void **state)
 	assert_true(has(a, "\"mobile\":\"*********78\""));
 	assert_false(has(a, "33612345678"));
 	assert_true(has(a, "\"credentials_active\":1,\"status\":\"active\""));
+	assert_true(has(a, "\"created\":\"1970-01-01T00:00:00Z\""));
 	json_object_put(a);
 	a = run(&ctx, sam_staff_op_signatory_search, "{\"staff\":" OPS ",\"sca\":\"CN=A\",\"limit\":1,\"offset\":1}",
 	    PP_OK);
@@ -502,6 +503,7 @@ test_read_ops(void **state)
 	    PP_OK);
 	assert_true(has(a, "\"total\":1"));
 	assert_true(has(a, "\"id\":\"c1\""));
+	assert_true(has(a, "\"status\":\"active\""));
 	assert_true(has(a, "\"sca\":\"CN=A\""));
 	assert_true(has(a, "\"ephemeral\":false"));
 	json_object_put(a);
@@ -510,15 +512,32 @@ test_read_ops(void **state)
 	json_object_put(a);
 
 	/* sessions: the SAD with its use, no SAD value */
+	exec(ctx.store, "INSERT INTO authz (id, mode, client_id, sca, signatory, credential, hash_algo,"
+	    " num_signatures, status, created_ms, expires_ms, updated_ms) VALUES ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',"
+	    " 'link', 'cl', 'CN=A', 'sig-1', 'c1', '2.16.840.1.101.3.4.2.1', 1, 'NEW', 9, 99, 9)");
+	exec(ctx.store, "INSERT INTO authz_docs (authz, position, hash) VALUES ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 0,"
+	    " zeroblob(32))");
 	a = run(&ctx, sam_staff_op_session_list, "{\"staff\":" OPS ",\"signatory\":\"sig-1\"}", PP_OK);
-	assert_true(has(a, "\"sads_total\":1"));
+	assert_true(has(a, "\"total\":2"));
+	/* newest first: the request, then the SAD */
+	assert_true(has(a, "\"sessions\":[{\"kind\":\"authorisation\",\"id\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\""));
+	assert_true(has(a, "\"state\":\"new\""));
+	assert_true(has(a, "\"documents\":1"));
+	assert_true(has(a, "\"mode\":\"link\""));
+	assert_true(has(a, "\"kind\":\"sad\",\"id\":\"s1\""));
 	assert_true(has(a, "\"session\":\"sess-1\""));
 	assert_true(has(a, "\"signatures_used\":0"));
 	assert_true(has(a, "\"state\":\"valid\""));
 	assert_true(has(a, "\"method\":\"sms\""));
 	json_object_put(a);
 	a = run(&ctx, sam_staff_op_session_list, "{\"staff\":" OPS ",\"signatory\":\"sig-2\"}", PP_OK);
-	assert_true(has(a, "\"sads_total\":0"));
+	assert_true(has(a, "\"sessions\":[],\"total\":0"));
+	json_object_put(a);
+	a = run(&ctx, sam_staff_op_session_list, "{\"staff\":" OPS ",\"signatory\":\"sig-1\",\"limit\":1,\"offset\":1}",
+	    PP_OK);
+	assert_true(has(a, "\"total\":2"));
+	assert_true(has(a, "\"id\":\"s1\""));
+	assert_false(has(a, "\"kind\":\"authorisation\""));
 	json_object_put(a);
 
 	pp_store_close(ctx.store);
