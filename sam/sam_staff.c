@@ -887,7 +887,7 @@ sam_staff_op_cessation(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer
 	if (why == NULL && reason == NULL)
 		why = SAM_STAFF_DC_REASON_REFUSAL;
 	if (why != NULL)
-		return sam_staff_refuse(ctx, &o, PP_AUDIT_CREDENTIAL_CHANGE, sam_staff_cessation_spec.op,
+		return sam_staff_refuse(ctx, &o, PP_AUDIT_SERVICE_CESSATION, sam_staff_cessation_spec.op,
 		    "invalid_request", why, ans);
 	/* The ceremony's start, with the proposer (requester) and the
 	 * approver (actor), before anything changes. */
@@ -897,7 +897,7 @@ sam_staff_op_cessation(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer
 		json_object_put(d);
 		return PP_ERR_NOMEM;
 	}
-	if ((rc = sam_staff_audit(ctx, &o, PP_AUDIT_CREDENTIAL_CHANGE, 0, sam_staff_cessation_spec.op, reason, d)) != PP_OK)
+	if ((rc = sam_staff_audit(ctx, &o, PP_AUDIT_SERVICE_CESSATION, 0, sam_staff_cessation_spec.op, reason, d)) != PP_OK)
 		return rc;
 	/* Ceased first: nothing new from now on, even if what follows fails
 	 * half-way (running the op again finishes it). */
@@ -926,7 +926,7 @@ sam_staff_op_cessation(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer
 		json_object_put(d);
 		goto out;
 	}
-	if ((rc = sam_staff_audit(ctx, &o, PP_AUDIT_CREDENTIAL_CHANGE, failed > 0, sam_staff_cessation_spec.op, reason,
+	if ((rc = sam_staff_audit(ctx, &o, PP_AUDIT_SERVICE_CESSATION, failed > 0, sam_staff_cessation_spec.op, reason,
 	    d)) != PP_OK)
 		goto out;
 	if ((rc = pp_json_add_int(ans, "ceased_ms", since)) != PP_OK ||
@@ -1004,14 +1004,14 @@ sam_staff_op_algo_withdraw(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *
 	else if (why == NULL && !sam_enrol_text_ok(notice, SAM_STAFF_NOTICE_MAX))
 		why = "notice: 1 to 512 bytes of UTF-8 without control characters";
 	if (why != NULL)
-		return sam_staff_refuse(ctx, &o, PP_AUDIT_CREDENTIAL_CHANGE, sam_staff_withdraw_spec.op, "invalid_request",
+		return sam_staff_refuse(ctx, &o, PP_AUDIT_ALGO_WITHDRAW, sam_staff_withdraw_spec.op, "invalid_request",
 		    why, ans);
 	b[0] = PP_VAL_S(algo);
 	if ((rc = pp_store_exec(ctx->store, "SELECT count(*) FROM algo_withdrawals WHERE algo = ?", b, 1,
 	    sam_staff_count, &have, NULL)) != PP_OK)
 		return rc;
 	if (have > 0)
-		return sam_staff_refuse(ctx, &o, PP_AUDIT_CREDENTIAL_CHANGE, sam_staff_withdraw_spec.op, "conflict",
+		return sam_staff_refuse(ctx, &o, PP_AUDIT_ALGO_WITHDRAW, sam_staff_withdraw_spec.op, "conflict",
 		    "algo: already withdrawn", ans);
 	/* Stored and recorded together: the record before the commit, so
 	 * that no withdrawal exists unrecorded. */
@@ -1030,7 +1030,7 @@ sam_staff_op_algo_withdraw(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *
 		rc = PP_ERR_NOMEM;
 		goto fail;
 	}
-	if ((rc = sam_staff_audit(ctx, &o, PP_AUDIT_CREDENTIAL_CHANGE, 0, sam_staff_withdraw_spec.op, notice, d)) != PP_OK ||
+	if ((rc = sam_staff_audit(ctx, &o, PP_AUDIT_ALGO_WITHDRAW, 0, sam_staff_withdraw_spec.op, notice, d)) != PP_OK ||
 	    (rc = pp_store_commit(ctx->store)) != PP_OK)
 		goto fail;
 	sam_staff_algo_apply(ctx, km, hm);

@@ -50,8 +50,7 @@
  *
  * Algorithm withdrawal (SEC-6): staff.algo.withdraw (dual control) stores
  * {algo, notice} in sam.db (algo_withdrawals) and records it
- * (credential.change: it changes what every credential of that key type,
- * or every signature with that hash, may do; the notice is the cause),
+ * (algorithm.withdraw, the notice as the cause),
  * then applies it at once: credential.create refuses the key type,
  * sad.issue, authz.create and sign refuse credentials of it or the hash,
  * each with a text naming the withdrawal and GET /csc/v2/notices
@@ -69,9 +68,10 @@
  * are paid (sam_cred_sweep).  From then on credential.create, sad.issue,
  * authz.create and sign are refused with "access_denied" and a
  * description that ends with "(service_ceased)" (SAM_CEASED_TEXT,
- * sam_enrol.h), which the SCA plugin answers 403.  Records: credential.change at the start (with
- * proposer and approver), key.destroy (and credential.change) per key,
- * credential.change at the end with the counts.
+ * sam_enrol.h), which the SCA plugin answers 403.  Records:
+ * service.cessation at the start (with proposer and approver),
+ * credential.change and key.destroy per key, service.cessation at the
+ * end with the counts.
  */
 #ifndef SAM_STAFF_H
 #define SAM_STAFF_H

@@ -323,7 +323,7 @@ dual staff.algo.withdraw "$SM1" "$SM2" "\"algo\":\"rsa1024\",\"notice\":\"x\""
 has "an algorithm that is none of ours is refused" 'algo: a key type'
 sam "{\"v\":1,\"op\":\"staff.algo.withdraw\",\"staff\":$SM2,\"proposal\":\"p-algo\",\"proposer\":$SM1,\"approver\":$SM2,\"algo\":\"ec-p384\",\"notice\":\"$NOTICE\"}"
 has "ec-p384 is withdrawn" '"algo":"ec-p384"'
-check "... recorded with the notice as cause" audit '"type":"credential.change"' '"op":"staff.algo.withdraw"' \
+check "... recorded with the notice as cause" audit '"type":"algorithm.withdraw"' '"op":"staff.algo.withdraw"' \
 	'"algo":"ec-p384"' '"correlation":"p-algo"' '"requester":"stf-sm-1"' "$NOTICE"
 sam "{\"v\":1,\"op\":\"credential.create\",$A,\"signatory\":\"sig-002\",\"key_type\":\"ec-p384\"}"
 has "credential.create with ec-p384 is refused" 'this key type was withdrawn by the service (SEC-6)'
@@ -359,9 +359,9 @@ check "... every credential closed" test "$(db "SELECT count(*) FROM credentials
 K4=$(keyid "$C4")
 check "... C4's key is gone from the token" test "$(nobj "$K4")" -eq 0
 check "... the service is marked ceased in sam.db" test "$(db "SELECT proposal FROM service_state")" = p-end
-check "... the start is recorded with proposer and approver" audit '"op":"staff.cessation"' '"phase":"start"' \
+check "... the start is recorded with proposer and approver" audit '"type":"service.cessation"' '"phase":"start"' \
 	'"requester":"stf-sm-2"' '"id":"stf-sm-1"' '"correlation":"p-end"'
-check "... the end with the counts" audit '"op":"staff.cessation"' '"phase":"end"' '"destroyed":3'
+check "... the end with the counts" audit '"type":"service.cessation"' '"phase":"end"' '"destroyed":3'
 check "... one key.destroy per key" audit '"type":"key.destroy"' "\"credential\":\"$C4\"" '"correlation":"p-end"'
 check "... a cessation cannot be undone in the database" bash -c "! sqlite3 '$STATE/db/sam.db' 'DELETE FROM service_state' 2>/dev/null"
 sam "{\"v\":1,\"op\":\"credential.create\",$A,\"signatory\":\"sig-001\",\"key_type\":\"ec-p256\"}"
