@@ -1198,6 +1198,11 @@ sam_cred_make_builtin(struct pp_daemon_ctx *ctx, const char *sca, const char *si
 
 	*why = NULL;
 	id[0] = '\0';
+	/* A session opened before the cessation makes no key after it. */
+	if (sam_service_ceased()) {
+		*why = SAM_CEASED_TEXT;
+		return PP_OK;
+	}
 	if (sam_cred_key_type(key_type, &type) != PP_OK || type == PP_P11_RSA2048) {
 		*why = "key_type: one of rsa3072, rsa4096, ec-p256, ec-p384, ec-p521";
 		return PP_OK;
@@ -1805,6 +1810,12 @@ sam_cred_op_import(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, js
 	memset(k, 0, sizeof(*k));
 	if (ref.why != SAM_REFUSAL_NONE)
 		goto refuse;
+	/* No credential of any kind once the service has ceased (SEC-7). */
+	if (sam_service_ceased()) {
+		ref.why = SAM_REFUSAL_DENIED;
+		ref.text = SAM_CEASED_TEXT;
+		goto refuse;
+	}
 	ref.why = SAM_REFUSAL_INVALID;
 	if (!sam_enrol_sca_ok(sca)) {
 		ref.text = "sca: 1 to 256 bytes of UTF-8 without control characters";

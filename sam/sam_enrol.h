@@ -148,8 +148,9 @@ int64_t sam_now_ms(void);
 
 /*
  * Cessation of service (SEC-7, sam/sam_staff.c, staff.cessation): once the
- * service has ceased, credential.create, sad.issue, authz.create and sign
- * are refused with {"error": "access_denied", "error_description":
+ * service has ceased, credential.create, credential.import, sad.issue,
+ * authz.create and sign are refused (and an ephemeral session opened
+ * before makes no key: sam_cred_make_builtin) with {"error": "access_denied", "error_description":
  * SAM_CEASED_TEXT} (the SCA plugin answers 403 with that text, which ends
  * with the marker "(service_ceased)"), recorded like their other refusals.
  * The flag lives here because every op module links this file;

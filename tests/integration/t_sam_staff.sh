@@ -378,6 +378,10 @@ sam "{\"v\":1,\"op\":\"otp.send\",$A,\"signatory\":\"sig-001\",\"session\":\"s-2
 OTP=$(amember otp_id)
 sam "{\"v\":1,\"op\":\"sad.issue\",$A,\"signatory\":\"sig-001\",\"credential\":\"$C1\",\"session\":\"s-2\",\"otp_id\":\"$OTP\",\"otp\":\"000000\",\"hash_algo\":\"$SHA256\",\"hashes\":[\"$H\"],\"consent\":true}"
 has "sad.issue is refused" 'service_ceased'
+sam "{\"v\":1,\"op\":\"credential.import\",$A,\"signatory\":\"sig-001\",\"key_id\":\"$STRAY\",\"certificate\":\"x\"}"
+has "credential.import is refused" 'service_ceased'
+sam "{\"v\":1,\"op\":\"authz.create\",$A,\"mode\":\"link\",\"credential\":\"$C1\",\"hash_algo\":\"$SHA256\",\"documents\":[{\"hash\":\"$H\"}],\"num_signatures\":1}"
+has "authz.create is refused" 'service_ceased'
 
 # The mark survives a restart.
 pid=$(cat "$STATE/run/samd.pid")
