@@ -150,12 +150,13 @@ int64_t sam_now_ms(void);
  * Cessation of service (SEC-7, sam/sam_staff.c, staff.cessation): once the
  * service has ceased, credential.create, credential.import, sad.issue,
  * authz.create and sign are refused (and an ephemeral session opened
- * before makes no key: sam_cred_make_builtin) with {"error": "access_denied", "error_description":
- * SAM_CEASED_TEXT} (the SCA plugin answers 403 with that text, which ends
- * with the marker "(service_ceased)"), recorded like their other refusals.
- * The flag lives here because every op module links this file;
- * it is set from sam.db at start (sam_staff_init) and when a cessation
- * begins, and never cleared while the SAM runs.
+ * before makes no key: sam_cred_make_builtin) with {"error":
+ * "access_denied", "error_description": SAM_CEASED_TEXT} (the SCA plugin
+ * answers 403 with that text, which ends with the marker
+ * "(service_ceased)"), recorded like their other refusals.  The flag
+ * lives here because every op module links this file; it is set from
+ * sam.db at start (sam_staff_init) and when a cessation begins, and never
+ * cleared while the SAM runs.
  */
 #define SAM_CEASED_CODE "access_denied"
 #define SAM_CEASED_TEXT "the service has ceased (SEC-7): no new credential, SAD or signature (service_ceased)"
