@@ -10,6 +10,7 @@
  */
 #include "config.h"
 #include <liboath/oath.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 #include "admin.h"
@@ -220,6 +221,27 @@ admin_json_hdf(HDF *hdf, const char *prefix, json_object *j)
 		return PP_OK;
 	case json_type_null:
 		return PP_OK;
+	case json_type_int: {
+		/* Times come as epoch numbers (members *_ms in milliseconds,
+		 * not_before/not_after in seconds): a readable UTC form beside. */
+		size_t n = strlen(prefix);
+		int ms = n > 3 && strcmp(prefix + n - 3, "_ms") == 0;
+		int sec = (n >= 10 && strcmp(prefix + n - 10, "not_before") == 0) ||
+		    (n >= 9 && strcmp(prefix + n - 9, "not_after") == 0);
+		if (ms || sec) {
+			int64_t e = json_object_get_int64(j);
+			time_t t = (time_t)(ms ? e / 1000 : e);
+			struct tm tm;
+			char when[32];
+
+			if (e > 0 && gmtime_r(&t, &tm) != NULL &&
+			    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) > 0 &&
+			    snprintf(key, sizeof(key), "%s_utc", prefix) < (int)sizeof(key) &&
+			    pp_hdf_set(hdf, key, when) != PP_OK)
+				return PP_ERR_NOMEM;
+		}
+		return pp_hdf_set(hdf, prefix, json_object_get_string(j));
+	}
 	default:
 		return pp_hdf_set(hdf, prefix, json_object_get_string(j));
 	}

@@ -155,7 +155,9 @@ enum pp_err admin_audit(struct pp_req *req, const struct admin_session *s, enum 
 enum pp_err admin_audit_as(struct pp_req *req, const struct admin_staff *st, enum pp_audit_type type,
     enum pp_audit_outcome outcome, const char *cause, json_object *details) PP_WUR;
 /* Copies a JSON value under prefix in hdf: objects as children by key,
- * arrays as children 0, 1, ..., scalars as their string form. */
+ * arrays as children 0, 1, ..., scalars as their string form; an integer
+ * member named *_ms (epoch milliseconds), not_before or not_after (epoch
+ * seconds) also as <name>_utc, "YYYY-MM-DD HH:MM:SS". */
 enum pp_err admin_json_hdf(HDF *hdf, const char *prefix, json_object *j) PP_WUR;
 /* The plugin's state. */
 struct admin *admin_of(struct pp_req *req);

@@ -93,6 +93,9 @@ admin_ops_signatories(struct pp_req *req, const struct admin_session *s)
 	if ((rc = admin_ops_fetch(req, s, "staff.signatory.search", a, "Result")) != PP_OK)
 		return rc;
 	char o[32];
+	const char *q = pp_req_value(req, "q");
+	if (q != NULL && pp_hdf_set(pp_req_hdf(req), "Query.q", q) != PP_OK)
+		return PP_ERR_NOMEM;
 	snprintf(o, sizeof(o), "%lld", (long long)offset);
 	if (pp_hdf_set(pp_req_hdf(req), "Query.offset", o) != PP_OK)
 		return PP_ERR_NOMEM;
@@ -120,7 +123,9 @@ admin_ops_signatory(struct pp_req *req, const struct admin_session *s)
 		json_object_put(b);
 		return PP_ERR_NOMEM;
 	}
-	if ((rc = pp_hdf_set(pp_req_hdf(req), "Signatory.id", req->param.s)) != PP_OK) {
+	const char *revoked = pp_req_value(req, "revoked");
+	if ((rc = pp_hdf_set(pp_req_hdf(req), "Signatory.id", req->param.s)) != PP_OK ||
+	    (revoked != NULL && (rc = pp_hdf_set(pp_req_hdf(req), "Query.revoked", revoked)) != PP_OK)) {
 		json_object_put(a);
 		json_object_put(b);
 		return rc;

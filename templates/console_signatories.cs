@@ -6,10 +6,10 @@
 <button type="submit" id="search">Search</button></fieldset></form>
 <p id="total"><?cs var:Result.total ?> signatories</p>
 <table class="console-table" id="signatories">
-<thead><tr><th scope="col">Identifier</th><th scope="col">Name</th><th scope="col">SCA</th><th scope="col">Created</th><th scope="col">Status</th></tr></thead>
+<thead><tr><th scope="col">Identifier</th><th scope="col">Name</th><th scope="col">SCA</th><th scope="col">Mobile</th><th scope="col">Created (UTC)</th><th scope="col">Active credentials</th></tr></thead>
 <tbody>
 <?cs each:g = Result.signatories ?>
-<tr><th scope="row"><a href="/signatories/<?cs var:url_escape(g.id) ?>"><?cs var:g.id ?></a></th><td><?cs var:g.given_name ?> <?cs var:g.surname ?></td><td><?cs var:g.sca ?></td><td><?cs var:g.created ?></td><td><?cs var:g.status ?></td></tr>
+<tr><th scope="row"><a href="/signatories/<?cs var:url_escape(g.id) ?>"><?cs var:g.id ?></a></th><td><?cs var:g.given_name ?> <?cs var:g.surname ?></td><td><?cs var:g.sca ?></td><td><?cs var:g.mobile ?></td><td><?cs var:g.created_ms_utc ?></td><td><?cs var:g.credentials_active ?></td></tr>
 <?cs /each ?>
 </tbody></table>
 <p><?cs if:Query.offset > 0 ?><a href="/signatories?offset=<?cs var:Query.prev ?>">Previous</a> <?cs /if ?><?cs if:Result.total > Query.next ?><a href="/signatories?offset=<?cs var:Query.next ?>" id="next">Next</a><?cs /if ?></p>

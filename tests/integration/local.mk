@@ -24,6 +24,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t_legacy.sh \
 	tests/integration/t_sam_staff.sh \
 	tests/integration/t_console.sh \
+	tests/integration/t_console_ops.sh \
 	tests/integration/t_bench.sh \
 	tests/integration/t_oidc.sh \
 	tests/integration/t_console_archive.sh \
