@@ -320,6 +320,31 @@ static const struct pp_migration pp_schema_sam[] = {
 	 * every page view. */
 	{10, "authorisation requests: the state last recorded as shown",
 	 "ALTER TABLE authz ADD COLUMN shown_status TEXT;"},
+	/* Cessation of service (SEC-7, sam/sam_staff.c): one row once a
+	 * staff.cessation has begun, never removed or changed (the triggers):
+	 * from then on the SAM makes no credential, SAD or signature, at
+	 * every start too.  Algorithms withdrawn by staff (SEC-6): one row per
+	 * key type or hash, with the notice SCAs read; final too.  Clients the
+	 * console registered (sam/sam_client.h, "Console entries"): the entry
+	 * as JSON, checked again at every start, with who decided it. */
+	{11, "cessation of service, algorithm withdrawals, console clients",
+	 "CREATE TABLE service_state (id INTEGER PRIMARY KEY CHECK (id = 1), ceased_ms INTEGER NOT NULL,"
+	 " approver TEXT NOT NULL, proposer TEXT NOT NULL, proposal TEXT NOT NULL, reason TEXT NOT NULL,"
+	 " CHECK (approver <> proposer));"
+	 "CREATE TRIGGER service_state_final_u BEFORE UPDATE ON service_state"
+	 " BEGIN SELECT RAISE(ABORT, 'a cessation is final'); END;"
+	 "CREATE TRIGGER service_state_final_d BEFORE DELETE ON service_state"
+	 " BEGIN SELECT RAISE(ABORT, 'a cessation is final'); END;"
+	 "CREATE TABLE algo_withdrawals (algo TEXT PRIMARY KEY, withdrawn_ms INTEGER NOT NULL,"
+	 " notice TEXT NOT NULL CHECK (length(notice) BETWEEN 1 AND 512), approver TEXT NOT NULL,"
+	 " proposer TEXT NOT NULL, proposal TEXT NOT NULL, CHECK (approver <> proposer));"
+	 "CREATE TRIGGER algo_withdrawals_final_u BEFORE UPDATE ON algo_withdrawals"
+	 " BEGIN SELECT RAISE(ABORT, 'a withdrawal is final'); END;"
+	 "CREATE TRIGGER algo_withdrawals_final_d BEFORE DELETE ON algo_withdrawals"
+	 " BEGIN SELECT RAISE(ABORT, 'a withdrawal is final'); END;"
+	 "CREATE TABLE clients (id TEXT PRIMARY KEY, entry TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+	 " updated_ms INTEGER NOT NULL, approver TEXT NOT NULL, proposer TEXT NOT NULL, proposal TEXT NOT NULL,"
+	 " CHECK (approver <> proposer));"},
 };
 
 static const struct pp_migration pp_schema_audit[] = {
@@ -346,26 +371,6 @@ static const struct pp_migration pp_schema_audit[] = {
 	 " time TEXT NOT NULL, timestamped INTEGER NOT NULL);"},
 };
 
-#define PP_N(a) (sizeof(a) / sizeof((a)[0]))
-
-const struct pp_migration *
-pp_schema_migrations(const char *domain, size_t *n)
-{
-	if (strcmp(domain, "web") == 0) {
-		*n = PP_N(pp_schema_web);
-		return pp_schema_web;
-	}
-	if (strcmp(domain, "sam") == 0) {
-		*n = PP_N(pp_schema_sam);
-		return pp_schema_sam;
-	}
-	if (strcmp(domain, "audit") == 0) {
-		*n = PP_N(pp_schema_audit);
-		return pp_schema_audit;
-	}
-	*n = 0;
-	return NULL;
-}
 /* The staff console (admin/, issue #6).  Its own trust domain: a web
  * plugin's compromise must not reach staff accounts, and the console's
  * state is not the signer's. */
@@ -464,7 +469,27 @@ static const struct pp_migration pp_schema_admin[] = {
 	 " result TEXT NOT NULL, report TEXT NOT NULL);"},
 };
 
+#define PP_N(a) (sizeof(a) / sizeof((a)[0]))
+
+const struct pp_migration *
+pp_schema_migrations(const char *domain, size_t *n)
+{
+	if (strcmp(domain, "web") == 0) {
+		*n = PP_N(pp_schema_web);
+		return pp_schema_web;
+	}
+	if (strcmp(domain, "sam") == 0) {
+		*n = PP_N(pp_schema_sam);
+		return pp_schema_sam;
+	}
 	if (strcmp(domain, "admin") == 0) {
 		*n = PP_N(pp_schema_admin);
 		return pp_schema_admin;
 	}
+	if (strcmp(domain, "audit") == 0) {
+		*n = PP_N(pp_schema_audit);
+		return pp_schema_audit;
+	}
+	*n = 0;
+	return NULL;
+}
