@@ -168,6 +168,11 @@ struct pp_store *admin_db(struct pp_req *req);
  * approved "params.set" proposal), or def when it was never set.  Known
  * names and defaults: docs/CONSOLE.md.  Returns pool memory or def. */
 const char *admin_param(struct pp_req *req, const char *name, const char *def);
+/* --- admin_params.c: 1 when value is a valid form of parameter name
+ * (business_days, working_hours, allowed_countries, burst_threshold,
+ * max_speed_kmh, review_since), else 0 (unknown names too). */
+int admin_param_valid(const char *name, const char *value);
+
 /* Adds one alert to the page data: Alerts.N.text, Alerts.N.href (may be
  * NULL), Alerts.N.level ("warning" or "alarm"). */
 enum pp_err admin_alert(struct pp_req *req, const char *level, const char *text, const char *href) PP_WUR;

@@ -21,7 +21,6 @@
  * docs/CONSOLE.md.
  */
 #include "config.h"
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include "admin.h"
@@ -310,47 +309,6 @@ admin_apply_account_disable(struct pp_req *req, const struct admin_session *s, c
 }
 
 /* --- console parameters (the audit review's) */
-
-static int
-admin_param_valid(const char *name, const char *v)
-{
-	size_t n = strlen(v);
-
-	if (strcmp(name, "business_days") == 0) {
-		/* "1-5" or ISO weekdays "1 2 3 4 5". */
-		if (n == 3 && v[0] >= '1' && v[0] <= '7' && v[1] == '-' && v[2] >= v[0] && v[2] <= '7')
-			return 1;
-		for (size_t i = 0; i < n; i++)
-			if (!((i % 2 == 0 && v[i] >= '1' && v[i] <= '7') || (i % 2 == 1 && v[i] == ' ')))
-				return 0;
-		return n > 0 && n % 2 == 1;
-	}
-	if (strcmp(name, "working_hours") == 0) {
-		int h1, m1, h2, m2;
-		char tail;
-		return n == 11 && sscanf(v, "%2d:%2d-%2d:%2d%c", &h1, &m1, &h2, &m2, &tail) == 4 &&
-		    h1 >= 0 && h1 < 24 && h2 >= 0 && h2 <= 24 && m1 >= 0 && m1 < 60 && m2 >= 0 && m2 < 60 &&
-		    h1 * 60 + m1 < h2 * 60 + m2;
-	}
-	if (strcmp(name, "allowed_countries") == 0) {
-		for (size_t i = 0; i < n; i++)
-			if (!((i % 3 < 2 && isupper((unsigned char)v[i])) || (i % 3 == 2 && v[i] == ' ')))
-				return 0;
-		return n == 0 || n % 3 == 2;
-	}
-	if (strcmp(name, "review_since") == 0) {
-		int y, m, d;
-		char tail;
-		return n == 10 && v[4] == '-' && v[7] == '-' &&
-		    sscanf(v, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && y >= 2000 && y <= 9999 &&
-		    m >= 1 && m <= 12 && d >= 1 && d <= 31;
-	}
-	if (strcmp(name, "burst_threshold") == 0 || strcmp(name, "max_speed_kmh") == 0) {
-		int64_t x;
-		return pp_strtonum(v, n, 2, 20000, &x) == PP_OK;
-	}
-	return 0;
-}
 
 static enum pp_err
 admin_build_params(struct pp_req *req, const struct admin_session *s, json_object *pl, char *summary,

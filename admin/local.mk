@@ -2,7 +2,8 @@ sbin_PROGRAMS += admin/paraphe-admin
 # The console (docs/CONSOLE.md): the frame and dispatcher, the permission
 # matrix, accounts and login, dual control, the SAM-side pages, then the
 # audit review modules.
-ADMIN_CORE = admin/admin_roles.c admin/admin_perm.c admin/admin_accounts.c admin/admin_accounts.h
+ADMIN_CORE = admin/admin_roles.c admin/admin_perm.c admin/admin_accounts.c admin/admin_accounts.h \
+	admin/admin_params.c
 admin_paraphe_admin_SOURCES = admin/admin.c admin/admin.h $(ADMIN_CORE) admin/admin_staff.c \
 	admin/admin_dual.c admin/admin_sam.c admin/admin_ops.c
 admin_paraphe_admin_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/admin

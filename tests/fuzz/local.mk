@@ -2,14 +2,14 @@
 # with replay.c (always; `make check` replays the corpora, under ASan/UBSan
 # in the sanitizer build) and, with --enable-fuzzing (clang), as a libFuzzer
 # binary that `make fuzz` runs for FUZZ_SECONDS each.
-FUZZ_TARGETS = json http conf ipc cert canon note audit archive tsa pss sam jose authz oauth oidc
+FUZZ_TARGETS = json http conf ipc cert canon note audit archive tsa pss sam jose authz oauth oidc console
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS)
 
 check_PROGRAMS += tests/fuzz/replay_json tests/fuzz/replay_http tests/fuzz/replay_conf \
 	tests/fuzz/replay_ipc tests/fuzz/replay_cert tests/fuzz/replay_canon tests/fuzz/replay_note \
 	tests/fuzz/replay_audit tests/fuzz/replay_archive tests/fuzz/replay_tsa \
 	tests/fuzz/replay_pss tests/fuzz/replay_sam tests/fuzz/replay_jose tests/fuzz/replay_authz \
-	tests/fuzz/replay_oauth tests/fuzz/replay_oidc
+	tests/fuzz/replay_oauth tests/fuzz/replay_oidc tests/fuzz/replay_console
 tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz_json.c tests/fuzz/replay.c
 tests_fuzz_replay_json_LDADD = $(CORE_LIBS)
 tests_fuzz_replay_http_SOURCES = tests/fuzz/fuzz_http.c tests/fuzz/replay.c
@@ -54,13 +54,19 @@ tests_fuzz_replay_authz_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
 tests_fuzz_replay_authz_LDADD = $(CORE_LIBS)
 
 TESTS += tests/fuzz/replay.sh
+# The console's parsers of staff input (admin/).
+FUZZ_CONSOLE_SOURCES = tests/fuzz/fuzz_console.c admin/admin_audit.h admin/admin_audit.c admin/admin_chart.h \
+	admin/admin_chart.c admin/admin_anomaly.h admin/admin_anomaly.c admin/admin_params.c
+tests_fuzz_replay_console_SOURCES = $(FUZZ_CONSOLE_SOURCES) tests/fuzz/replay.c
+tests_fuzz_replay_console_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/admin
+tests_fuzz_replay_console_LDADD = $(CORE_LIBS) -lm
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus
 
 if FUZZING
 FUZZ_BINS = tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_conf \
 	tests/fuzz/fuzz_ipc tests/fuzz/fuzz_cert tests/fuzz/fuzz_canon tests/fuzz/fuzz_note tests/fuzz/fuzz_audit \
 	tests/fuzz/fuzz_archive tests/fuzz/fuzz_tsa tests/fuzz/fuzz_pss tests/fuzz/fuzz_sam tests/fuzz/fuzz_jose \
-	tests/fuzz/fuzz_authz tests/fuzz/fuzz_oauth tests/fuzz/fuzz_oidc
+	tests/fuzz/fuzz_authz tests/fuzz/fuzz_oauth tests/fuzz/fuzz_oidc tests/fuzz/fuzz_console
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_json_SOURCES = tests/fuzz/fuzz_json.c
 tests_fuzz_fuzz_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
@@ -134,6 +140,11 @@ tests_fuzz_fuzz_authz_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sam
 tests_fuzz_fuzz_authz_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS) -Wno-string-concatenation
 tests_fuzz_fuzz_authz_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_authz_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_console_SOURCES = $(FUZZ_CONSOLE_SOURCES)
+tests_fuzz_fuzz_console_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/admin
+tests_fuzz_fuzz_console_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_console_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_console_LDADD = $(CORE_LIBS) -lm
 
 FUZZ_SECONDS ?= 60
 noinst_PROGRAMS += $(FUZZ_BINS)

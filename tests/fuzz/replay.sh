@@ -5,7 +5,7 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 pass=0 fail=0
-for t in json http conf ipc cert canon note audit archive tsa pss sam jose authz oauth oidc; do
+for t in json http conf ipc cert canon note audit archive tsa pss sam jose authz oauth oidc console; do
 	if "$top_builddir/tests/fuzz/replay_$t" "$top_srcdir/tests/fuzz/corpus/$t" >/dev/null; then
 		pass=$((pass + 1)); echo "ok - corpus $t replayed"
 	else
