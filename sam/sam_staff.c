@@ -78,6 +78,10 @@ sam_staff_person(json_object *obj, const char *what, struct sam_staff_person *p,
 	enum pp_err rc;
 
 	memset(p, 0, sizeof(*p));
+	/* sam_sad_shape lets a request's own "v" and "op" through: a person
+	 * has neither. */
+	if (json_object_object_get_ex(obj, "v", NULL) || json_object_object_get_ex(obj, "op", NULL))
+		return PP_ERR_BAD_REQUEST;
 	if ((rc = sam_sad_shape(obj, sam_staff_person_fields, SAM_N(sam_staff_person_fields), &missing)) != PP_OK)
 		return rc;
 	id = pp_json_get_str(obj, "id");

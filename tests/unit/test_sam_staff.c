@@ -110,6 +110,7 @@ test_shape(void **state)
 		"{\"staff\":" OPS ",\"proposal\":\"p\"}",	/* not a dual-control op */
 		"{\"staff\":{\"id\":\"a\",\"name\":\"b\",\"role\":\"operator\",\"x\":\"y\"}}",
 		"{\"staff\":{\"id\":1,\"name\":\"b\",\"role\":\"operator\"}}",
+		"{\"staff\":{\"id\":\"a\",\"name\":\"b\",\"role\":\"operator\",\"op\":\"x\"}}",
 		"{\"staff\":\"stf-1\"}",
 		"[1]",
 	};
