@@ -247,6 +247,28 @@ admin_json_hdf(HDF *hdf, const char *prefix, json_object *j)
 	}
 }
 
+enum pp_err
+admin_rows_hdf(void *ctx, const struct pp_val *c, size_t n)
+{
+	struct admin_rows *l = ctx;
+	char key[96], buf[1200];
+
+	if (n != l->nnames)
+		return PP_ERR_DB;
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].type == PP_VAL_INT)
+			snprintf(buf, sizeof(buf), "%lld", (long long)c[i].i);
+		else if (!pp_val_text(&c[i], buf, sizeof(buf)))
+			buf[0] = '\0';
+		if (snprintf(key, sizeof(key), "%s.%d.%s", l->prefix, l->n, l->names[i]) >= (int)sizeof(key))
+			return PP_ERR_INTERNAL;
+		if (pp_hdf_set(l->hdf, key, buf) != PP_OK)
+			return PP_ERR_NOMEM;
+	}
+	l->n++;
+	return PP_OK;
+}
+
 /* --- params */
 
 struct admin_param_row {
@@ -335,6 +357,32 @@ admin_pre(struct pp_req *req)
 	return PP_OK;
 }
 
+/* The audit store is the audit daemon's; the console reads it read-only,
+ * for the length of one request: a connection held open between requests
+ * would keep the daemon's WAL from being checkpointed and removed when it
+ * stops (an operator restoring the store from a copy would then pair it
+ * with another file's log).  Not there (a first start, the file moved):
+ * NULL, and the review pages say the audit log cannot be read. */
+static void
+admin_audit_db_open(struct pp_req *req)
+{
+	struct admin *a = admin_of(req);
+
+	if (a->audit_db == NULL && pp_store_open_ro(req->ctx->conf, "audit", &a->audit_db) != PP_OK) {
+		pp_log(PP_LOG_WARN, "admin: the audit database cannot be opened read-only");
+		a->audit_db = NULL;
+	}
+}
+
+static void
+admin_audit_db_close(struct pp_req *req)
+{
+	struct admin *a = admin_of(req);
+
+	pp_store_close(a->audit_db);
+	a->audit_db = NULL;
+}
+
 /* Step 3 and the handler. */
 static enum pp_err
 admin_dispatch(struct pp_req *req)
@@ -352,7 +400,9 @@ admin_dispatch(struct pp_req *req)
 	admin_current_ok = 0;
 	if (req->method == PP_POST && (rc = pp_csrf_check(req, admin_current.csrf)) != PP_OK)
 		return rc;
+	admin_audit_db_open(req);
 	rc = pg->fn(req, &admin_current);
+	admin_audit_db_close(req);
 	pp_wipe(&admin_current, sizeof(admin_current));
 	return rc;
 }
@@ -370,12 +420,7 @@ admin_init(struct pp_ctx *ctx)
 	a->lockout_failures = pp_conf_int(ctx->conf, "admin", "lockout_failures");
 	a->lockout_s = pp_conf_int(ctx->conf, "admin", "lockout_s");
 	a->proposal_lifetime_s = pp_conf_int(ctx->conf, "admin", "proposal_lifetime_s");
-	/* The audit store is the audit daemon's; the console only reads it.
-	 * Not there yet (a first start): the review pages say so. */
-	if (pp_store_open_ro(ctx->conf, "audit", &a->audit_db) != PP_OK) {
-		pp_log(PP_LOG_WARN, "admin: the audit database cannot be opened read-only; audit review unavailable");
-		a->audit_db = NULL;
-	}
+	a->audit_db = NULL;	/* opened for each request (admin_audit_db_open) */
 	ctx->data = a;
 	return PP_OK;
 }

@@ -31,6 +31,7 @@
 #include "pp_http.h"
 
 struct pp_store;
+struct pp_val;
 
 /* Trust roles (ROLE-1).  Names are the strings stored and shown. */
 enum admin_role {
@@ -109,7 +110,7 @@ struct admin_pages {
 
 /* Process state (ctx->data). */
 struct admin {
-	struct pp_store *audit_db;	/* audit.db opened read-only (audit review) */
+	struct pp_store *audit_db;	/* audit.db, read-only, open during a request (admin.c) */
 	int64_t idle_timeout_s;
 	int64_t lockout_failures;
 	int64_t lockout_s;
@@ -133,11 +134,7 @@ int admin_perm_allows(unsigned roles, enum admin_action a);
 const char *admin_action_name(enum admin_action a);
 
 /* --- admin.c: helpers for the handlers. */
-/* Milliseconds since the epoch (wall clock: stored times). */
-int64_t admin_now_ms(void);
-/* n random bytes as 2n lower-case hex digits into out (2n + 1 bytes). */
-enum pp_err admin_random_hex(char *out, size_t n) PP_WUR;
-enum pp_err admin_sha256(const void *p, size_t len, unsigned char out[32]) PP_WUR;
+
 /* Sets the page frame's data (staff, roles, navigation the member may use,
  * csrf token, language) and renders tmpl with status. */
 enum pp_err admin_reply(struct pp_req *req, const struct admin_session *s, int status,
@@ -159,6 +156,16 @@ enum pp_err admin_audit_as(struct pp_req *req, const struct admin_staff *st, enu
  * member named *_ms (epoch milliseconds), not_before or not_after (epoch
  * seconds) also as <name>_utc, "YYYY-MM-DD HH:MM:SS". */
 enum pp_err admin_json_hdf(HDF *hdf, const char *prefix, json_object *j) PP_WUR;
+/* A row callback copying each column under prefix.N.<names[i]> in hdf
+ * (integers in decimal, text as is, anything else ""); N counts the rows. */
+struct admin_rows {
+	HDF *hdf;
+	const char *prefix;
+	const char *const *names;	/* one per column of the query */
+	size_t nnames;
+	int n;
+};
+enum pp_err admin_rows_hdf(void *ctx, const struct pp_val *c, size_t n);
 /* The plugin's state. */
 struct admin *admin_of(struct pp_req *req);
 /* The admin database (the console's trust domain, database.admin). */

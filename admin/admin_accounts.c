@@ -8,8 +8,6 @@
  * certificate; at least one active security manager left).
  */
 #include "config.h"
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,38 +15,6 @@
 #include "admin_accounts.h"
 #include "pp_store.h"
 #include "pp_util.h"
-
-int64_t
-admin_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-enum pp_err
-admin_random_hex(char *out, size_t n)
-{
-	unsigned char b[32];
-
-	if (n > sizeof(b) || RAND_bytes(b, (int)n) != 1)
-		return PP_ERR_INTERNAL;
-	pp_hex(b, n, out);
-	out[2 * n] = '\0';
-	pp_wipe(b, sizeof(b));
-	return PP_OK;
-}
-
-enum pp_err
-admin_sha256(const void *p, size_t len, unsigned char out[32])
-{
-	unsigned int n = 0;
-
-	if (EVP_Digest(p, len, out, &n, EVP_sha256(), NULL) != 1 || n != 32)
-		return PP_ERR_INTERNAL;
-	return PP_OK;
-}
 
 static enum pp_err
 admin_role_row(void *ctx, const struct pp_val *c, size_t n)
@@ -113,14 +79,6 @@ admin_staff_get(struct pp_store *db, const char *id, struct admin_staff *st)
 	return admin_accounts_roles(db, st);
 }
 
-static enum pp_err
-admin_count_row(void *ctx, const struct pp_val *c, size_t n)
-{
-	if (n == 1 && c[0].type == PP_VAL_INT)
-		*(int64_t *)ctx = c[0].i;
-	return PP_OK;
-}
-
 enum pp_err
 admin_accounts_count_role(struct pp_store *db, enum admin_role role, int64_t *n)
 {
@@ -128,7 +86,7 @@ admin_accounts_count_role(struct pp_store *db, enum admin_role role, int64_t *n)
 
 	*n = 0;
 	return pp_store_exec(db, "SELECT count(*) FROM staff_roles r JOIN staff s ON s.id = r.staff"
-	    " WHERE r.role = ? AND s.status = 'active'", b, 1, admin_count_row, n, NULL);
+	    " WHERE r.role = ? AND s.status = 'active'", b, 1, pp_store_int_row, n, NULL);
 }
 
 static enum pp_err
@@ -150,7 +108,7 @@ admin_accounts_create(struct pp_store *db, const struct admin_account_new *a, ch
     const char **why)
 {
 	struct pp_val b[7];
-	int64_t now = admin_now_ms(), exists = 0;
+	int64_t now = pp_now_ms(), exists = 0;
 	enum pp_err rc;
 
 	*why = NULL;
@@ -163,14 +121,14 @@ admin_accounts_create(struct pp_store *db, const struct admin_account_new *a, ch
 	{
 		struct pp_val c[] = { PP_VAL_S(a->name), PP_VAL_S(a->cert_sha256) };
 		if ((rc = pp_store_exec(db, "SELECT count(*) FROM staff WHERE name = ? OR cert_sha256 = ?",
-		    c, 2, admin_count_row, &exists, NULL)) != PP_OK)
+		    c, 2, pp_store_int_row, &exists, NULL)) != PP_OK)
 			return rc;
 		if (exists) {
 			*why = "this person or this certificate already has an account (one account per person, never shared)";
 			return PP_ERR_CONFLICT;
 		}
 	}
-	if ((rc = admin_random_hex(id, 16)) != PP_OK)
+	if ((rc = pp_random_hex(id, 16)) != PP_OK)
 		return rc;
 	b[0] = PP_VAL_S(id);
 	b[1] = PP_VAL_S(a->name);
@@ -221,7 +179,7 @@ admin_accounts_grant(struct pp_store *db, const char *id, enum admin_role role, 
 	}
 	if (!admin_roles_allowed(roles | ADMIN_R(role), why))
 		return PP_ERR_FIELD_INVALID;
-	struct pp_val g[] = { PP_VAL_S(id), PP_VAL_S(admin_role_name(role)), PP_VAL_I(admin_now_ms()),
+	struct pp_val g[] = { PP_VAL_S(id), PP_VAL_S(admin_role_name(role)), PP_VAL_I(pp_now_ms()),
 	    PP_VAL_S(by) };
 	rc = pp_store_exec(db, "INSERT INTO staff_roles (staff, role, granted_ms, granted_by) VALUES (?, ?, ?, ?)",
 	    g, 4, NULL, NULL, NULL);

@@ -85,15 +85,6 @@ archive_origin(struct pp_req *req)
 	    pp_conf_str(req->ctx->conf, "service", "node_id"));
 }
 
-static int64_t
-archive_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* "2026-11-21 14:05:12 UTC" into pool memory. */
 static const char *
 archive_time(struct pp_req *req, int64_t ms)
@@ -318,7 +309,7 @@ archive_last_ok(struct pp_req *req, struct archive_last *l)
 static const char *
 archive_overdue(struct pp_req *req, const struct archive_last *l)
 {
-	int64_t now = archive_now_ms();
+	int64_t now = pp_now_ms();
 
 	if (!l->found)
 		return "The audit archive has never been completely checked. ARC-3 requires a complete "
@@ -732,7 +723,7 @@ archive_check(struct pp_req *req, const struct admin_session *s)
 	struct archive_dblast dbl = { 0, 0 };
 	struct archive_id id = { 0 };
 	json_object *report = NULL, *d = NULL, *v;
-	int64_t from = 0, to = 0, started = archive_now_ms(), finished, problems = 0;
+	int64_t from = 0, to = 0, started = pp_now_ms(), finished, problems = 0;
 	int complete;
 	const char *result, *text;
 	size_t tlen;
@@ -774,7 +765,7 @@ archive_check(struct pp_req *req, const struct admin_session *s)
 		report = NULL;
 		dbl = after;
 	}
-	finished = archive_now_ms();
+	finished = pp_now_ms();
 	result = pp_json_get_str(report, "result");
 	if (result == NULL)
 		result = "unverifiable";
@@ -1160,7 +1151,7 @@ archive_export(struct pp_req *req, const struct admin_session *s)
 	}
 	snprintf(top, sizeof(top), "paraphe-archive-%s-%s", from, to);
 	readme = pp_pool_printf(req->pool, archive_readme, origin, from, to, segs.v[first].number,
-	    segs.v[last].number, nsel, archive_time(req, archive_now_ms()), s->staff.name, origin,
+	    segs.v[last].number, nsel, archive_time(req, pp_now_ms()), s->staff.name, origin,
 	    segs.v[first].number, segs.v[last].number);
 	if (readme == NULL)
 		return PP_ERR_NOMEM;

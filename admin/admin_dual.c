@@ -338,7 +338,7 @@ admin_apply_params(struct pp_req *req, const struct admin_session *s, const stru
     const char **result)
 {
 	struct pp_val b[] = { PP_VAL_S(admin_pget(p, "param")), PP_VAL_S(admin_pget(p, "value")),
-	    PP_VAL_I(admin_now_ms()), PP_VAL_S(s->staff.id) };
+	    PP_VAL_I(pp_now_ms()), PP_VAL_S(s->staff.id) };
 	json_object *d;
 	enum pp_err rc;
 
@@ -683,7 +683,7 @@ static enum pp_err
 admin_dual_expire(struct pp_req *req)
 {
 	struct admin_ids ids = { .n = 0 };
-	int64_t now = admin_now_ms();
+	int64_t now = pp_now_ms();
 	struct pp_val b[] = { PP_VAL_I(now) };
 	enum pp_err rc;
 
@@ -725,7 +725,7 @@ admin_dual_propose(struct pp_req *req, const struct admin_session *s)
 	const struct admin_kind *k = admin_kind_by_name(req->path + strlen("/proposals/new/"));
 	json_object *pl, *d;
 	char id[ADMIN_ID_HEX + 1], summary[1024] = "";
-	int64_t now = admin_now_ms();
+	int64_t now = pp_now_ms();
 	enum pp_err rc;
 
 	if (k == NULL)
@@ -740,7 +740,7 @@ admin_dual_propose(struct pp_req *req, const struct admin_session *s)
 	}
 	if ((rc = k->build(req, s, pl, summary, sizeof(summary))) != PP_OK)
 		return rc;
-	if ((rc = admin_random_hex(id, 16)) != PP_OK)
+	if ((rc = pp_random_hex(id, 16)) != PP_OK)
 		return rc;
 	struct pp_val b[] = { PP_VAL_S(id), PP_VAL_S(k->name), PP_VAL_S(json_object_to_json_string_ext(pl,
 	    JSON_C_TO_STRING_PLAIN)), PP_VAL_S(summary), PP_VAL_S(s->staff.id), PP_VAL_S(s->staff.name),
@@ -791,7 +791,7 @@ admin_dual_decide(struct pp_req *req, const struct admin_session *s)
 	const struct admin_kind *k;
 	struct admin_prop p;
 	const char *result = NULL;
-	int64_t now = admin_now_ms(), changed = 0;
+	int64_t now = pp_now_ms(), changed = 0;
 	enum pp_err rc, arc;
 
 	if ((rc = admin_dual_expire(req)) != PP_OK || (rc = admin_prop_load(req, req->param.s, &p)) != PP_OK)
@@ -864,34 +864,10 @@ admin_dual_decide(struct pp_req *req, const struct admin_session *s)
 
 /* --- pages */
 
-struct admin_plist {
-	HDF *hdf;
-	const char *prefix;
-	int n;
-};
-
-static enum pp_err
-admin_plist_row(void *ctx, const struct pp_val *c, size_t n)
-{
-	struct admin_plist *l = ctx;
-	static const char *const names[] = { "id", "kind", "summary", "proposer", "proposer_name",
-	    "proposer_roles", "created", "expires", "status", "decider_name", "decided", "result" };
-	char key[64], buf[1200];
-
-	if (n != sizeof(names) / sizeof(names[0]))
-		return PP_ERR_DB;
-	for (size_t i = 0; i < n; i++) {
-		if (c[i].type == PP_VAL_INT)
-			snprintf(buf, sizeof(buf), "%lld", (long long)c[i].i);
-		else if (!pp_val_text(&c[i], buf, sizeof(buf)))
-			buf[0] = '\0';
-		snprintf(key, sizeof(key), "%s.%d.%s", l->prefix, l->n, names[i]);
-		if (pp_hdf_set(l->hdf, key, buf) != PP_OK)
-			return PP_ERR_NOMEM;
-	}
-	l->n++;
-	return PP_OK;
-}
+static const char *const admin_prop_names[] = { "id", "kind", "summary", "proposer", "proposer_name",
+	"proposer_roles", "created", "expires", "status", "decider_name", "decided", "result" };
+#define ADMIN_PROP_ROWS(prefix) { pp_req_hdf(req), prefix, admin_prop_names, \
+	sizeof(admin_prop_names) / sizeof(admin_prop_names[0]), 0 }
 
 #define ADMIN_PROP_COLS "SELECT id, kind, summary, proposer, proposer_name, proposer_roles," \
 	" strftime('%Y-%m-%d %H:%M:%S', created_ms / 1000, 'unixepoch')," \
@@ -925,19 +901,19 @@ admin_kinds_hdf(struct pp_req *req, const struct admin_session *s)
 static enum pp_err
 admin_dual_list(struct pp_req *req, const struct admin_session *s)
 {
-	struct admin_plist l = { pp_req_hdf(req), "Pending", 0 };
+	struct admin_rows l = ADMIN_PROP_ROWS("Pending");
 	enum pp_err rc;
 
 	if (l.hdf == NULL)
 		return PP_ERR_TEMPLATE;
 	if ((rc = admin_dual_expire(req)) != PP_OK ||
 	    (rc = pp_store_exec(admin_db(req), ADMIN_PROP_COLS " WHERE status IN ('pending', 'approving')"
-	    " ORDER BY created_ms", NULL, 0, admin_plist_row, &l, NULL)) != PP_OK)
+	    " ORDER BY created_ms", NULL, 0, admin_rows_hdf, &l, NULL)) != PP_OK)
 		return rc;
 	l.prefix = "Decided";
 	l.n = 0;
 	if ((rc = pp_store_exec(admin_db(req), ADMIN_PROP_COLS " WHERE status NOT IN ('pending', 'approving')"
-	    " ORDER BY decided_ms DESC LIMIT 50", NULL, 0, admin_plist_row, &l, NULL)) != PP_OK ||
+	    " ORDER BY decided_ms DESC LIMIT 50", NULL, 0, admin_rows_hdf, &l, NULL)) != PP_OK ||
 	    (rc = admin_kinds_hdf(req, s)) != PP_OK)
 		return rc;
 	return admin_reply(req, s, 200, "console_proposals.cs");
@@ -946,7 +922,7 @@ admin_dual_list(struct pp_req *req, const struct admin_session *s)
 static enum pp_err
 admin_dual_show(struct pp_req *req, const struct admin_session *s)
 {
-	struct admin_plist l = { pp_req_hdf(req), "Proposal", 0 };
+	struct admin_rows l = ADMIN_PROP_ROWS("Proposal");
 	struct pp_val b[] = { PP_VAL_S(req->param.s) };
 	const struct admin_kind *k;
 	enum pp_err rc;
@@ -954,7 +930,7 @@ admin_dual_show(struct pp_req *req, const struct admin_session *s)
 	if (l.hdf == NULL)
 		return PP_ERR_TEMPLATE;
 	if ((rc = admin_dual_expire(req)) != PP_OK ||
-	    (rc = pp_store_exec(admin_db(req), ADMIN_PROP_COLS " WHERE id = ?", b, 1, admin_plist_row, &l,
+	    (rc = pp_store_exec(admin_db(req), ADMIN_PROP_COLS " WHERE id = ?", b, 1, admin_rows_hdf, &l,
 	    NULL)) != PP_OK)
 		return rc;
 	if (l.n != 1)
@@ -969,23 +945,11 @@ admin_dual_show(struct pp_req *req, const struct admin_session *s)
 	return admin_reply(req, s, 200, "console_proposal.cs");
 }
 
-struct admin_count {
-	int64_t n;
-};
-
-static enum pp_err
-admin_count_row(void *ctx, const struct pp_val *c, size_t n)
-{
-	if (n == 1 && c[0].type == PP_VAL_INT)
-		((struct admin_count *)ctx)->n = c[0].i;
-	return PP_OK;
-}
-
 enum pp_err
 admin_dual_alerts(struct pp_req *req, const struct admin_session *s)
 {
-	struct admin_count c = { 0 };
-	struct pp_val b[] = { PP_VAL_S(s->staff.id), PP_VAL_I(admin_now_ms()) };
+	int64_t total = 0;
+	struct pp_val b[] = { PP_VAL_S(s->staff.id), PP_VAL_I(pp_now_ms()) };
 	enum pp_err rc;
 	size_t i;
 	char kinds[512] = "";
@@ -997,19 +961,19 @@ admin_dual_alerts(struct pp_req *req, const struct admin_session *s)
 		if (!(s->staff.roles & admin_kinds[i].approvers))
 			continue;
 		struct pp_val k[] = { b[0], b[1], PP_VAL_S(admin_kinds[i].name) };
-		struct admin_count one = { 0 };
+		int64_t one = 0;
 		if ((rc = pp_store_exec(admin_db(req), "SELECT count(*) FROM proposals WHERE status = 'pending'"
-		    " AND proposer <> ? AND expires_ms > ? AND kind = ?", k, 3, admin_count_row, &one, NULL)) != PP_OK)
+		    " AND proposer <> ? AND expires_ms > ? AND kind = ?", k, 3, pp_store_int_row, &one, NULL)) != PP_OK)
 			return rc;
-		c.n += one.n;
-		if (one.n && len < sizeof(kinds) - 40)
+		total += one;
+		if (one && len < sizeof(kinds) - 40)
 			len += (size_t)snprintf(kinds + len, sizeof(kinds) - len, "%s%s", len ? ", " : "",
 			    admin_kinds[i].label);
 	}
-	if (c.n == 0)
+	if (total == 0)
 		return PP_OK;
 	return admin_alert(req, "warning", pp_pool_printf(req->pool, "%lld proposal(s) wait for your"
-	    " decision: %s.", (long long)c.n, kinds), "/proposals");
+	    " decision: %s.", (long long)total, kinds), "/proposals");
 }
 
 static const char *const admin_role_choices[] = { "security_manager", "application_manager",

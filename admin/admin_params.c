@@ -31,6 +31,9 @@ admin_param_valid(const char *name, const char *v)
 		char tail;
 		return n == 11 && sscanf(v, "%2d:%2d-%2d:%2d%c", &h1, &m1, &h2, &m2, &tail) == 4 &&
 		    v[2] == ':' && v[5] == '-' && v[8] == ':' &&
+		    /* sscanf's %d would take a sign or a space: digits only. */
+		    strspn(v, "0123456789") == 2 && strspn(v + 3, "0123456789") == 2 &&
+		    strspn(v + 6, "0123456789") == 2 && strspn(v + 9, "0123456789") == 2 &&
 		    h1 >= 0 && h1 < 24 && h2 >= 0 && h2 <= 24 && m1 >= 0 && m1 < 60 && m2 >= 0 && m2 < 60 &&
 		    h1 * 60 + m1 < h2 * 60 + m2 && h2 * 60 + m2 <= 24 * 60;
 	}

@@ -110,7 +110,7 @@ admin_cookie_hash(const char *cookie, unsigned char id[32])
 {
 	if (cookie == NULL || strlen(cookie) != 2 * 16)
 		return PP_ERR_NOT_FOUND;
-	return admin_sha256(cookie, strlen(cookie), id);
+	return pp_sha256(cookie, strlen(cookie), id);
 }
 
 struct admin_sess_row {
@@ -139,7 +139,7 @@ admin_session_load(struct pp_req *req, struct admin_session *s)
 {
 	struct pp_store *db = admin_db(req);
 	struct admin_sess_row r = { .s = s };
-	int64_t now = admin_now_ms(), idle = admin_of(req)->idle_timeout_s * 1000;
+	int64_t now = pp_now_ms(), idle = admin_of(req)->idle_timeout_s * 1000;
 	enum pp_err rc;
 
 	memset(s, 0, sizeof(*s));
@@ -183,11 +183,11 @@ admin_session_open(struct pp_req *req, const struct admin_staff *st)
 {
 	char cookie[2 * 16 + 1], csrf[ADMIN_ID_HEX + 1];
 	unsigned char id[32];
-	int64_t now = admin_now_ms();
+	int64_t now = pp_now_ms();
 	enum pp_err rc;
 
-	if ((rc = admin_random_hex(cookie, 16)) != PP_OK || (rc = admin_random_hex(csrf, 16)) != PP_OK ||
-	    (rc = admin_sha256(cookie, strlen(cookie), id)) != PP_OK)
+	if ((rc = pp_random_hex(cookie, 16)) != PP_OK || (rc = pp_random_hex(csrf, 16)) != PP_OK ||
+	    (rc = pp_sha256(cookie, strlen(cookie), id)) != PP_OK)
 		return rc;
 	struct pp_val b[] = { { .type = PP_VAL_BLOB, .p = id, .len = 32 }, PP_VAL_S(st->id),
 	    PP_VAL_S(req->client.sha256), PP_VAL_S(csrf), PP_VAL_I(now), PP_VAL_I(now) };
@@ -267,7 +267,7 @@ admin_pre_token(struct pp_req *req, const char **tok)
 	}
 	if ((t = pp_pool_alloc(req->pool, ADMIN_ID_HEX + 1)) == NULL)
 		return PP_ERR_NOMEM;
-	if ((rc = admin_random_hex(t, 16)) != PP_OK ||
+	if ((rc = pp_random_hex(t, 16)) != PP_OK ||
 	    (rc = pp_reply_cookie_strict(req, ADMIN_PRE_COOKIE, t, -1)) != PP_OK)
 		return rc;
 	*tok = t;
@@ -290,6 +290,7 @@ admin_login_failure(struct pp_req *req, const struct admin_staff *st, const char
 	enum pp_err rc;
 
 	if (d == NULL || pp_json_add_str(d, "certificate_sha256", req->client.sha256) != PP_OK ||
+	    pp_json_add_str(d, "certificate_serial", req->client.serial) != PP_OK ||
 	    pp_json_add_str(d, "interface", "console") != PP_OK ||
 	    (st && pp_json_add_str(d, "staff_name", st->name) != PP_OK)) {
 		json_object_put(d);
@@ -317,8 +318,16 @@ admin_login_account(struct pp_req *req, struct admin_staff *st, struct admin_sta
 	if ((rc = admin_login_failure(req, rc == PP_OK ? st : NULL, rc == PP_OK ?
 	    "the staff account is disabled" : "the certificate is not a staff account's")) != PP_OK)
 		return rc;
-	return pp_fail(req, PP_ERR_FORBIDDEN, "This certificate does not open a staff account: ask a"
-	    " security manager.");
+	/* The page names the certificate the browser presented (as nginx and
+	 * pp_cert verified it, never a header), so that its holder can give
+	 * it to a security manager. */
+	if ((rc = admin_page_set(req, "Refused.name", req->client.common_name)) != PP_OK ||
+	    (rc = admin_page_set(req, "Refused.subject", req->client.subject)) != PP_OK ||
+	    (rc = admin_page_set(req, "Refused.serial", req->client.serial)) != PP_OK ||
+	    (rc = admin_page_set(req, "Refused.fingerprint", req->client.sha256)) != PP_OK ||
+	    (rc = admin_page_set(req, "Refused.disabled", strcmp(r->status, "disabled") == 0 ? "1" : "")) != PP_OK)
+		return rc;
+	return admin_reply(req, NULL, 403, "console_refused.cs");
 }
 
 static const char *
@@ -352,6 +361,8 @@ admin_login_form(struct pp_req *req, const struct admin_staff *st, const struct 
 	if ((rc = admin_pre_token(req, &tok)) != PP_OK ||
 	    (rc = admin_page_set(req, "Csrf", tok)) != PP_OK ||
 	    (rc = admin_page_set(req, "Login.name", st->name)) != PP_OK ||
+	    (rc = admin_page_set(req, "Login.subject", req->client.subject)) != PP_OK ||
+	    (rc = admin_page_set(req, "Login.fingerprint", req->client.sha256)) != PP_OK ||
 	    (rc = admin_page_set(req, "Login.roles", st->role_label)) != PP_OK ||
 	    (rc = admin_page_set(req, "Login.msg", msg)) != PP_OK)
 		return rc;
@@ -488,7 +499,7 @@ admin_login_wrong(struct pp_req *req, const struct admin_staff *st, struct admin
 	enum pp_err rc;
 
 	if (failures >= a->lockout_failures) {
-		locked = admin_now_ms() + a->lockout_s * 1000;
+		locked = pp_now_ms() + a->lockout_s * 1000;
 		failures = 0;
 	}
 	struct pp_val b[] = { PP_VAL_I(failures), PP_VAL_I(locked), PP_VAL_S(st->id) };
@@ -524,7 +535,7 @@ admin_login_post(struct pp_req *req, const struct admin_session *unused)
 		return rc;
 	if ((rc = admin_login_account(req, &st, &r, &refused)) != PP_OK || refused)
 		goto out;
-	if (r.locked_until_ms > admin_now_ms()) {
+	if (r.locked_until_ms > pp_now_ms()) {
 		if ((rc = admin_login_failure(req, &st, "the account is locked")) == PP_OK)
 			rc = pp_fail(req, PP_ERR_FORBIDDEN, "This account is locked after too many wrong"
 			    " codes; try again later.");
@@ -606,41 +617,15 @@ admin_home(struct pp_req *req, const struct admin_session *s)
 
 /* --- the accounts page */
 
-struct admin_list {
-	struct pp_req *req;
-	HDF *hdf;
-	const char *prefix;
-	int n;
-};
-
-static enum pp_err
-admin_staff_list_row(void *ctx, const struct pp_val *c, size_t n)
-{
-	struct admin_list *l = ctx;
-	static const char *const names[] = { "id", "name", "subject", "status", "enrolled", "locked",
-	    "roles", "created", "created_by", "present" };
-	char key[64], buf[600];
-
-	if (n != sizeof(names) / sizeof(names[0]))
-		return PP_ERR_DB;
-	for (size_t i = 0; i < n; i++) {
-		if (c[i].type == PP_VAL_INT)
-			snprintf(buf, sizeof(buf), "%lld", (long long)c[i].i);
-		else if (!pp_val_text(&c[i], buf, sizeof(buf)))
-			buf[0] = '\0';
-		snprintf(key, sizeof(key), "%s.%d.%s", l->prefix, l->n, names[i]);
-		if (pp_hdf_set(l->hdf, key, buf) != PP_OK)
-			return PP_ERR_NOMEM;
-	}
-	l->n++;
-	return PP_OK;
-}
+static const char *const admin_staff_cols[] = { "id", "name", "subject", "status", "enrolled", "locked",
+	"roles", "created", "created_by", "present" };
 
 static enum pp_err
 admin_staff_page(struct pp_req *req, const struct admin_session *s)
 {
-	struct admin_list l = { req, pp_req_hdf(req), "Accounts", 0 };
-	struct pp_val b[] = { PP_VAL_I(admin_now_ms()) };
+	struct admin_rows l = { pp_req_hdf(req), "Accounts", admin_staff_cols,
+	    sizeof(admin_staff_cols) / sizeof(admin_staff_cols[0]), 0 };
+	struct pp_val b[] = { PP_VAL_I(pp_now_ms()) };
 	enum pp_err rc;
 
 	if (l.hdf == NULL)
@@ -650,7 +635,7 @@ admin_staff_page(struct pp_req *req, const struct admin_session *s)
 	    " COALESCE((SELECT group_concat(role, ' ') FROM (SELECT role FROM staff_roles"
 	    "  WHERE staff = staff.id ORDER BY role)), ''),"
 	    " strftime('%Y-%m-%d %H:%M', created_ms / 1000, 'unixepoch'), created_by, present"
-	    " FROM staff ORDER BY name", b, 1, admin_staff_list_row, &l, NULL)) != PP_OK)
+	    " FROM staff ORDER BY name", b, 1, admin_rows_hdf, &l, NULL)) != PP_OK)
 		return rc;
 	for (int r = 0; r < ADMIN_ROLE__MAX; r++) {
 		char key[32];

@@ -11,7 +11,7 @@ admin_paraphe_admin_LDADD = $(CORE_LIBS) $(OATH_LIBS) $(QRENCODE_LIBS)
 # The console's templates (installed with the others, data.mk).  Each
 # module's templates are listed with it.
 CONSOLE_TEMPLATES = templates/console_head.cs templates/console_foot.cs templates/console_login.cs \
-	templates/console_enrol.cs templates/console_staff.cs templates/console_proposals.cs \
+	templates/console_enrol.cs templates/console_refused.cs templates/console_staff.cs templates/console_proposals.cs \
 	templates/console_proposal.cs templates/console_clients.cs templates/console_signatories.cs \
 	templates/console_signatory.cs
 # Archive checks and export, system status (admin_archive.c, admin_status.c).

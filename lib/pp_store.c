@@ -36,6 +36,14 @@ pp_val_text(const struct pp_val *c, char *dst, size_t cap)
 }
 
 enum pp_err
+pp_store_int_row(void *ctx, const struct pp_val *cols, size_t ncols)
+{
+	if (ncols >= 1 && cols[0].type == PP_VAL_INT)
+		*(int64_t *)ctx = cols[0].i;
+	return PP_OK;
+}
+
+enum pp_err
 pp_store_open(const struct pp_conf *conf, const char *domain, struct pp_store **out)
 {
 	const struct pp_migration *m;

@@ -84,6 +84,9 @@ void pp_store_close(struct pp_store *s);
 /* A row callback's TEXT column into dst (cap bytes, NUL included); NULL
  * gives "".  1, or 0 when the column is of another type or does not fit. */
 int pp_val_text(const struct pp_val *c, char *dst, size_t cap);
+/* A row callback storing the first column, an integer, into *(int64_t *)ctx
+ * (a count(*), a max(...)); other rows leave it as it is. */
+enum pp_err pp_store_int_row(void *ctx, const struct pp_val *cols, size_t ncols);
 enum pp_err pp_store_exec(struct pp_store *s, const char *sql, const struct pp_val *binds,
     size_t nbinds, pp_store_row_fn fn, void *ctx, int64_t *changes) PP_WUR;
 enum pp_err pp_store_begin(struct pp_store *s) PP_WUR;

@@ -4,7 +4,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <time.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include "pp_mem.h"
 #include "pp_util.h"
 #include "pp_log.h"
@@ -351,4 +354,36 @@ pp_url_decode(const char *in, size_t len, char *out, size_t *outlen)
 	out[o] = '\0';
 	*outlen = o;
 	return PP_OK;
+}
+
+enum pp_err
+pp_random_hex(char *out, size_t n)
+{
+	unsigned char b[64];
+
+	if (n > sizeof(b) || RAND_bytes(b, (int)n) != 1)
+		return PP_ERR_INTERNAL;
+	pp_hex(b, n, out);
+	out[2 * n] = '\0';
+	pp_wipe(b, sizeof(b));
+	return PP_OK;
+}
+
+enum pp_err
+pp_sha256(const void *p, size_t len, unsigned char out[32])
+{
+	unsigned int n = 0;
+
+	if (EVP_Digest(p, len, out, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		return PP_ERR_INTERNAL;
+	return PP_OK;
+}
+
+int64_t
+pp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

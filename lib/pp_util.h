@@ -33,6 +33,13 @@ enum pp_err pp_b64_decode(const char *in, size_t len, unsigned char *out, size_t
     size_t *outlen) PP_WUR;
 /* Lower-case hex of in[0..len) into out (2*len+1 bytes, NUL-terminated). */
 void pp_hex(const unsigned char *in, size_t len, char *out);
+/* n (<= 64) random bytes from the OpenSSL DRBG as 2n lower-case hex digits
+ * into out (2n + 1 bytes): identifiers, cookies, CSRF tokens. */
+enum pp_err pp_random_hex(char *out, size_t n) PP_WUR;
+/* SHA-256 of p[0..len) into out. */
+enum pp_err pp_sha256(const void *p, size_t len, unsigned char out[32]) PP_WUR;
+/* Milliseconds since the epoch, wall clock (stored times, expiries). */
+int64_t pp_now_ms(void);
 
 /*
  * Reads a secret (PIN) file: it must be a regular file owned by root or by

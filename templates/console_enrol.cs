@@ -1,6 +1,6 @@
 <?cs set:Page.title = "Set up your second factor" ?><?cs include:"console_head.cs" ?>
 <h1>Set up your second factor</h1>
-<p>Certificate of <strong id="login-name"><?cs var:Login.name ?></strong> (<?cs var:Login.roles ?>) accepted. Your account has no second factor yet.</p>
+<p>Certificate of <strong id="login-name"><?cs var:Login.name ?></strong> (<?cs var:Login.roles ?>) accepted: <span id="login-subject"><?cs var:Login.subject ?></span>, SHA-256 <code class="fp" id="login-fingerprint"><?cs var:Login.fingerprint ?></code>. Your account has no second factor yet.</p>
 <ol>
 <li>Scan this code with an authenticator app (TOTP, 6 digits, 30 seconds):<br>
 <img src="/login/qr.svg" alt="QR code holding your second-factor secret" width="240" height="240" id="qr"></li>

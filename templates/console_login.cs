@@ -2,7 +2,7 @@
 <h1>Log in</h1>
 <?cs if:Login.timeout ?><p class="notice" id="timeout" role="status">Your session ended after <?cs var:Login.timeout ?> without activity. Log in again.</p><?cs /if ?>
 <?cs if:Login.logout ?><p class="notice" id="logged-out" role="status">You are logged out.</p><?cs /if ?>
-<p>Certificate of <strong id="login-name"><?cs var:Login.name ?></strong> (<?cs var:Login.roles ?>) accepted. Enter the 6-digit code your authenticator app shows for Paraphe.</p>
+<p>Certificate of <strong id="login-name"><?cs var:Login.name ?></strong> (<?cs var:Login.roles ?>) accepted: <span id="login-subject"><?cs var:Login.subject ?></span>, SHA-256 <code class="fp" id="login-fingerprint"><?cs var:Login.fingerprint ?></code>. Enter the 6-digit code your authenticator app shows for Paraphe.</p>
 <?cs if:Login.msg ?><p class="error" id="login-error" role="alert"><?cs var:Login.msg ?></p><?cs /if ?>
 <form method="post" action="/login">
 <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">

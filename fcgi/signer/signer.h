@@ -20,8 +20,6 @@ struct signer {
 	struct signer_oidc *oidc;	/* NULL: OpenID Connect not offered */
 };
 
-/* Milliseconds since the epoch (wall clock: stored expiries). */
-int64_t signer_now_ms(void);
 
 /* signer_pages.c: the routes. */
 enum pp_err signer_authorize(struct pp_req *req);

@@ -250,7 +250,7 @@ signer_authz_get(struct pp_req *req, const char *id, const char *client_id, int6
 {
 	json_object *args, *ans, *a;
 	const char *refusal, *desc;
-	int64_t asked = signer_now_ms();
+	int64_t asked = pp_now_ms();
 	enum pp_err rc;
 
 	*authz = NULL;

@@ -102,7 +102,7 @@ signer_sam_call(struct pp_req *req, const char *op, json_object *args, int timeo
 enum pp_err
 signer_authz_copy(struct pp_req *req, const char *id, int64_t fresh_after, json_object **a)
 {
-	int64_t now = signer_now_ms();
+	int64_t now = pp_now_ms();
 
 	*a = NULL;
 	for (size_t i = 0; i < SIGNER_AUTHZ_COPIES; i++) {

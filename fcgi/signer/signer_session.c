@@ -12,38 +12,6 @@
 #include "signer.h"
 #include "signer_session.h"
 
-int64_t
-signer_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-enum pp_err
-signer_random_hex(char *out, size_t n)
-{
-	unsigned char b[64];
-
-	if (n > sizeof(b) || RAND_bytes(b, (int)n) != 1)
-		return PP_ERR_INTERNAL;
-	pp_hex(b, n, out);
-	out[2 * n] = '\0';
-	pp_wipe(b, sizeof(b));
-	return PP_OK;
-}
-
-static enum pp_err
-signer_session_hash(const char *cookie, unsigned char id[32])
-{
-	unsigned int len = 0;
-
-	if (EVP_Digest(cookie, strlen(cookie), id, &len, EVP_sha256(), NULL) != 1 || len != 32)
-		return PP_ERR_INTERNAL;
-	return PP_OK;
-}
-
 static int
 signer_is_hex(const char *s, size_t n)
 {
@@ -90,7 +58,7 @@ signer_session_row(void *ctx, const struct pp_val *c, size_t n)
 static enum pp_err
 signer_session_purge(struct pp_req *req)
 {
-	struct pp_val b[] = { PP_VAL_I(signer_now_ms()) };
+	struct pp_val b[] = { PP_VAL_I(pp_now_ms()) };
 
 	return pp_store_exec(req->ctx->store, "DELETE FROM browser_sessions WHERE expires_ms <= ?",
 	    b, 1, NULL, NULL, NULL);
@@ -102,7 +70,7 @@ signer_session_create(struct pp_req *req, const char *authz, const char *lang,
 {
 	const struct signer *sg = req->ctx->data;
 	char cookie[SIGNER_ID_HEX + 1];
-	int64_t now = signer_now_ms();
+	int64_t now = pp_now_ms();
 	int bound = 0;
 	enum pp_err rc;
 
@@ -114,9 +82,9 @@ signer_session_create(struct pp_req *req, const char *authz, const char *lang,
 		return rc;
 	if (bound)
 		return PP_ERR_CONFLICT;
-	if ((rc = signer_random_hex(cookie, 16)) != PP_OK ||
-	    (rc = signer_random_hex(s->csrf, 16)) != PP_OK ||
-	    (rc = signer_session_hash(cookie, s->id)) != PP_OK)
+	if ((rc = pp_random_hex(cookie, 16)) != PP_OK ||
+	    (rc = pp_random_hex(s->csrf, 16)) != PP_OK ||
+	    (rc = pp_sha256(cookie, strlen(cookie), s->id)) != PP_OK)
 		goto out;
 	memcpy(s->authz, authz, SIGNER_ID_HEX + 1);
 	snprintf(s->lang, sizeof(s->lang), "%s", strcmp(lang, "fr") == 0 ? "fr" : "en");
@@ -154,7 +122,7 @@ signer_count_row(void *ctx, const struct pp_val *c, size_t n)
 enum pp_err
 signer_session_bound(struct pp_req *req, const char *authz, int *bound)
 {
-	struct pp_val b[] = { PP_VAL_S(authz), PP_VAL_I(signer_now_ms()) };
+	struct pp_val b[] = { PP_VAL_S(authz), PP_VAL_I(pp_now_ms()) };
 	int64_t n = 0;
 	enum pp_err rc = pp_store_exec(req->ctx->store,
 	    "SELECT count(*) FROM browser_sessions WHERE authz = ? AND expires_ms > ?", b, 2,
@@ -173,12 +141,12 @@ signer_session_load(struct pp_req *req, const char *authz, struct signer_session
 	memset(s, 0, sizeof(*s));
 	if (cookie == NULL || !signer_is_hex(cookie, SIGNER_ID_HEX))
 		return PP_ERR_NOT_FOUND;
-	if ((rc = signer_session_hash(cookie, s->id)) != PP_OK)
+	if ((rc = pp_sha256(cookie, strlen(cookie), s->id)) != PP_OK)
 		return rc;
 	{
 		struct pp_val b[] = {
 			{ .type = PP_VAL_BLOB, .p = s->id, .len = sizeof(s->id) },
-			PP_VAL_I(signer_now_ms()),
+			PP_VAL_I(pp_now_ms()),
 		};
 		rc = pp_store_exec(req->ctx->store, "SELECT authz, csrf, lang, otp_id, oidc_state,"
 		    " oidc_nonce, oidc_verifier, expires_ms, created_ms, otp_notary, changed_ms FROM browser_sessions"
@@ -202,7 +170,7 @@ signer_opt(const char *s)
 enum pp_err
 signer_session_changed(struct pp_req *req, const char *authz)
 {
-	struct pp_val b[] = { PP_VAL_I(signer_now_ms()), PP_VAL_S(authz) };
+	struct pp_val b[] = { PP_VAL_I(pp_now_ms()), PP_VAL_S(authz) };
 
 	return pp_store_exec(req->ctx->store, "UPDATE browser_sessions SET changed_ms = ? WHERE authz = ?",
 	    b, 2, NULL, NULL, NULL);
@@ -236,7 +204,7 @@ enum pp_err
 signer_rate_hit(struct pp_req *req, int64_t limit, int *over)
 {
 	const char *ip = req->remote_addr && *req->remote_addr ? req->remote_addr : "-";
-	int64_t minute = signer_now_ms() / 60000, hits = 0;
+	int64_t minute = pp_now_ms() / 60000, hits = 0;
 	struct pp_val b[] = { PP_VAL_S(ip), PP_VAL_I(minute) };
 	enum pp_err rc;
 

@@ -56,7 +56,5 @@ enum pp_err signer_session_end(struct pp_req *req, const struct signer_session *
  * *over 1 once it made more than limit requests in it. */
 enum pp_err signer_rate_hit(struct pp_req *req, int64_t limit, int *over) PP_WUR;
 
-/* n random bytes as 2n lower-case hex digits into out (2n + 1 bytes). */
-enum pp_err signer_random_hex(char *out, size_t n) PP_WUR;
 
 #endif

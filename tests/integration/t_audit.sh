@@ -47,18 +47,19 @@ check "health: integrity, forwarding and clock status, ok" \
 check "health reports the clock status (TIME-1)" grep -q '"clock_synchronised"' "$PP_TMP/health.json"
 check "health ok" grep -qE '"ok": ?true' "$PP_TMP/health.json"
 
-# --- a trust-role login is recorded before the console answers.
-http GET "$CON/" "${STAFF_CERT[@]}"
-expect "console opens with a staff certificate" 200
-check "the console access is recorded as role.login with the certificate serial" \
-	wait_for 10 forwarded '"type":"role.login"'
-check "role.login carries the client address" forwarded '"client_ip":"127.0.0.1"'
+# --- a trust-role login attempt is recorded before the console answers: a
+# staff certificate without an account is refused, and that is recorded.
+http GET "$CON/login" "${STAFF_CERT[@]}"
+expect "console answers a staff certificate (no account bound to it: refused)" 403 "opens no staff account"
+check "the attempt is recorded as role.login_failure with the certificate serial" \
+	wait_for 10 forwarded '"type":"role.login_failure"'
+check "role.login_failure carries the client address" forwarded '"client_ip":"127.0.0.1"'
 
 # --- fail closed: no audit daemon, no console.
 AUDITD_PID=$(cat "$STATE/run/auditd.pid")
 kill -TERM "$AUDITD_PID"
 check "the audit daemon stops on SIGTERM" wait_for 10 pp_none_alive "$AUDITD_PID"
-http GET "$CON/" "${STAFF_CERT[@]}"
+http GET "$CON/login" "${STAFF_CERT[@]}"
 expect "console refuses with 503 while the audit log cannot record" 503 "audit"
 SCA_PID=$(cat "$STATE/run/sca.pid")
 kill -TERM "$SCA_PID"
@@ -81,8 +82,8 @@ check "the SCA plugin starts again once the audit daemon is back" wait_for 10 te
 check "the stop and restart are recorded (audit.stop, previous_stop clean)" \
 	wait_for 10 forwarded '"previous_stop":"clean"'
 check "audit.stop was forwarded before the daemon stopped" forwarded '"type":"audit.stop"'
-http GET "$CON/" "${STAFF_CERT[@]}"
-expect "console works again" 200
+http GET "$CON/login" "${STAFF_CERT[@]}"
+expect "console works again" 403 "opens no staff account"
 if "$BIN/audit/paraphe-auditd" -c "$STATE/paraphe.conf" >"$PP_TMP/second.log" 2>&1; then
 	not_ok "a second audit daemon refuses to take over a live socket"
 else
@@ -220,7 +221,7 @@ if AUDIT append '{"type":"manual.maintenance","outcome":"success","actor":{"kind
 else
 	ok "a record that cannot be committed is not acknowledged"
 fi
-http GET "$CON/" "${STAFF_CERT[@]}"
+http GET "$CON/login" "${STAFF_CERT[@]}"
 expect "the console fails closed while the store cannot be written" 503
 touch "$PP_TMP/unlock"
 wait $LOCK_PID
@@ -258,7 +259,7 @@ if AUDIT append '{"type":"manual.maintenance","outcome":"success","actor":{"kind
 else
 	ok "a halted log accepts no more records"
 fi
-http GET "$CON/" "${STAFF_CERT[@]}"
+http GET "$CON/login" "${STAFF_CERT[@]}"
 expect "the console fails closed while the log is halted" 503
 SQL "$DB" "UPDATE records SET record = X'$orig' WHERE seq = $seq"
 

@@ -27,8 +27,8 @@ http GET "$SCA/csc/v2/info" --cert "$PKI/notary/notary-demo.crt" --key "$PKI/not
 expect_json_error "a notary certificate is refused on the SCA listener" 401 invalid_client
 
 # Console: staff CA.
-http GET "$CON/" "${STAFF_CERT[@]}"
-expect "console greets the staff member by name" 200 'Demo Operator'
+http GET "$CON/login" "${STAFF_CERT[@]}"
+expect "console names the staff certificate presented (no account bound to it yet)" 403 'Demo Operator'
 check "console shows the certificate subject" grep -q 'CN=Demo Operator,OU=operator,O=Paraphe Demo Staff,C=FR' <<<"$BODY"
 fp=$(openssl x509 -in "$PKI/staff/operator.crt" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
 check "console shows the SHA-256 fingerprint derived from the certificate" grep -q "$fp" <<<"$BODY"

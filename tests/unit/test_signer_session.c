@@ -257,11 +257,11 @@ test_random_hex(void **state)
 	char a[33], b[33], big[200];
 	(void)state;
 
-	assert_int_equal(signer_random_hex(a, 16), PP_OK);
-	assert_int_equal(signer_random_hex(b, 16), PP_OK);
+	assert_int_equal(pp_random_hex(a, 16), PP_OK);
+	assert_int_equal(pp_random_hex(b, 16), PP_OK);
 	assert_int_equal(strlen(a), 32);
 	assert_string_not_equal(a, b);
-	assert_int_equal(signer_random_hex(big, 65), PP_ERR_INTERNAL);
+	assert_int_equal(pp_random_hex(big, 65), PP_ERR_INTERNAL);
 }
 
 int
