@@ -11,13 +11,8 @@
 # presents it to the public listener for the browser, as a smart-card
 # middleware would; the pages the browser sees are the real ones.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/webdriver.sh"
 
-chromium=$(command -v chromium || command -v chromium-browser || true)
-driver=$(command -v chromedriver || true)
-if [ -z "$chromium" ] || [ -z "$driver" ] || ! command -v socat >/dev/null; then
-	echo "Bail out! chromium, chromium-driver and socat are not installed (./quickstart test installs them)"
-	exit 99
-fi
 pp_init
 # The stand-in provider serves one connection at a time and gives an idle
 # one 5 s: Chromium's spare connection to it can hold the signer's call to
@@ -29,84 +24,9 @@ SPOOL=$STATE/sms/outgoing
 CB=http://127.0.0.1/callback
 SHA256=2.16.840.1.101.3.4.2.1
 J=(-H 'Content-Type: application/json')
-SHOTS=$PP_TMP/screenshots
-mkdir -p "$SHOTS"
-ELEM=element-6066-11e4-a52e-4f735466cecf
+SHOT_PREFIX=flow
+wd_up
 
-# chromedriver on a free port, stopped (by its PID) with the instance.
-WD_PORT=$((BASE + 5))
-while ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$WD_PORT\$"; do WD_PORT=$((WD_PORT + 1)); done
-"$driver" --port="$WD_PORT" >"$PP_TMP/chromedriver.log" 2>&1 &
-WD_PID=$!
-WD=http://127.0.0.1:$WD_PORT
-SID=""
-PROXY_PID=""
-wd_down() {
-	[ -n "$SID" ] && curl -s -X DELETE "$WD/session/$SID" >/dev/null 2>&1
-	kill "$WD_PID" 2>/dev/null
-	wait "$WD_PID" 2>/dev/null
-	if [ -n "$PROXY_PID" ]; then
-		pkill -P "$PROXY_PID" 2>/dev/null
-		kill "$PROXY_PID" 2>/dev/null
-		wait "$PROXY_PID" 2>/dev/null
-	fi
-	pp_down
-}
-trap wd_down EXIT
-wait_for 20 curl -sf "$WD/status" -o /dev/null || { echo "Bail out! chromedriver did not start"; exit 99; }
-
-# wd METHOD PATH [JSON]: one WebDriver command; sets WDV to its "value".
-wd() {
-	local out data=()
-	[ $# -ge 3 ] && data=(--data-binary "$3")
-	out=$(curl -s --max-time 60 -X "$1" "$WD$2" "${J[@]}" "${data[@]}") || out='{"value":{"error":"curl"}}'
-	WDV=$(jq -c '.value' <<<"$out")
-}
-new_session() {
-	local caps
-	caps=$(jq -nc --arg bin "$chromium" --arg dir "$PP_TMP/chrome-$1" '{capabilities: {alwaysMatch: {
-		browserName: "chrome", acceptInsecureCerts: true,
-		"goog:chromeOptions": {binary: $bin, args: ["--headless", "--no-sandbox", "--disable-gpu",
-		"--no-first-run", "--disable-background-networking", "--disable-component-update",
-		"--disable-sync", "--disable-quic", "--ignore-certificate-errors", ("--user-data-dir=" + $dir),
-		"--lang=en-GB"],
-		mobileEmulation: {deviceMetrics: {width: 360, height: 740, pixelRatio: 2}}}}}}')
-	wd POST /session "$caps"
-	SID=$(jq -r '.sessionId // empty' <<<"$WDV")
-}
-go() { wd POST "/session/$SID/url" "$(jq -nc --arg u "$1" '{url: $u}')"; }
-url() { wd GET "/session/$SID/url"; jq -r . <<<"$WDV"; }
-source_of() { wd GET "/session/$SID/source"; jq -r . <<<"$WDV"; }
-find() { wd POST "/session/$SID/element" "$(jq -nc --arg s "$1" '{using: "css selector", value: $s}')"; jq -r ".\"$ELEM\" // empty" <<<"$WDV"; }
-click() { local e; e=$(find "$1"); [ -n "$e" ] && wd POST "/session/$SID/element/$e/click" '{}'; [ -n "$e" ]; }
-type_in() { local e; e=$(find "$1"); [ -n "$e" ] && wd POST "/session/$SID/element/$e/value" "$(jq -nc --arg t "$2" '{text: $t}')"; [ -n "$e" ]; }
-attr() { local e; e=$(find "$1"); wd GET "/session/$SID/element/$e/attribute/$2"; jq -r '. // empty' <<<"$WDV"; }
-# shot NAME: a screenshot of the page as it is.
-shot() {
-	wd GET "/session/$SID/screenshot"
-	jq -r . <<<"$WDV" | base64 -d >"$SHOTS/$1.png" 2>/dev/null
-	[ -n "${SCREENSHOT_DIR:-}" ] && cp "$SHOTS/$1.png" "$SCREENSHOT_DIR/flow-$1.png" 2>/dev/null
-	check "screenshot: $1" test -s "$SHOTS/$1.png"
-}
-# fits: the page is no wider than the 360 px screen (read by the driver,
-# the pages have no script).
-fits() {
-	wd POST "/session/$SID/execute/sync" '{"script":"return document.documentElement.scrollWidth","args":[]}'
-	if [ "$WDV" -le 360 ] 2>/dev/null; then ok "$1 fits a 360 px screen"; else not_ok "$1 fits a 360 px screen" "width $WDV"; fi
-}
-# tabs N: the ids of the elements the keyboard reaches with N presses of Tab.
-tabs() {
-	local i
-	for i in $(seq 1 "$1"); do
-		wd POST "/session/$SID/actions" '{"actions":[{"type":"key","id":"kb","actions":[{"type":"keyDown","value":"\uE004"},{"type":"keyUp","value":"\uE004"}]}]}'
-		wd GET "/session/$SID/element/active"
-		local e
-		e=$(jq -r ".\"$ELEM\" // empty" <<<"$WDV")
-		wd GET "/session/$SID/element/$e/attribute/id"
-		printf '%s ' "$(jq -r '. // "-"' <<<"$WDV")"
-	done
-}
-page_has() { if [[ $(source_of) == *"$2"* ]]; then ok "$1"; else not_ok "$1" "the page lacks '$2'"; fi; }
 code_in_spool() {
 	local f
 	f=$(ls -t "$SPOOL"/paraphe-* 2>/dev/null | head -n 1)
@@ -187,8 +107,7 @@ expect_json_error "the code works once" 400 invalid_grant
 http PATCH "$SCA/ra/v1/signatories/sig-b1" "${SCA_CERT[@]}" "${J[@]}" -d '{"idp_subject":"jean-oidc"}'
 expect "the signatory's digital identity is registered" 200
 printf 'subject=jean-oidc\n' >"$STATE/idp/control"
-wd DELETE "/session/$SID"
-SID=""
+end_session
 new_session oidc
 go "$(authorize_url br-3)"
 click "#method-oidc"
@@ -201,19 +120,9 @@ shot 8-approve-oidc
 
 # --- the notary flow: the browser through the proxy that presents the
 # notary's certificate.
-NPORT=$((WD_PORT + 1))
-while ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$NPORT\$"; do NPORT=$((NPORT + 1)); done
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 -days 1 \
-	-keyout "$PP_TMP/proxy.key" -out "$PP_TMP/proxy.crt" 2>/dev/null
-cat "$PP_TMP/proxy.key" "$PP_TMP/proxy.crt" >"$PP_TMP/proxy.pem"
-socat "OPENSSL-LISTEN:$NPORT,bind=127.0.0.1,reuseaddr,fork,cert=$PP_TMP/proxy.pem,verify=0" \
-	"OPENSSL:127.0.0.1:$BASE,cert=$PKI/notary/notary-demo.crt,key=$PKI/notary/notary-demo.key,verify=0" \
-	2>"$PP_TMP/socat.log" &
-PROXY_PID=$!
-NPUB=https://127.0.0.1:$NPORT
-wait_for 10 curl -skf "$NPUB/" -o /dev/null
-wd DELETE "/session/$SID"
-SID=""
+proxy_up "$PKI/notary/notary-demo.crt" "$PKI/notary/notary-demo.key" "$BASE"
+NPUB=$PROXY
+end_session
 new_session notary
 go "$(authorize_url br-n | sed "s|^$PUB|$NPUB|")"
 page_has "with the notary's certificate the request's page offers the notary method" 'id="method-sms-notary"'
@@ -244,8 +153,7 @@ check "the SAD's record names the notary as present" \
 	wait_for 10 grep -q '"op":"authz.approve".*"present":\["CN=Ma' "$STATE/log/collector.log"
 
 # --- French, and cancellation.
-wd DELETE "/session/$SID"
-SID=""
+end_session
 new_session cancel
 go "$(authorize_url br-2)&lang=fr"
 page_has "the language switch in the request gives French" "Demande de signature"
