@@ -696,20 +696,6 @@ out:
 	return rc;
 }
 
-struct archive_id {
-	int64_t id;
-};
-
-static enum pp_err
-archive_id_row(void *ctx, const struct pp_val *c, size_t n)
-{
-	struct archive_id *i = ctx;
-
-	if (n == 1 && c[0].type == PP_VAL_INT)
-		i->id = c[0].i;
-	return PP_OK;
-}
-
 enum { CHECK_CSRF, CHECK_FROM, CHECK_TO, CHECK__MAX };
 static const struct pp_field archive_check_fields[CHECK__MAX] = {
 	[CHECK_CSRF] = { "csrf", PP_FIELD_TOKEN, 64, 1, 0, 0, NULL },
@@ -721,7 +707,7 @@ static enum pp_err
 archive_check(struct pp_req *req, const struct admin_session *s)
 {
 	struct archive_dblast dbl = { 0, 0 };
-	struct archive_id id = { 0 };
+	int64_t check_id = 0;
 	json_object *report = NULL, *d = NULL, *v;
 	int64_t from = 0, to = 0, started = pp_now_ms(), finished, problems = 0;
 	int complete;
@@ -793,10 +779,10 @@ archive_check(struct pp_req *req, const struct admin_session *s)
 		};
 		rc = pp_store_exec(admin_db(req), "INSERT INTO archive_checks (staff, staff_name, started_ms,"
 		    " finished_ms, complete, seg_from, seg_to, result, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-		    " RETURNING id", b, sizeof(b) / sizeof(b[0]), archive_id_row, &id, NULL);
+		    " RETURNING id", b, sizeof(b) / sizeof(b[0]), pp_store_int_row, &check_id, NULL);
 	}
 	if (rc == PP_OK && ((d = json_object_new_object()) == NULL ||
-	    pp_json_add_int(d, "check", id.id) != PP_OK || pp_json_add_int(d, "from", from) != PP_OK ||
+	    pp_json_add_int(d, "check", check_id) != PP_OK || pp_json_add_int(d, "from", from) != PP_OK ||
 	    pp_json_add_int(d, "to", to) != PP_OK || pp_json_add_bool(d, "complete", complete) != PP_OK ||
 	    pp_json_add_str(d, "result", result) != PP_OK || pp_json_add_int(d, "problems", problems) != PP_OK))
 		rc = PP_ERR_NOMEM;
@@ -812,7 +798,7 @@ archive_check(struct pp_req *req, const struct admin_session *s)
 	}
 	if ((rc = pp_store_commit(admin_db(req))) != PP_OK)
 		return rc;
-	return pp_reply_redirect(req, 303, pp_pool_printf(req->pool, "/archive/checks/%" PRId64, id.id));
+	return pp_reply_redirect(req, 303, pp_pool_printf(req->pool, "/archive/checks/%" PRId64, check_id));
 }
 
 /* ------------------------------------------------------------ GET /archive/checks/{id} */

@@ -280,15 +280,6 @@ admin_audit_search(struct pp_store *db, const struct admin_audit_filter *f, int6
 	return pp_store_exec(db, admin_audit_sql_older, b, AA_NBINDS + 2, admin_audit_row, &cb, NULL);
 }
 
-static enum pp_err
-admin_audit_int_row(void *ctx, const struct pp_val *c, size_t n)
-{
-	if (n < 1 || c[0].type != PP_VAL_INT)
-		return PP_ERR_DB;
-	*(int64_t *)ctx = c[0].i;
-	return PP_OK;
-}
-
 enum pp_err
 admin_audit_count(struct pp_store *db, const struct admin_audit_filter *f, int64_t *n)
 {
@@ -298,7 +289,7 @@ admin_audit_count(struct pp_store *db, const struct admin_audit_filter *f, int64
 	if (db == NULL)
 		return PP_ERR_UNAVAILABLE;
 	admin_audit_binds(f, b);
-	return pp_store_exec(db, admin_audit_sql_count, b, AA_NBINDS, admin_audit_int_row, n, NULL);
+	return pp_store_exec(db, admin_audit_sql_count, b, AA_NBINDS, pp_store_int_row, n, NULL);
 }
 
 enum pp_err

@@ -1225,20 +1225,6 @@ out:
 
 /* ------------------------------------------------------------ home-page alerts (SEC-3) */
 
-struct admin_review_last {
-	int64_t ms;
-};
-
-static enum pp_err
-admin_review_last_row(void *ctx, const struct pp_val *c, size_t n)
-{
-	struct admin_review_last *l = ctx;
-
-	if (n == 1 && c[0].type == PP_VAL_INT)
-		l->ms = c[0].i;
-	return PP_OK;
-}
-
 /* Signed daily reviews of business days. */
 struct admin_review_older {
 	unsigned mask;
@@ -1263,7 +1249,7 @@ admin_review_alerts(struct pp_req *req, const struct admin_session *s)
 {
 	struct admin_review_dailies *ds;
 	struct admin_anomaly_params p;
-	struct admin_review_last last;
+	int64_t last_ms;
 	const char *invalid;
 	int64_t today = admin_review_today(), since = admin_review_since(req), first, now_ms;
 	char day[16], text[96], href[32];
@@ -1322,11 +1308,11 @@ admin_review_alerts(struct pp_req *req, const struct admin_session *s)
 		struct pp_val b[] = { PP_VAL_S(due[i].kind) };
 		if (today - since < due[i].days)
 			continue;	/* not due yet since the review started */
-		last.ms = 0;
+		last_ms = 0;
 		if ((rc = pp_store_exec(admin_db(req), "SELECT max(signed_ms) FROM reviews WHERE kind = ?", b, 1,
-		    admin_review_last_row, &last, NULL)) != PP_OK)
+		    pp_store_int_row, &last_ms, NULL)) != PP_OK)
 			return rc;
-		if (last.ms >= now_ms - (int64_t)due[i].days * ADMIN_DAY_S * 1000)
+		if (last_ms >= now_ms - (int64_t)due[i].days * ADMIN_DAY_S * 1000)
 			continue;
 		if ((rc = admin_alert(req, "warning", due[i].text, due[i].href)) != PP_OK)
 			return rc;

@@ -39,10 +39,14 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d" "command fa
 # A free base port such that base..base+3 are all free (public, SCA API,
 # console, the stand-in OpenID Connect provider).
 pp_pick_base() {
-	local used base i busy
+	local used base i busy lo=20000 span=12000 eph
+	# Below the kernel's ephemeral range: a port in it can be taken by any
+	# outgoing connection's source port while a test restarts its nginx.
+	eph=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ -n "$eph" ] && [ "$eph" -gt $((lo + 400)) ] && span=$((eph - lo - 4))
 	used=$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -u)
 	for i in $(seq 1 100); do
-		base=$((20000 + (RANDOM * 7 + $$ + i * 13) % 40000))
+		base=$((lo + (RANDOM * 7 + $$ + i * 13) % span))
 		busy=0
 		for p in $base $((base + 1)) $((base + 2)) $((base + 3)); do
 			grep -qx "$p" <<<"$used" && busy=1

@@ -157,9 +157,9 @@ pass() {
 		fi
 		plain_page "$who: $href"
 		shot "$who-$name"
-		# Only the home page must fit a phone; the others' widths are
-		# shown for the record (wide tables).
-		echo "# $who: $href is $(page_width) px wide on a 360 px screen"
+		# Every console page fits a phone: wide tables scroll inside
+		# their own box.
+		fits "$who: $href"
 	done
 	for href in $GUARDED; do [[ " ${nav[*]} " != *" $href "* ]] && break; done
 	go "$PROXY$href"
