@@ -20,7 +20,7 @@ STATE=""
 # The release tarball's check (quickstart's distcheck, PP_DIST_SMOKE=1) runs
 # the tests that start every program and read every shipped file: the full
 # suite has just passed twice (normal build, sanitizers) from the same tree.
-PP_DIST_SMOKE_TESTS="t_lifecycle.sh t_conformance.sh t_browser.sh t_csc.sh t_pages.sh t_oidc.sh t_demo_pages.sh"
+PP_DIST_SMOKE_TESTS="t_lifecycle.sh t_conformance.sh t_browser.sh t_csc.sh t_pages.sh t_oidc.sh t_demo_pages.sh t_console.sh"
 if [ "${PP_DIST_SMOKE:-0}" = 1 ] && [[ " $PP_DIST_SMOKE_TESTS " != *" $(basename "$0") "* ]]; then
 	echo "1..0 # SKIP the release tarball's check runs the smoke set ($PP_DIST_SMOKE_TESTS)"
 	exit 77
