@@ -290,15 +290,6 @@ sam_staff_opt(const char *s)
 	return s ? PP_VAL_S(s) : SAM_STAFF_NULL;
 }
 
-static enum pp_err
-sam_staff_count(void *arg, const struct pp_val *c, size_t n)
-{
-	if (n != 1 || c[0].type != PP_VAL_INT)
-		return PP_ERR_DB;
-	*(int64_t *)arg = c[0].i;
-	return PP_OK;
-}
-
 /* ------------------------------------------------------------------ staff.signatory.search */
 
 static const struct sam_sad_field sam_staff_search_fields[] = {
@@ -377,7 +368,7 @@ sam_staff_op_signatory_search(struct pp_daemon_ctx *ctx, const struct pp_ipc_pee
 	b[1] = sam_staff_opt(q);
 	b[2] = PP_VAL_I(limit);
 	b[3] = PP_VAL_I(offset);
-	if ((rc = pp_store_exec(ctx->store, "SELECT count(*)" SAM_STAFF_SIG_FILTER, b, 2, sam_staff_count, &total,
+	if ((rc = pp_store_exec(ctx->store, "SELECT count(*)" SAM_STAFF_SIG_FILTER, b, 2, pp_store_int_row, &total,
 	    NULL)) != PP_OK)
 		return rc;
 	if ((arr = json_object_new_array()) == NULL)
@@ -521,7 +512,7 @@ sam_staff_op_session_list(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *p
 	b[3] = PP_VAL_I(offset);
 	b[4] = PP_VAL_I(sam_now_ms());
 	if ((rc = pp_store_exec(ctx->store, "SELECT (SELECT count(*) FROM authz" SAM_STAFF_SESS_FILTER ")"
-	    " + (SELECT count(*) FROM sads" SAM_STAFF_SESS_FILTER ")", b, 2, sam_staff_count, &total, NULL)) != PP_OK)
+	    " + (SELECT count(*) FROM sads" SAM_STAFF_SESS_FILTER ")", b, 2, pp_store_int_row, &total, NULL)) != PP_OK)
 		return rc;
 	if ((arr = json_object_new_array()) == NULL)
 		return PP_ERR_NOMEM;
@@ -1012,7 +1003,7 @@ sam_staff_op_algo_withdraw(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *
 		    why, ans);
 	b[0] = PP_VAL_S(algo);
 	if ((rc = pp_store_exec(ctx->store, "SELECT count(*) FROM algo_withdrawals WHERE algo = ?", b, 1,
-	    sam_staff_count, &have, NULL)) != PP_OK)
+	    pp_store_int_row, &have, NULL)) != PP_OK)
 		return rc;
 	if (have > 0)
 		return sam_staff_refuse(ctx, &o, PP_AUDIT_ALGO_WITHDRAW, sam_staff_withdraw_spec.op, "conflict",
