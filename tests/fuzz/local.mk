@@ -60,7 +60,7 @@ FUZZ_CONSOLE_SOURCES = tests/fuzz/fuzz_console.c admin/admin_audit.h admin/admin
 tests_fuzz_replay_console_SOURCES = $(FUZZ_CONSOLE_SOURCES) tests/fuzz/replay.c
 tests_fuzz_replay_console_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/admin
 tests_fuzz_replay_console_LDADD = $(CORE_LIBS) -lm
-EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus
+EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus tests/fuzz/dict tests/fuzz/run-plateau
 
 if FUZZING
 FUZZ_BINS = tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_conf \
@@ -152,7 +152,8 @@ fuzz: $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p fuzz-work/$$t && \
 		echo "fuzzing $$t for $(FUZZ_SECONDS) s" && \
-		tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		dict=; test -f $(srcdir)/tests/fuzz/dict/$$t.dict && dict=-dict=$(srcdir)/tests/fuzz/dict/$$t.dict; \
+		tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$dict \
 			fuzz-work/$$t $(srcdir)/tests/fuzz/corpus/$$t || exit 1; \
 	done
 else
