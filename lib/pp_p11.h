@@ -45,6 +45,14 @@ struct pp_p11_info {
 	char model[17];
 	char serial[17];
 	unsigned long slot;
+	/* Sessions of this handle (the soak benchmark watches them): the
+	 * pool's places holding an open session, the pool's size, every
+	 * C_OpenSession that succeeded since open (the first pool plus each
+	 * replacement), and the module's own count of this application's
+	 * sessions, -1 when it does not say (SoftHSMv2 does not). */
+	size_t sessions_open, sessions_pool;
+	unsigned long sessions_opened;
+	long module_sessions;
 };
 
 /* Pool size bounds; pp_p11_open uses 1 session. */
