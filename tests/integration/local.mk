@@ -31,9 +31,11 @@ INTEGRATION_TESTS = \
 	tests/integration/t_console_status.sh \
 	tests/integration/t_console_review.sh \
 	tests/integration/t_console_audit.sh \
-	tests/integration/t_console_browser.sh
+	tests/integration/t_console_browser.sh \
+	tests/integration/t_fault_kill.sh
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += tests/integration/lib.sh tests/integration/webdriver.sh $(INTEGRATION_TESTS)
+EXTRA_DIST += tests/integration/lib.sh tests/integration/webdriver.sh tests/integration/invariants.sh \
+	$(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(BASH)
 AM_TESTS_ENVIRONMENT = top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)'; export top_srcdir top_builddir;

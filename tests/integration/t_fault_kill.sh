@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# Fault injection, kill -9 (issue #7 item 3): while several clients run full
+# signing flows (SAD by OTP on the SAM's socket as an SCA's pages obtain it,
+# then signHash batches through nginx and the SCA plugin, a public page and a
+# console page), each process is killed with SIGKILL at a random moment
+# (seeded: PP_FAULT_SEED, printed), in turn: paraphe-signer, paraphe-sca,
+# paraphe-admin's supervisor, one of its workers, paraphe-samd (while a batch
+# is RESERVED when the load gives one within 3 s), paraphe-auditd, nginx.
+# It is restarted as systemd's Restart=on-failure would (RestartSec, then
+# paraphe-supervise start STATE BUILD NAME; for nginx the control group's
+# leftover workers are killed first; a plugin's worker is replaced by its
+# own supervisor), and then tests/integration/invariants.sh checks the
+# instance: processes up, no RESERVED row, nothing signed twice, every
+# signature audited, the Merkle log consistent with the checkpoint from
+# before the fault, and every client request answered with a success or a
+# clear error.  The figures (requests per class, recovery times) are printed
+# as TAP comments.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/invariants.sh"
+
+BIN=$top_builddir
+SEED=${PP_FAULT_SEED:-$(( $(date +%s) % 100000 ))}
+RANDOM=$SEED
+echo "# seed $SEED (PP_FAULT_SEED=$SEED reproduces the kill moments)"
+CLIENTS=${PP_FAULT_CLIENTS:-4}
+SIGS=6
+RESTART_S=${PP_FAULT_RESTART_S:-1}
+
+pp_init
+pp_conf_set admin workers 2
+pp_conf_set audit segment_max_records 200
+pp_start
+SOCK=$STATE/run/sam.sock
+SPOOL=$STATE/sms/outgoing
+A='"sca":"CN=Demo SCA,O=Paraphe Demo SCA,C=FR"'
+J=(-H 'Content-Type: application/json')
+SHA256=2.16.840.1.101.3.4.2.1
+ECDSA256=1.2.840.10045.4.3.2
+RSAENC=1.2.840.113549.1.1.1
+member() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$2" | head -n 1; }
+now_ms() { date +%s%3N; }
+
+# --- the clients' signatories: SIGS per client (the SAM sends a signatory
+# at most 10 OTPs an hour), an RSA-3072 credential for client 1 (its bigger
+# batches keep rows RESERVED longer), EC P-256 for the others.
+for c in $(seq 1 "$CLIENTS"); do
+	kt=ec-p256
+	[ "$c" = 1 ] && kt=rsa3072
+	for k in $(seq 1 $SIGS); do
+		http POST "$SCA/ra/v1/signatories" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
+			"{\"id\":\"sig-c$c-$k\",\"given_name\":\"Client\",\"surname\":\"Number$c\",\"country\":\"FR\",\"serial_number\":\"IDCFR-$c$k\",\"mobile\":\"+3361234560$c\",\"evidence\":\"KYC-$c\"}"
+		[ "$CODE" = 201 ] || { echo "# $CODE $BODY"; echo "Bail out! signatory sig-c$c-$k"; exit 99; }
+		http POST "$SCA/ra/v1/credentials" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
+			"{\"signatory\":\"sig-c$c-$k\",\"key_type\":\"$kt\"}"
+		[ "$CODE" = 201 ] || { echo "# $CODE $BODY"; echo "Bail out! credential of sig-c$c-$k"; exit 99; }
+		echo "sig-c$c-$k $(member id "$BODY")" >>"$PP_TMP/creds.$c"
+	done
+done
+ok "$((CLIENTS * SIGS)) signatories with a credential each, through the RA API"
+
+# sad_for SIGNATORY CREDENTIAL SESSION HASHES_JSON: prints the SAD (empty
+# when the SAM refused or was down; the answer goes to the client's log).
+sad_for() {
+	local ans otp_id code
+	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"otp.send\",$A,\"signatory\":\"$1\",\"session\":\"$3\"}" 2>&1)
+	otp_id=$(member otp_id "$ans")
+	[ -n "$otp_id" ] || { echo "otp.send: ${ans:0:200}" >&2; return 0; }
+	code=$(tail -n +4 "$SPOOL/paraphe-$otp_id" 2>/dev/null | grep -oE '(^|[^0-9])[0-9]{6}([^0-9]|$)' | tr -dc 0-9 | head -c 6)
+	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"sad.issue\",$A,\"signatory\":\"$1\",\"credential\":\"$2\",\"session\":\"$3\",\"otp_id\":\"$otp_id\",\"otp\":\"$code\",\"hash_algo\":\"$SHA256\",\"hashes\":$4,\"consent\":true}" 2>&1)
+	member sad "$ans"
+	[ -n "$(member sad "$ans")" ] || echo "sad.issue: ${ans:0:200}" >&2
+}
+
+# client N PHASE: signing flows until $PP_TMP/stop exists.  Requests go to
+# $PP_TMP/load-PHASE.log (pp_inv_req), delivered signatures ("SAD HASH") to
+# $PP_TMP/delivered, each SAD with its hashes (hex) to $PP_TMP/sads, the
+# SAM socket's failures to get a SAD to $PP_TMP/sadfail-PHASE.
+client() {
+	local c=$1 phase=$2 log=$PP_TMP/load-$2.log it=0 per=3 n=12 sig cred sad i b flow
+	[ "$c" = 1 ] && per=10 && n=30
+	while [ ! -e "$PP_TMP/stop" ]; do
+		it=$((it + 1))
+		# Each flow the next signatory, across phases (their OTP budget).
+		flow=$(( $(cat "$PP_TMP/flows.$c" 2>/dev/null || echo 0) + 1 ))
+		echo "$flow" >"$PP_TMP/flows.$c"
+		read -r sig cred < <(sed -n "$(( (flow - 1) % SIGS + 1 ))p" "$PP_TMP/creds.$c")
+		local hs=() hex=()
+		for ((i = 0; i < n; i++)); do
+			hs+=("$(head -c 32 /dev/urandom | base64 -w0)")
+		done
+		sad=$(sad_for "$sig" "$cred" "p$phase-c$c-$it" "[$(printf '"%s",' "${hs[@]}" | sed 's/,$//')]" \
+			2>>"$PP_TMP/sadfail-$phase")
+		if [ -z "$sad" ]; then
+			sleep 0.3
+			continue
+		fi
+		for h in "${hs[@]}"; do hex+=("$(base64 -d <<<"$h" | od -An -tx1 | tr -d ' \n')"); done
+		echo "$sad $cred ${hex[*]}" >>"$PP_TMP/sads"
+		local alg=$ECDSA256
+		[ "$c" = 1 ] && alg=$RSAENC
+		for ((b = 0; b < n; b += per)); do
+			local batch=("${hs[@]:b:per}") body try
+			body="{\"credentialID\":\"$cred\",\"SAD\":\"$sad\",\"hashes\":[$(printf '"%s",' "${batch[@]}" | sed 's/,$//')],\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"$alg\"}"
+			for try in sign retry; do
+				pp_inv_req "$log" "c$c" "$try" sca "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" "${J[@]}" \
+					--data-binary "$body"
+				if [ "$CODE" = 200 ]; then
+					local k=0 s
+					for s in $(sed -n 's/.*"signatures":\[\([^]]*\)\].*/\1/p' <<<"$BODY" | tr -d '"' | tr ',' ' '); do
+						[ -n "$s" ] && echo "$sad ${batch[k]}" >>"$PP_TMP/delivered"
+						k=$((k + 1))
+					done
+					[ "$k" = "${#batch[@]}" ] || echo "$sad count-mismatch $k" >>"$PP_TMP/delivered"
+				fi
+				# Retry once what got no answer from the SAM (503, or
+				# nothing at all): signed then, or refused as spent.
+				case $CLASS/$CODE in
+				ok/* | error/4*) break ;;
+				esac
+				sleep 1
+			done
+		done
+		pp_inv_req "$log" "c$c" page public "$PUB/"
+		pp_inv_req "$log" "c$c" console console "$CON/login" "${STAFF_CERT[@]}"
+	done
+}
+
+load_start() {	# load_start PHASE
+	rm -f "$PP_TMP/stop"
+	LOAD_PIDS=()
+	local c
+	for c in $(seq 1 "$CLIENTS"); do
+		client "$c" "$1" &
+		LOAD_PIDS+=($!)
+	done
+}
+load_stop() {
+	touch "$PP_TMP/stop"
+	wait "${LOAD_PIDS[@]}" 2>/dev/null
+}
+
+healthy() {
+	"$top_srcdir/scripts/paraphe-supervise" health "$STATE" >/dev/null 2>&1 &&
+		[[ $("$BIN/tests/tools/pp-test-sam" "$SOCK" '{"v":1,"op":"health"}' 2>&1) == *'"ok":true'* ]]
+}
+reserved_batch() {
+	sqlite3 -cmd ".timeout 2000" "$STATE/db/sam.db" "SELECT batch FROM sad_hashes WHERE state = 'RESERVED' LIMIT 1" 2>/dev/null
+}
+
+# --- a first run without a fault: the load works.
+PP_INV_DELIVERED=$PP_TMP/delivered
+: >"$PP_INV_DELIVERED"
+pp_inv_mark
+load_start baseline
+sleep 4
+load_stop
+pp_inv_outcomes "$PP_TMP/load-baseline.log" "no fault"
+n=$(awk -F'\t' '$3 == "sign" && $8 == "ok"' "$PP_TMP/load-baseline.log" | wc -l)
+check "without a fault signHash succeeds ($n)" test "$n" -gt 0
+n=$(awk -F'\t' '$8 != "ok" && $3 != "console"' "$PP_TMP/load-baseline.log" | wc -l)
+check "... and nothing but the console's refusal of a certificate without account fails ($n)" test "$n" -eq 0
+pp_invariants "no fault"
+
+# kill_restart VICTIM LABEL: kills it now (SIGKILL) and restarts it as
+# systemd would; sets T0 (kill), T1 (restart), T2 (healthy again), and for
+# the SAM CAUGHT (a batch left RESERVED by the kill: the dead SAM cannot
+# settle it, so the ledger shows it until the restart's recovery).
+kill_restart() {
+	local victim=$1 label=$2 pid workers=""
+	CAUGHT=""
+	case $victim in
+	admin-worker) pid=$(pgrep -P "$(cat "$STATE/run/admin.pid")" | head -n 1) ;;
+	nginx)
+		pid=$(cat "$STATE/run/nginx.pid")
+		workers=$(pgrep -P "$pid" | tr '\n' ' ') ;;
+	*) pid=$(cat "$STATE/run/$victim.pid") ;;
+	esac
+	[ -n "$pid" ] || { not_ok "$label: a process to kill"; return 1; }
+	T0=$(now_ms)
+	kill -9 "$pid"
+	wait_for 10 pp_none_alive "$pid"
+	[ "$victim" = samd ] && CAUGHT=$(reserved_batch)
+	echo "# $label: pid $pid${CAUGHT:+ (batch $CAUGHT left RESERVED)}"
+	if [ "$victim" = admin-worker ]; then
+		# The plugin's supervisor replaces its worker itself.
+		newworker() { pgrep -P "$(cat "$STATE/run/admin.pid")" | grep -qvx "$pid"; }
+		check "$label: the supervisor replaces the worker" wait_for 20 newworker
+		T1=$T0
+	else
+		# systemd: RestartSec, the unit's control group emptied, started again.
+		sleep "$RESTART_S"
+		if [ -n "$workers" ]; then
+			# shellcheck disable=SC2086
+			kill -9 $workers 2>/dev/null
+			# shellcheck disable=SC2086
+			wait_for 10 pp_none_alive $workers
+		fi
+		T1=$(now_ms)
+		if "$top_srcdir/scripts/paraphe-supervise" start "$STATE" "$BIN" "$victim" >"$PP_TMP/restart.log" 2>&1; then
+			ok "$label: started again"
+		else
+			not_ok "$label: started again" "$(tail -n 20 "$PP_TMP/restart.log")"
+		fi
+	fi
+	wait_for 60 healthy
+	T2=$(now_ms)
+}
+
+# --- the kills.
+FIGURES=()
+for victim in signer sca admin admin-worker samd auditd nginx; do
+	label="kill -9 $victim"
+	pp_inv_mark
+	load_start "$victim"
+	delay=$((1000 + RANDOM % 2000))
+	sleep "$((delay / 1000)).$(printf '%03d' $((delay % 1000)))"
+	echo "# $label: at $delay ms into the load"
+	extra=()
+	[ "$victim" = nginx ] && extra=(refused reset empty)
+	if [ "$victim" = samd ]; then
+		# Up to three kills, each the moment a batch is RESERVED
+		# (between its reservation and its settlement), until one leaves
+		# a batch RESERVED.
+		for attempt in 1 2 3; do
+			for _ in $(seq 1 300); do
+				[ -n "$(reserved_batch)" ] && break
+				sleep 0.01
+			done
+			kill_restart samd "$label (attempt $attempt)" || break
+			[ -n "$CAUGHT" ] && break
+			sleep 1
+		done
+	else
+		kill_restart "$victim" "$label"
+	fi
+	sleep 2
+	load_stop
+	FIGURES+=("$victim: healthy $((T2 - T1)) ms after the restart ($((T2 - T0)) ms after the kill)")
+	echo "# $label: healthy again $((T2 - T1)) ms after the restart, $((T2 - T0)) ms after the kill"
+	caught=$CAUGHT
+	pp_inv_outcomes "$PP_TMP/load-$victim.log" "$label" "${extra[@]}"
+	n=$(awk -F'\t' '$7 > 0 { if ($7 > m) m = $7 } END { print m + 0 }' "$PP_TMP/load-$victim.log")
+	echo "# $label: longest request $n ms"
+	if [ "$victim" = samd ] && [ -n "$caught" ]; then
+		st=$(sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" \
+			"SELECT group_concat(DISTINCT state || '/' || coalesce(burned_why, '')) FROM sad_hashes WHERE batch = '$caught'")
+		check "$label: the batch RESERVED at the kill is BURNED (INTERRUPTED) by the restart ($st)" \
+			test "$st" = BURNED/INTERRUPTED
+		check "$label: ... and the recovery is recorded" wait_for 10 bash -c \
+			'sqlite3 -cmd ".timeout 5000" "$1" "SELECT count(*) FROM records WHERE type = '"'"'sad.use'"'"' AND CAST(record AS TEXT) LIKE '"'"'%reserved_burned%'"'"'" | grep -qv "^0$"' \
+			_ "$STATE/db/audit.db"
+		# Its SAD cannot sign those hashes again.
+		sadid=$(sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "SELECT DISTINCT sad FROM sad_hashes WHERE batch = '$caught'")
+		h1=$(sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "SELECT lower(hex(hash)) FROM sad_hashes WHERE batch = '$caught' ORDER BY batch_pos LIMIT 1")
+		read -r tok cred _ < <(grep -- " $h1" "$PP_TMP/sads" | head -n 1)
+		if [ -n "${tok:-}" ]; then
+			hb=$(printf '%s' "$h1" | sed 's/../\\x&/g' | xargs -0 printf '%b' | base64 -w0)
+			alg=$ECDSA256
+			grep -q "$cred" "$PP_TMP/creds.1" && alg=$RSAENC
+			http POST "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
+				"{\"credentialID\":\"$cred\",\"SAD\":\"$tok\",\"hashes\":[\"$hb\"],\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"$alg\"}"
+			expect_json_error "$label: a hash of the interrupted batch is never signed (SAD $sadid)" 403 access_denied
+		else
+			not_ok "$label: the interrupted batch's SAD is one a client holds" "$h1"
+		fi
+	elif [ "$victim" = samd ]; then
+		echo "# $label: no kill left a batch RESERVED"
+	fi
+	pp_invariants "$label"
+done
+
+total=$(cat "$PP_TMP"/load-*.log | wc -l)
+echo "# figures: seed $SEED, $CLIENTS clients, $total requests, $(wc -l <"$PP_INV_DELIVERED") signatures delivered"
+for f in "${FIGURES[@]}"; do echo "#   $f"; done
+for c in ok error refused empty reset timeout; do
+	echo "#   $c: $(cat "$PP_TMP"/load-*.log | awk -F'\t' -v c="$c" '$8 == c' | wc -l)"
+done
+echo "#   SAD requests the SAM could not answer: $(cat "$PP_TMP"/sadfail-* 2>/dev/null | wc -l)"
+pp_finish
