@@ -10,6 +10,7 @@ lib_libparaphe_a_SOURCES = \
 	lib/pp_store.h lib/pp_store.c lib/pp_store_sqlite.c lib/pp_schema.c \
 	lib/pp_p11.h lib/pp_p11.c \
 	lib/pp_proc.h lib/pp_proc.c \
+	lib/pp_sandbox.h lib/pp_sandbox.c \
 	lib/pp_ipc.h lib/pp_ipc.c \
 	lib/pp_cert.h lib/pp_cert.c \
 	lib/pp_html.h lib/pp_html.c \

@@ -11,6 +11,7 @@
 #include "pp_ipc.h"
 #include "pp_json.h"
 #include "pp_log.h"
+#include "pp_sandbox.h"
 #include "pp_mem.h"
 #include "pp_util.h"
 
@@ -585,7 +586,11 @@ pp_audit_component(const struct pp_conf *conf, const char *prog, enum pp_audit_t
 	enum pp_err rc;
 
 	if (d == NULL || pp_json_add_str(d, "version", PP_VERSION) != PP_OK ||
-	    pp_json_add_int(d, "pid", (int64_t)getpid()) != PP_OK) {
+	    pp_json_add_int(d, "pid", (int64_t)getpid()) != PP_OK ||
+	    /* A component started without its system call filter says so in
+	     * the log (service.seccomp, for debugging only). */
+	    (type == PP_AUDIT_COMPONENT_START && !pp_sandbox_enabled() &&
+	    pp_json_add_str(d, "seccomp", "off") != PP_OK)) {
 		json_object_put(d);
 		return PP_ERR_NOMEM;
 	}

@@ -25,6 +25,7 @@ static const struct pp_conf_key pp_conf_keys[] = {
 	{"service", "lang_default", S, "en", 0, 0, "page language when the browser expresses no preference (en|fr)"},
 	{"service", "public_url", S, "", 0, 0, "base URL of the public listener (signer pages) in links given to signatories, e.g. https://sign.example.eu (empty: credentials/authorize is refused)"},
 	{"service", "demo", B, "false", 0, 0, "serve the demo pages (demo SCA, demo phone): never in production"},
+	{"service", "seccomp", B, "true", 0, 0, "system call filter of every daemon and plugin (docs/SECURITY.md); no: for debugging only, logged as a warning and in the component.start record"},
 	{"log", "level", S, "info", 0, 0, "error|warn|info|debug"},
 	{"log", "destination", S, "stderr", 0, 0, "stderr|syslog"},
 	{"limits", "max_body_bytes", I, "65536", 0, 16777216, "largest request body accepted by a plugin"},

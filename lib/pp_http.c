@@ -16,6 +16,7 @@
 #include "pp_log.h"
 #include "pp_mem.h"
 #include "pp_proc.h"
+#include "pp_sandbox.h"
 #include "pp_store.h"
 #include "pp_util.h"
 
@@ -1119,9 +1120,15 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.app = app;
 	snprintf(prog, sizeof(prog), "paraphe-%s", app->name);
+	/* No core dumps: a plugin holds session secrets (login codes, OAuth
+	 * codes in flight, the signer's login-token PIN) and clients' data. */
+	pp_proc_no_dumps();
 	if ((status = pp_proc_start(prog, argc, argv, &ctx.conf)) != 0)
 		return status;
 	status = 1;
+	pp_sandbox_setup(ctx.conf);
+	if (pp_perm_check_start(ctx.conf, PP_SANDBOX_PLUGIN, app->name, app->store ? app->store : "web") != PP_OK)
+		goto out;
 	ctx.limits.max_body = (size_t)pp_conf_int(ctx.conf, "limits", "max_body_bytes");
 	ctx.limits.max_header = (size_t)pp_conf_int(ctx.conf, "limits", "max_header_bytes");
 	ctx.limits.max_params = (size_t)pp_conf_int(ctx.conf, "limits", "max_params");
@@ -1152,6 +1159,7 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 	if (pp_proc_drop(pp_conf_str(ctx.conf, "service", "user"),
 	    pp_conf_str(ctx.conf, "service", "group")) != PP_OK)
 		goto out;
+	pp_proc_no_dumps();	/* the identity change reset it */
 	/* Workers share the socket; each opens its own database connection
 	 * and FastCGI state.  The parent only supervises them. */
 	nworkers = (int)pp_conf_int(ctx.conf, app->name, "workers");
@@ -1173,6 +1181,9 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 		pp_err_log("libfcgi initialisation failed");
 		goto out;
 	}
+	/* The worker's start-up is over: from here on only what serving needs. */
+	if (pp_sandbox_enter(PP_SANDBOX_PLUGIN) != PP_OK)
+		goto out;
 	/* Fail closed: a plugin whose start cannot be logged does not serve. */
 	if (pp_audit_component(ctx.conf, prog, PP_AUDIT_COMPONENT_START) != PP_OK) {
 		pp_err_log("%s: the audit daemon did not acknowledge the start record", prog);

@@ -20,6 +20,7 @@
 #include "pp_conf.h"
 #include "pp_log.h"
 #include "pp_proc.h"
+#include "pp_sandbox.h"
 #include "pp_util.h"
 
 volatile sig_atomic_t pp_proc_stop;
@@ -193,6 +194,13 @@ pp_proc_prefork(int n, int *worker)
 	}
 	*worker = 0;
 	pp_info_log("%d workers started", live);
+	/* The supervisor's own filter: a worker's start-up, plus fork, wait
+	 * and kill.  A worker it starts from now on inherits it and adds its
+	 * own. */
+	if (!pp_proc_stop && pp_sandbox_enter(PP_SANDBOX_SUPERVISOR) != PP_OK) {
+		status = 1;
+		pp_proc_stop = 1;
+	}
 	while (!pp_proc_stop) {
 		pid_t dead;
 		int st;

@@ -4,6 +4,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t_tls.sh \
 	tests/integration/t_requests.sh \
 	tests/integration/t_hardening.sh \
+	tests/integration/t_sandbox.sh \
 	tests/integration/t_conformance.sh \
 	tests/integration/t_browser.sh \
 	tests/integration/t_pages.sh \

@@ -38,3 +38,8 @@ noinst_PROGRAMS += tests/tools/pp-test-totp
 tests_tools_pp_test_totp_SOURCES = tests/tools/pp-test-totp.c
 tests_tools_pp_test_totp_CPPFLAGS = $(AM_CPPFLAGS) $(OATH_CFLAGS)
 tests_tools_pp_test_totp_LDADD = $(OATH_LIBS)
+# One of the processes' seccomp profiles applied to itself, then one system
+# call (t_sandbox: what kills, what is refused, what is allowed).
+noinst_PROGRAMS += tests/tools/pp-test-sandbox
+tests_tools_pp_test_sandbox_SOURCES = tests/tools/pp-test-sandbox.c
+tests_tools_pp_test_sandbox_LDADD = $(CORE_LIBS) -lpthread

@@ -3,6 +3,7 @@ PP_UNIT_TESTS = \
 	tests/unit/test_err \
 	tests/unit/test_mem \
 	tests/unit/test_util \
+	tests/unit/test_sandbox \
 	tests/unit/test_conf \
 	tests/unit/test_json \
 	tests/unit/test_http \
@@ -227,3 +228,6 @@ tests_unit_test_admin_roles_SOURCES = tests/unit/test_admin_roles.c admin/admin_
 tests_unit_test_admin_roles_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/admin
 tests_unit_test_admin_roles_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_admin_roles_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_sandbox_SOURCES = tests/unit/test_sandbox.c
+tests_unit_test_sandbox_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sandbox_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
