@@ -129,8 +129,8 @@ check "a SAD from the SAM (SMS code written to the spool under the filter)" bash
 post /csc/v2/signatures/signHash "{\"credentialID\":\"$EC\",\"SAD\":\"$SAD\",\"hashes\":[\"$H\"],\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"$ECDSA256\"}"
 expect "signHash signs under the filters" 200 '"signatures":["'
 sed -n 's/.*"signatures":\["\([^"]*\)".*/\1/p' <<<"$BODY" | base64 -d >"$PP_TMP/sig.bin" 2>/dev/null
-check "... and the signature verifies with the certificate's key" openssl pkeyutl -verify -pubin \
-	-inkey "$PP_TMP/ec.pub" -in "$PP_TMP/d.bin" -sigfile "$PP_TMP/sig.bin" -pkeyopt digest:sha256
+check "... and the signature verifies with the certificate's key" bash -c 'openssl pkeyutl -verify -pubin \
+	-inkey "$1/ec.pub" -in "$1/d.bin" -sigfile "$1/sig.bin" -pkeyopt digest:sha256 >/dev/null' _ "$PP_TMP"
 check "every process is still running" pp_all_running
 check "no process was killed by its filter (no SIGSYS in the logs)" \
 	bash -c "! grep -l 'Bad system call\|signal 31\|status 159' '$STATE'/log/*.log"
