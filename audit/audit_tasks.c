@@ -14,6 +14,7 @@
 #include "pp_log.h"
 #include "pp_mem.h"
 #include "pp_store.h"
+#include "pp_util.h"
 
 #define AUDIT_CP_INTERVAL_MS 1000	/* at most one checkpoint a second */
 #define AUDIT_FORWARD_BATCH 256
@@ -328,6 +329,37 @@ audit_prune(struct audit *a)
 	}
 }
 
+/*
+ * A step of the system clock (TIME-1): the records' times jump with it
+ * (forward, or back to times already written), so the step is recorded at
+ * once, between the records before and after it: audit.heartbeat, outcome
+ * failure, with the step in ms (clock_step_ms, positive forward) and the
+ * clock's synchronisation.  Not recorded (the store cannot be written): the
+ * next tick tries again.
+ */
+static void
+audit_clock_watch(struct audit *a)
+{
+	int64_t before = a->clock_offset_ms, step = pp_clock_step(&a->clock_offset_ms);
+	json_object *d;
+	int synced, done = 0;
+
+	if (step == 0)
+		return;
+	pp_err_log("audit: ALARM: the system clock stepped %s by %lld ms (TIME-1); recorded",
+	    step > 0 ? "forward" : "back", (long long)(step > 0 ? step : -step));
+	if ((d = json_object_new_object()) != NULL && audit_clock(d, &synced) == PP_OK &&
+	    pp_json_add_int(d, "clock_step_ms", step) == PP_OK &&
+	    pp_json_add_int(d, "tree_size", (int64_t)a->size) == PP_OK &&
+	    audit_own(a, PP_AUDIT_LOG_HEARTBEAT, PP_AUDIT_FAILURE,
+	    "the system clock stepped: record times before and after it differ by the step", d) == PP_OK &&
+	    audit_flush(a) == PP_OK)
+		done = 1;
+	json_object_put(d);
+	if (!done)
+		a->clock_offset_ms = before;
+}
+
 void
 audit_tick(struct audit *a)
 {
@@ -340,6 +372,7 @@ audit_tick(struct audit *a)
 	 * of a round: committed now. */
 	if (a->npending && audit_flush(a) != PP_OK)
 		return;
+	audit_clock_watch(a);
 	if (now - a->last_record_ms >= heartbeat) {
 		json_object *d = json_object_new_object();
 		int synced;

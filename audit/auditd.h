@@ -68,6 +68,9 @@ struct audit {
 	int64_t next_forward_ms;
 	int64_t next_cut_try_ms;
 	int64_t next_prune_ms;
+	/* Wall clock minus monotonic at the last tick (pp_clock_step): a
+	 * change of more than a second is a step of the clock, recorded. */
+	int64_t clock_offset_ms;
 	/* Archive. */
 	uint64_t seg_number;		/* last segment cut (0: none) */
 	uint64_t seg_last_seq;

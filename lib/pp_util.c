@@ -387,3 +387,24 @@ pp_now_ms(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int64_t
+pp_clock_offset_ms(void)
+{
+	struct timespec w, m;
+
+	clock_gettime(CLOCK_REALTIME, &w);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return ((int64_t)w.tv_sec - (int64_t)m.tv_sec) * 1000 + ((int64_t)w.tv_nsec - (int64_t)m.tv_nsec) / 1000000;
+}
+
+int64_t
+pp_clock_step(int64_t *last)
+{
+	int64_t off = pp_clock_offset_ms(), step = 0;
+
+	if (*last != 0 && (off - *last > PP_CLOCK_STEP_MS || *last - off > PP_CLOCK_STEP_MS))
+		step = off - *last;
+	*last = off != 0 ? off : 1;
+	return step;
+}

@@ -40,6 +40,22 @@ enum pp_err pp_random_hex(char *out, size_t n) PP_WUR;
 enum pp_err pp_sha256(const void *p, size_t len, unsigned char out[32]) PP_WUR;
 /* Milliseconds since the epoch, wall clock (stored times, expiries). */
 int64_t pp_now_ms(void);
+/*
+ * Clock steps (TIME-1).  The wall clock minus CLOCK_MONOTONIC, in
+ * milliseconds: constant while the clock runs or is slewed (NTP's slew is at
+ * most 0.5 ms a second), changed by the size of a step (settimeofday, an
+ * NTP step, a virtual machine resumed).
+ */
+int64_t pp_clock_offset_ms(void);
+/* Smallest change of the offset between two looks reported as a step. */
+#define PP_CLOCK_STEP_MS 1000
+/*
+ * The step since the previous call with the same *last (0 before the
+ * first): the change of pp_clock_offset_ms() in ms (positive: forward) when
+ * larger than PP_CLOCK_STEP_MS, else 0.  Updates *last.  A caller looks
+ * every second or so; the slow drift between two looks is never a step.
+ */
+int64_t pp_clock_step(int64_t *last);
 
 /*
  * Reads a secret (PIN) file: it must be a regular file owned by root or by

@@ -3,6 +3,8 @@
  * statements with bound values; every value checked before it is bound.
  */
 #include "config.h"
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -29,13 +31,49 @@ sam_refusal_code(enum sam_req_refusal r)
 	return (unsigned)r < SAM_REFUSAL__MAX ? sam_refusal_codes[r] : "invalid_request";
 }
 
+/*
+ * The SAM's clock (TIME-1): CLOCK_MONOTONIC plus the largest difference
+ * between the wall clock and it seen so far, i.e. the wall clock, except
+ * that it never goes back.  A step back of the wall clock leaves it running
+ * at the real rate from where it was, so a SAD, an OTP or an authorisation
+ * lives its lifetime in real elapsed time, never longer (until the SAM is
+ * restarted, its times are ahead of the wall clock by the step); a step
+ * forward is followed, so what was issued before expires sooner: refused as
+ * expired, never accepted late.  Every step over PP_CLOCK_STEP_MS is an
+ * ALARM in the log (the audit daemon, on the same clock, records it in the
+ * audit log).  Called from the loop and the signing thread: atomics.
+ */
+static _Atomic int64_t sam_clock_top = INT64_MIN;
+static _Atomic int64_t sam_clock_seen;
+
 int64_t
 sam_now_ms(void)
 {
-	struct timespec ts;
+	struct timespec w, m;
+	int64_t mono, off, top, prev;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	clock_gettime(CLOCK_REALTIME, &w);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	mono = (int64_t)m.tv_sec * 1000 + m.tv_nsec / 1000000;
+	off = (int64_t)w.tv_sec * 1000 + w.tv_nsec / 1000000 - mono;
+	top = atomic_load(&sam_clock_top);
+	while (off > top && !atomic_compare_exchange_weak(&sam_clock_top, &top, off))
+		;
+	if (off > top)
+		top = off;
+	prev = atomic_exchange(&sam_clock_seen, off);
+	if (prev != 0 && (off - prev > PP_CLOCK_STEP_MS || prev - off > PP_CLOCK_STEP_MS)) {
+		if (off > prev)
+			pp_err_log("sam: ALARM: the system clock stepped forward by %lld ms (TIME-1): the SAM"
+			    " follows it, so SADs, OTPs and authorisations issued before expire that much sooner",
+			    (long long)(off - prev));
+		else
+			pp_err_log("sam: ALARM: the system clock stepped back by %lld ms (TIME-1): the SAM's"
+			    " clock does not: lifetimes keep to real elapsed time, and the SAM's times stay"
+			    " %lld ms ahead of the wall clock until it is restarted", (long long)(prev - off),
+			    (long long)(top - off));
+	}
+	return mono + top;
 }
 
 /* Written by the op loop only (staff.cessation, start-up); read by the

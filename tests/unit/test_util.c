@@ -667,6 +667,34 @@ test_b64_strict(void **state)
 	assert_int_equal(n, 777);
 }
 
+/* pp_clock_step reports a change of the wall-minus-monotonic offset over
+ * PP_CLOCK_STEP_MS, signed, once; the offset is steady between two calls. */
+static void
+test_clock_step(void **state)
+{
+	int64_t last = 0, off, step, t0, t1;
+
+	(void)state;
+	assert_int_equal(pp_clock_step(&last), 0);	/* first look */
+	assert_true(last != 0);
+	assert_int_equal(pp_clock_step(&last), 0);	/* no step */
+	off = pp_clock_offset_ms();
+	t0 = pp_now_ms();
+	t1 = pp_now_ms();
+	assert_true(t1 >= t0);
+	/* A step forward of 5 s since the last look, then the same back. */
+	last = off - 5000;
+	step = pp_clock_step(&last);
+	assert_true(step >= 4990 && step <= 5010);
+	assert_int_equal(pp_clock_step(&last), 0);	/* reported once */
+	last += 5000;
+	step = pp_clock_step(&last);
+	assert_true(step <= -4990 && step >= -5010);
+	/* Under PP_CLOCK_STEP_MS: drift, not a step. */
+	last = pp_clock_offset_ms() - PP_CLOCK_STEP_MS / 2;
+	assert_int_equal(pp_clock_step(&last), 0);
+}
+
 static void
 test_b64_outcap(void **state)
 {
@@ -717,6 +745,7 @@ main(void)
 		cmocka_unit_test(test_b64_binary_roundtrip),
 		cmocka_unit_test(test_b64_strict),
 		cmocka_unit_test(test_b64_outcap),
+		cmocka_unit_test(test_clock_step),
 	};
 	/* Refusals are logged; keep the test log readable. */
 	pp_log_open("test_util", PP_LOG_ERROR, PP_LOG_STDERR);
