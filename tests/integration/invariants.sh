@@ -53,6 +53,18 @@
 PP_INV_PRE_CP=""
 PP_INV_PRE_SEG=""
 
+# pp_inv_until SECONDS CMD...: as wait_for, but SECONDS of the clock however
+# long CMD takes (a health check can take its own timeouts).
+pp_inv_until() {
+	local end=$((SECONDS + $1))
+	shift
+	while :; do
+		"$@" && return 0
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.2
+	done
+}
+
 pp_inv_audit() { "$top_builddir/tools/paraphe-audit" -c "$STATE/paraphe.conf" "$@"; }
 pp_inv_sql() { sqlite3 -cmd ".timeout 10000" "$@"; }
 pp_inv_sam() { "$top_builddir/tests/tools/pp-test-sam" "$STATE/run/sam.sock" "$1" 2>&1; }
@@ -122,7 +134,7 @@ pp_invariants() {
 	else
 		not_ok "$label: every process is up" "$("$top_srcdir/scripts/paraphe-supervise" status "$STATE" 2>&1)"
 	fi
-	if wait_for 30 "$top_srcdir/scripts/paraphe-supervise" health "$STATE" >/dev/null 2>&1; then
+	if pp_inv_until 30 "$top_srcdir/scripts/paraphe-supervise" health "$STATE" >/dev/null 2>&1; then
 		ok "$label: /healthz answers on the three listeners"
 	else
 		not_ok "$label: /healthz answers on the three listeners" \
