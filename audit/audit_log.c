@@ -255,6 +255,9 @@ audit_keep_checkpoint(struct audit *a, const char *note, size_t nlen, const char
 	return PP_OK;
 }
 
+/* A checkpoint could not be signed since the last one that was. */
+static int audit_cp_failing;
+
 enum pp_err
 audit_checkpoint(struct audit *a, const char *reason)
 {
@@ -273,10 +276,19 @@ audit_checkpoint(struct audit *a, const char *reason)
 	pp_merkle_frontier_root(&a->frontier, c.root);
 	if ((rc = pp_checkpoint_format(&c, text, sizeof(text), &tlen)) != PP_OK ||
 	    (rc = pp_note_sign(text, tlen, a->origin, a->key_id, audit_sign, a, note, sizeof(note), &nlen)) != PP_OK) {
-		pp_err_log("audit: checkpoint at %llu could not be signed (%s)",
-		    (unsigned long long)c.size, pp_err_name(rc));
+		/* Retried at every tick: said once per outage, with the repair
+		 * (the daemon logs in to its token at start only). */
+		if (!audit_cp_failing)
+			pp_err_log("audit: ALARM: checkpoint at %llu could not be signed (%s): records are still"
+			    " appended and forwarded, but no signed checkpoint covers them; if the audit token"
+			    " went away, restart the audit daemon once it is back (it logs in at start only)",
+			    (unsigned long long)c.size, pp_err_name(rc));
+		audit_cp_failing = 1;
 		return rc;
 	}
+	if (audit_cp_failing)
+		pp_info_log("audit: checkpoints are signed again (at %llu)", (unsigned long long)c.size);
+	audit_cp_failing = 0;
 	return audit_keep_checkpoint(a, note, nlen, reason);
 }
 

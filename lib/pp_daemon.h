@@ -63,6 +63,11 @@ struct pp_daemon {
 	void (*wake)(struct pp_daemon_ctx *ctx, pp_ipc_deliver_fn deliver, void *darg);
 };
 
+/* The exit status when the token refused the PIN, reports it locked, or
+ * the module does not load (EX_CONFIG): a restart cannot help, and with a
+ * wrong PIN each one would count toward the token's lockout. */
+#define PP_DAEMON_EXIT_CONFIG 78
+
 int pp_daemon_main(const struct pp_daemon *d, int argc, char **argv);
 
 #endif

@@ -1347,6 +1347,12 @@ sam_sad_sig_max(enum pp_p11_keytype kt)
 #define SAM_SAD_LEDGER_DOWN "the SAD ledger could not be written: nothing was signed; try again"
 #define SAM_SAD_AUDIT_DOWN "the audit log cannot record this: nothing was done; try again"
 #define SAM_SAD_HSM_DOWN "the HSM failed during the batch: no signature was delivered"
+#define SAM_SAD_HSM_VERIFY "the HSM did not answer: the SAD could not be verified and nothing was signed;" \
+	" try again once the service is back"
+/* Signed, but the record was not acknowledged: the signatures are thrown
+ * away and the hashes burned (the SAD cannot sign them again). */
+#define SAM_SAD_AUDIT_LOST "the audit log did not acknowledge the record: no signature was delivered;" \
+	" these hashes need a new SAD"
 
 enum sam_job_state { SAM_JOB_QUEUED, SAM_JOB_REFUSED, SAM_JOB_RESERVED, SAM_JOB_FAILED };
 
@@ -1368,7 +1374,7 @@ struct sam_sign_job {
 	json_object *sigs;			/* owned until moved into ans */
 	enum pp_err src;			/* the token's (or the record's) failure */
 	struct sam_sad_refuse ref;		/* REFUSED: static strings */
-	const char *fail;			/* FAILED: static, told to the SCA */
+	const char *fail;			/* FAILED, or RESERVED and unrecorded: static, told to the SCA */
 	const char *discard;			/* signed but not delivered: why (static) */
 	uint64_t conn;				/* pp_ipc connection awaiting the answer */
 	struct sam_sign_job *next;		/* in sam_pipe.to_sign or sam_pipe.done */
@@ -1553,7 +1559,16 @@ sam_sad_op_sign(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer, json_
 				.credential = r->credential, .sca = r->sca, .session = r->session,
 				.hash_algo = r->hash_algo, .hashes = r->h.p, .hash_len = r->h.len,
 				.nhashes = r->h.n, .expires_ms = r->expires_ms };
-			if ((rc = sam_sad_mac(&c, sam_sad_token_mac, &sam_sad_st, mac2)) != PP_OK)
+			if ((rc = sam_sad_mac(&c, sam_sad_token_mac, &sam_sad_st, mac2)) == PP_ERR_HSM) {
+				/* Recorded and told, not a closed connection. */
+				ref = (struct sam_sad_refuse){ "temporarily_unavailable", SAM_SAD_HSM_VERIFY };
+				rec.sad_id = sad_id;
+				rec.signatory = r->signatory;
+				rec.session = r->session;
+				rc = sam_sad_refuse(ctx, &rec, &ref, ans);
+				goto out;
+			}
+			if (rc != PP_OK)
 				goto out;
 			ok = sam_sad_mac_equal(mac, mac2);
 		}
@@ -1834,11 +1849,17 @@ sam_sad_complete(struct pp_daemon_ctx *ctx, struct sam_sign_job **jobs, size_t n
 		json_object_put(ev[i].details);
 		if (erc[i] == PP_OK)
 			continue;
-		pp_err_log("sam: the audit record of batch %s was not acknowledged", j->batch);
+		if (j->state == SAM_JOB_REFUSED)
+			pp_err_log("sam: the audit record of a refused sign request (%s) was not acknowledged",
+			    j->ref.error);
+		else
+			pp_err_log("sam: the audit record of batch %s was not acknowledged", j->batch);
 		if (j->state == SAM_JOB_REFUSED)
 			sam_sad_job_fail(j, SAM_SAD_AUDIT_DOWN);
-		else if (j->src == PP_OK)
+		else if (j->src == PP_OK) {
 			j->src = PP_ERR_UNAVAILABLE;	/* unrecorded: thrown away, burned */
+			j->fail = SAM_SAD_AUDIT_LOST;
+		}
 	}
 
 	/* 4. Every reserved job settled in one transaction. */
@@ -1891,7 +1912,7 @@ sam_sad_complete(struct pp_daemon_ctx *ctx, struct sam_sign_job **jobs, size_t n
 		} else {
 			if ((a = pp_json_add_str(j->ans, "error", "temporarily_unavailable")) == PP_OK)
 				a = pp_json_add_str(j->ans, "error_description",
-				    j->state == SAM_JOB_FAILED ? j->fail : SAM_SAD_HSM_DOWN);
+				    j->state == SAM_JOB_FAILED || j->fail != NULL ? j->fail : SAM_SAD_HSM_DOWN);
 		}
 		if (a != PP_OK)
 			pp_err_log("sam: sign: the answer of batch %s could not be built", j->batch);

@@ -11,7 +11,9 @@
  * of every op a client calls.
  */
 #include "config.h"
+#include "pp_core.h"
 #include "pp_daemon.h"
+#include "pp_p11.h"
 #include "sam_authz.h"
 #include "sam_client.h"
 #include "sam_cred.h"
@@ -104,13 +106,40 @@ samd_fini(struct pp_daemon_ctx *ctx)
 	sam_client_fini(ctx);
 }
 
+/* Every 10 s, the token: its loss is told once, with the repair.  The SAM
+ * logs in at start only (the PIN is read as root and wiped), so a token
+ * that went away and came back needs a restart of the SAM; meanwhile every
+ * signature is refused 503 and recorded (sam_sad.c) and health says so. */
+#define SAMD_TOKEN_WATCH_MS 10000
+static void
+samd_token_watch(struct pp_daemon_ctx *ctx)
+{
+	static int64_t next;
+	static int down;
+	struct pp_p11_info info;
+	int64_t now = pp_now_ms();
+	int bad;
+
+	if (now < next)
+		return;
+	next = now + SAMD_TOKEN_WATCH_MS;
+	bad = pp_p11_health(ctx->p11, &info) != PP_OK;
+	if (bad && !down)
+		pp_err_log("sam: the signatory-key token does not answer: nothing can be signed; once it is"
+		    " back, restart the SAM, which logs in at start only (systemctl restart paraphe-samd)");
+	else if (!bad && down)
+		pp_info_log("sam: the signatory-key token answers again");
+	down = bad;
+}
+
 /* Every second: the credentials' and the authorisation requests' expiry
- * sweeps (each at sam.sweep_interval_s). */
+ * sweeps (each at sam.sweep_interval_s), and the token's watch. */
 static void
 samd_tick(struct pp_daemon_ctx *ctx)
 {
 	sam_cred_tick(ctx);
 	sam_authz_tick(ctx);
+	samd_token_watch(ctx);
 }
 
 /* The round's signatures, together (sam_sad.c, "Signing in rounds"). */
