@@ -518,6 +518,12 @@ pp_perm_check_start(const struct pp_conf *conf, enum pp_sandbox_kind kind, const
 	}
 	switch (kind) {
 	case PP_SANDBOX_SAM:
+		/* The client registry's default place (sam.clients_file empty). */
+		p = pp_conf_str(conf, "sam", "clients_file");
+		if ((p == NULL || *p == '\0') && snprintf(buf, sizeof(buf), "%s/etc/clients.json",
+		    pp_conf_str(conf, "service", "state_dir")) < (int)sizeof(buf) &&
+		    pp_perm_check(buf, PP_PERM_CONF, uid, 1, why, sizeof(why)) != PP_OK)
+			return pp_perm_fail(why);
 		return pp_perm_items(conf, pp_perm_sam, uid);
 	case PP_SANDBOX_AUDIT:
 		return pp_perm_items(conf, pp_perm_audit, uid);

@@ -207,6 +207,7 @@ loosen samd "$STATE/db/sam.db" 040
 loosen samd "$STATE/db/sam.db" 004
 loosen samd "$STATE/sms/outgoing" 020
 loosen samd "$STATE/run" 002
+loosen samd "$STATE/etc/clients.json" 002
 loosen signer "$STATE/hsm/web.pin" 040
 loosen signer "$STATE/hsm/oidc-client-secret" 004
 loosen signer "$STATE/db/web.db" 020
