@@ -698,7 +698,7 @@ out:
 
 enum { CHECK_CSRF, CHECK_FROM, CHECK_TO, CHECK__MAX };
 static const struct pp_field archive_check_fields[CHECK__MAX] = {
-	[CHECK_CSRF] = { "csrf", PP_FIELD_TOKEN, 64, 1, 0, 0, NULL },
+	[CHECK_CSRF] = { "csrf", PP_FIELD_TOKEN, 64, 0, 0, 0, NULL },
 	[CHECK_FROM] = { "from", PP_FIELD_INT, 20, 0, 1, 99999999, NULL },
 	[CHECK_TO] = { "to", PP_FIELD_INT, 20, 0, 1, 99999999, NULL },
 };

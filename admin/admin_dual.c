@@ -982,7 +982,7 @@ static const char *const admin_param_choices[] = { "business_days", "working_hou
 	"burst_threshold", "max_speed_kmh", "review_since", NULL };
 
 static const struct pp_field admin_propose_fields[] = {
-	{ "csrf", PP_FIELD_TOKEN, 64, 1, 0, 0, NULL },
+	{ "csrf", PP_FIELD_TOKEN, 64, 0, 0, 0, NULL },
 	{ "name", PP_FIELD_STRING, ADMIN_NAME_MAX, 0, 0, 0, NULL },
 	{ "cert", PP_FIELD_TEXT, 8192, 0, 0, 0, NULL },
 	{ "role", PP_FIELD_ENUM, 32, 0, 0, 0, admin_role_choices },
@@ -1005,7 +1005,7 @@ static const struct pp_field admin_propose_fields[] = {
 	{ "confirm", PP_FIELD_STRING, 32, 0, 0, 0, NULL },
 };
 static const struct pp_field admin_decide_fields[] = {
-	{ "csrf", PP_FIELD_TOKEN, 64, 1, 0, 0, NULL },
+	{ "csrf", PP_FIELD_TOKEN, 64, 0, 0, 0, NULL },
 	{ "reason", PP_FIELD_STRING, 512, 0, 0, 0, NULL },
 };
 

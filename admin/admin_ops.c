@@ -176,7 +176,7 @@ static const struct pp_field admin_ops_signatory_fields[] = {
 	{ "revoked", PP_FIELD_TOKEN, 128, 0, 0, 0, NULL },
 };
 static const struct pp_field admin_ops_revoke_fields[] = {
-	{ "csrf", PP_FIELD_TOKEN, 64, 1, 0, 0, NULL },
+	{ "csrf", PP_FIELD_TOKEN, 64, 0, 0, 0, NULL },
 	{ "reason", PP_FIELD_STRING, 256, 1, 0, 0, NULL },
 	{ "signatory", PP_FIELD_TOKEN, 64, 0, 0, 0, NULL },
 };

@@ -1327,7 +1327,7 @@ admin_review_alerts(struct pp_req *req, const struct admin_session *s)
 
 /* ------------------------------------------------------------ pages */
 
-#define ADMIN_REVIEW_CSRF { "csrf", PP_FIELD_TOKEN, 64, 1, 0, 0, NULL }
+#define ADMIN_REVIEW_CSRF { "csrf", PP_FIELD_TOKEN, 64, 0, 0, 0, NULL }
 /* Bytes: the character limit is checked by the handler. */
 #define ADMIN_REVIEW_COMMENT { "comment", PP_FIELD_TEXT, 4 * ADMIN_REVIEW_COMMENT_MAX, 1, 0, 0, NULL }
 

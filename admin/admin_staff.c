@@ -653,11 +653,11 @@ static const struct pp_field admin_login_get_fields[] = {
 	{ "why", PP_FIELD_ENUM, 8, 0, 0, 0, admin_why },
 };
 static const struct pp_field admin_login_fields[] = {
-	{ "csrf", PP_FIELD_TOKEN, 64, 1, 0, 0, NULL },
+	{ "csrf", PP_FIELD_TOKEN, 64, 0, 0, 0, NULL },
 	{ "code", PP_FIELD_STRING, 16, 1, 0, 0, NULL },
 };
 static const struct pp_field admin_csrf_fields[] = {
-	{ "csrf", PP_FIELD_TOKEN, 64, 1, 0, 0, NULL },
+	{ "csrf", PP_FIELD_TOKEN, 64, 0, 0, 0, NULL },
 };
 
 #define NF(a) (sizeof(a) / sizeof((a)[0]))
