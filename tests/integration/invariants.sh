@@ -23,6 +23,11 @@
 #     - when PP_INV_DELIVERED names a file of "SAD HASH" lines (one per
 #       signature a client received), no signature was delivered twice.
 #   Call it with no load running: a batch in flight is RESERVED by design.
+#   Its parts, for a test that needs one alone: pp_inv_ledger LABEL SAM_DB,
+#   pp_inv_signatures LABEL SAM_DB AUDIT_DB, pp_inv_cp_check.
+#   pp_inv_selftest LABEL      the checker on altered copies of the databases
+#                               must fail (a signature without its record, a
+#                               row RESERVED, an audit record changed).
 #
 # Clients of a load log one line per request with pp_inv_req and the log is
 # judged by pp_inv_outcomes:
@@ -109,16 +114,17 @@ print(base64.b64encode(mth(level, 0, size)).decode())
 PY
 }
 
-# pp_inv_cp_check LABEL DESC CHECKPOINT_FILE: the records give its root.
+# pp_inv_cp_check LABEL DESC CHECKPOINT_FILE [AUDIT_DB]: the records give
+# its root.
 pp_inv_cp_check() {
-	local label=$1 desc=$2 cp=$3 size root got
+	local label=$1 desc=$2 cp=$3 adb=${4:-$STATE/db/audit.db} size root got
 	size=$(sed -n 2p "$cp")
 	root=$(sed -n 3p "$cp")
 	if ! [[ $size =~ ^[0-9]+$ ]] || [ -z "$root" ]; then
 		not_ok "$label: $desc" "not a checkpoint: $(head -c 300 "$cp")"
 		return
 	fi
-	got=$(pp_inv_root "$STATE/db/audit.db" "$size" 2>&1)
+	got=$(pp_inv_root "$adb" "$size" 2>&1)
 	if [ "$got" = "$root" ]; then
 		ok "$label: $desc (size $size)"
 	else
@@ -126,26 +132,13 @@ pp_inv_cp_check() {
 	fi
 }
 
-pp_invariants() {
-	local label=$1 n ans db=$STATE/db/sam.db adb=$STATE/db/audit.db
-	# --- processes and listeners.
-	if wait_for 30 pp_all_running; then
-		ok "$label: every process is up"
-	else
-		not_ok "$label: every process is up" "$("$top_srcdir/scripts/paraphe-supervise" status "$STATE" 2>&1)"
-	fi
-	if pp_inv_until 30 "$top_srcdir/scripts/paraphe-supervise" health "$STATE" >/dev/null 2>&1; then
-		ok "$label: /healthz answers on the three listeners"
-	else
-		not_ok "$label: /healthz answers on the three listeners" \
-			"$("$top_srcdir/scripts/paraphe-supervise" health "$STATE" 2>&1 | head -c 600)"
-	fi
-	ans=$(pp_inv_sam '{"v":1,"op":"health"}')
-	if [[ $ans == *'"ok":true'* ]]; then ok "$label: the SAM answers"; else not_ok "$label: the SAM answers" "${ans:0:300}"; fi
-
-	# --- the ledger.
+# pp_inv_ledger LABEL SAM_DB [WAIT_S]: no row RESERVED (within WAIT_S s,
+# 0 by default), no (SAD, hash) or authorised document signed twice, no SAD
+# over its numSignatures.
+pp_inv_ledger() {
+	local label=$1 db=$2 wait=${3:-0} n
 	pp_inv_reserved() { [ "$(pp_inv_sql "$db" "SELECT count(*) FROM sad_hashes WHERE state = 'RESERVED'")" = 0 ]; }
-	if wait_for 10 pp_inv_reserved; then
+	if pp_inv_reserved || wait_for "$wait" pp_inv_reserved; then
 		ok "$label: no ledger row is RESERVED"
 	else
 		not_ok "$label: no ledger row is RESERVED" \
@@ -161,8 +154,13 @@ pp_invariants() {
 	n=$(pp_inv_sql "$db" "SELECT count(*) FROM sads s WHERE (SELECT count(*) FROM sad_hashes h
 		WHERE h.sad = s.id AND h.state = 'CONSUMED') > s.num_signatures")
 	check "$label: no SAD signs more than its numSignatures ($n)" test "$n" = 0
+}
 
-	# --- every signature has its audit record (matched by batch id).
+# pp_inv_signatures LABEL SAM_DB AUDIT_DB: every CONSUMED batch has its
+# signature.create success record (same batch, SAD, credential and count),
+# no batch recorded twice.  Sets INV_RECORDED_NOT_CONSUMED.
+pp_inv_signatures() {
+	local label=$1 db=$2 adb=$3
 	local q
 	q="ATTACH 'file:$adb?mode=ro' AS a;
 	CREATE TEMP TABLE rec AS SELECT json_extract(CAST(record AS TEXT), '\$.details.batch') AS batch,
@@ -192,6 +190,68 @@ pp_invariants() {
 	# were burned, the signatures never delivered.  Recorded, not an error.
 	INV_RECORDED_NOT_CONSUMED=${extra:-0}
 	[ "${extra:-0}" = 0 ] || echo "# $label: $extra signature.create records for batches burned before delivery"
+}
+
+# pp_inv_selftest LABEL: the checker catches what it must, on copies of the
+# instance's databases: a signature whose audit record is missing (a
+# CONSUMED batch renamed), a row left RESERVED, an audit record altered
+# (the Merkle root no longer that of the checkpoint).  Needs at least one
+# signature in the ledger.
+pp_inv_selftest() {
+	local label=$1 d=$PP_TMP/inv-selftest out
+	rm -rf "$d" && mkdir -p "$d"
+	pp_inv_sql "$STATE/db/sam.db" ".backup '$d/sam.db'" &&
+		pp_inv_sql "$STATE/db/audit.db" ".backup '$d/audit.db'" &&
+		pp_inv_audit checkpoint >"$d/cp" || { not_ok "$label: copies of the databases"; return; }
+	pp_inv_sql "$d/sam.db" "DROP TRIGGER sad_hashes_transition;
+		UPDATE sad_hashes SET batch = 'f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1'
+		WHERE batch = (SELECT batch FROM sad_hashes WHERE state = 'CONSUMED' LIMIT 1);
+		UPDATE sad_hashes SET state = 'RESERVED', batch = 'e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0', batch_pos = 0,
+		burned_why = NULL WHERE rowid = (SELECT rowid FROM sad_hashes WHERE state IN ('AUTHORIZED', 'BURNED') LIMIT 1);"
+	out=$(pp_inv_signatures "$label" "$d/sam.db" "$d/audit.db")
+	if grep -q '^not ok .*has its signature.create record' <<<"$out"; then
+		ok "$label: the checker finds a signature without its audit record"
+	else
+		not_ok "$label: the checker finds a signature without its audit record" "$out"
+	fi
+	if [ "$(pp_inv_sql "$d/sam.db" "SELECT count(*) FROM sad_hashes WHERE state = 'RESERVED'")" -gt 0 ]; then
+		out=$(pp_inv_ledger "$label" "$d/sam.db")
+		if grep -q '^not ok .*no ledger row is RESERVED' <<<"$out"; then
+			ok "$label: the checker finds a row left RESERVED"
+		else
+			not_ok "$label: the checker finds a row left RESERVED" "$out"
+		fi
+	fi
+	pp_inv_sql "$d/audit.db" "UPDATE records SET record = CAST(CAST(record AS TEXT) || ' ' AS BLOB)
+		WHERE seq = (SELECT max(seq) / 2 FROM records)"
+	out=$(pp_inv_cp_check "$label" "altered" "$d/cp" "$d/audit.db")
+	if grep -q '^not ok' <<<"$out"; then
+		ok "$label: the checker finds an altered audit record (Merkle root)"
+	else
+		not_ok "$label: the checker finds an altered audit record (Merkle root)" "$out"
+	fi
+	rm -rf "$d"
+}
+
+pp_invariants() {
+	local label=$1 n ans db=$STATE/db/sam.db adb=$STATE/db/audit.db
+	# --- processes and listeners.
+	if wait_for 30 pp_all_running; then
+		ok "$label: every process is up"
+	else
+		not_ok "$label: every process is up" "$("$top_srcdir/scripts/paraphe-supervise" status "$STATE" 2>&1)"
+	fi
+	if pp_inv_until 30 "$top_srcdir/scripts/paraphe-supervise" health "$STATE" >/dev/null 2>&1; then
+		ok "$label: /healthz answers on the three listeners"
+	else
+		not_ok "$label: /healthz answers on the three listeners" \
+			"$("$top_srcdir/scripts/paraphe-supervise" health "$STATE" 2>&1 | head -c 600)"
+	fi
+	ans=$(pp_inv_sam '{"v":1,"op":"health"}')
+	if [[ $ans == *'"ok":true'* ]]; then ok "$label: the SAM answers"; else not_ok "$label: the SAM answers" "${ans:0:300}"; fi
+
+	pp_inv_ledger "$label" "$db" 10
+	pp_inv_signatures "$label" "$db" "$adb"
 
 	# --- the Merkle log.
 	local health

@@ -156,4 +156,5 @@ n=$(adb "SELECT count(*) FROM records")
 m=$(adb "SELECT max(seq) FROM records")
 check "no audit record is missing ($n records, seq 1..$m)" test "$n" = "$m"
 pp_invariants "after the clock steps"
+pp_inv_selftest "self-test"
 pp_finish
