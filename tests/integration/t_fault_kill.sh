@@ -268,6 +268,10 @@ for victim in signer sca admin admin-worker samd auditd nginx; do
 	echo "# $label: healthy again $((T2 - T1)) ms after the restart, $((T2 - T0)) ms after the kill"
 	caught=$CAUGHT
 	pp_inv_outcomes "$PP_TMP/load-$victim.log" "$label" "${extra[@]}"
+	# What the fault cost the clients (the console's 403 for a certificate
+	# without an account comes with every flow, fault or not).
+	echo "# $label: answers other than a success, by step and status: $(awk -F'\t' '$8 != "ok" && !($3 == "console" && $5 == 403) { print $3 "/" $4 "/" $5 "/" $8 }' \
+		"$PP_TMP/load-$victim.log" | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')"
 	n=$(awk -F'\t' '$7 > 0 { if ($7 > m) m = $7 } END { print m + 0 }' "$PP_TMP/load-$victim.log")
 	echo "# $label: longest request $n ms"
 	if [ "$victim" = samd ] && [ -n "$caught" ]; then
@@ -306,4 +310,8 @@ for c in ok error refused empty reset timeout; do
 	echo "#   $c: $(cat "$PP_TMP"/load-*.log | awk -F'\t' -v c="$c" '$8 == c' | wc -l)"
 done
 echo "#   SAD requests the SAM could not answer: $(cat "$PP_TMP"/sadfail-* 2>/dev/null | wc -l)"
+consumed=$(sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "SELECT count(*) FROM sad_hashes WHERE state = 'CONSUMED'")
+burned=$(sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "SELECT group_concat(burned_why || '=' || n, ' ') FROM (SELECT burned_why, count(*) AS n FROM sad_hashes WHERE state = 'BURNED' GROUP BY burned_why)")
+echo "#   signatures in the ledger (CONSUMED) $consumed, delivered $(wc -l <"$PP_INV_DELIVERED"): $((consumed - $(wc -l <"$PP_INV_DELIVERED"))) made but lost with the process that carried the answer (never signed again)"
+echo "#   hashes burned, by reason: ${burned:-none}"
 pp_finish
