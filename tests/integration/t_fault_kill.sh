@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fault injection, kill -9 (issue #7 item 3): while several clients run full
-# signing flows (SAD by OTP on the SAM's socket as an SCA's pages obtain it,
-# then signHash batches through nginx and the SCA plugin, a public page and a
-# console page), each process is killed with SIGKILL at a random moment
+# signing flows (a SAD by OTP on the SAM's socket as an SCA's pages obtain
+# it, or by the authorisation flow: authz.create, OTP and approval on the
+# SAM's socket, oauth2/token on the SCA listener; then signHash batches
+# through nginx and the SCA plugin, a public page and a console page), each process is killed with SIGKILL at a random moment
 # (seeded: PP_FAULT_SEED, printed), in turn: paraphe-signer, paraphe-sca,
 # paraphe-admin's supervisor, one of its workers, paraphe-samd (while a batch
 # is RESERVED when the load gives one within 3 s), paraphe-auditd, nginx.
@@ -37,6 +38,7 @@ J=(-H 'Content-Type: application/json')
 SHA256=2.16.840.1.101.3.4.2.1
 ECDSA256=1.2.840.10045.4.3.2
 RSAENC=1.2.840.113549.1.1.1
+CB=http://127.0.0.1/callback
 member() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$2" | head -n 1; }
 now_ms() { date +%s%3N; }
 
@@ -71,6 +73,36 @@ sad_for() {
 	[ -n "$(member sad "$ans")" ] || echo "sad.issue: ${ans:0:200}" >&2
 }
 
+# authz_sad CREDENTIAL LOG CLIENT HASH...: a SAD by the authorisation flow
+# (docs/AUTHZ.md): authz.create as oauth2/authorize makes it, the signatory's
+# OTP and approval on the SAM's socket as the signer pages send them, then
+# oauth2/token on the SCA listener (logged with pp_inv_req, step "token");
+# prints the SAD (empty on failure, the reason on stderr).
+authz_sad() {
+	local cred=$1 log=$2 client=$3 docs ans az otp_id code v ch
+	shift 3
+	docs=$(printf '{"hash":"%s"},' "$@" | sed 's/,$//')
+	v=$(openssl rand -base64 48 | tr '+/' '-_' | tr -d '=\n' | head -c 64)
+	ch=$(printf '%s' "$v" | openssl dgst -sha256 -binary | base64 -w0 | tr '+/' '-_' | tr -d '=')
+	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"authz.create\",\"client_id\":\"demo-sca\",\"mode\":\"redirect\",\"redirect_uri\":\"$CB\",\"credential\":\"$cred\",\"hash_algo\":\"$SHA256\",\"documents\":[$docs],\"num_signatures\":$#,\"code_challenge\":\"$ch\",\"code_challenge_method\":\"S256\",\"state\":\"st\",\"ip\":\"192.0.2.7\"}" 2>&1)
+	az=$(member authz "$ans")
+	[ -n "$az" ] || { echo "authz.create: ${ans:0:200}" >&2; return 0; }
+	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"authz.otp_send\",\"authz\":\"$az\",\"ip\":\"192.0.2.7\"}" 2>&1)
+	otp_id=$(member otp_id "$ans")
+	[ -n "$otp_id" ] || { echo "authz.otp_send: ${ans:0:200}" >&2; return 0; }
+	code=$(tail -n +4 "$SPOOL/paraphe-$otp_id" 2>/dev/null | grep -oE '(^|[^0-9])[0-9]{6}([^0-9]|$)' | tr -dc 0-9 | head -c 6)
+	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"authz.otp_verify\",\"authz\":\"$az\",\"otp_id\":\"$otp_id\",\"otp\":\"$code\",\"ip\":\"192.0.2.7\"}" 2>&1)
+	[[ $ans == *'"status":"AUTHENTICATED"'* ]] || { echo "authz.otp_verify: ${ans:0:200}" >&2; return 0; }
+	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"authz.approve\",\"authz\":\"$az\",\"consent\":true,\"ip\":\"192.0.2.7\"}" 2>&1)
+	code=$(member code "$ans")
+	[ -n "$code" ] || { echo "authz.approve: ${ans:0:200}" >&2; return 0; }
+	pp_inv_req "$log" "$client" token sca "$SCA/csc/v2/oauth2/token" "${SCA_CERT[@]}" \
+		--data-urlencode grant_type=authorization_code --data-urlencode client_id=demo-sca \
+		--data-urlencode "code=$code" --data-urlencode "code_verifier=$v" --data-urlencode "redirect_uri=$CB"
+	[ "$CODE" = 200 ] || { echo "oauth2/token: $CODE ${BODY:0:200}" >&2; return 0; }
+	member access_token "$BODY"
+}
+
 # client N PHASE: signing flows until $PP_TMP/stop exists.  Requests go to
 # $PP_TMP/load-PHASE.log (pp_inv_req), delivered signatures ("SAD HASH") to
 # $PP_TMP/delivered, each SAD with its hashes (hex) to $PP_TMP/sads, the
@@ -88,8 +120,14 @@ client() {
 		for ((i = 0; i < n; i++)); do
 			hs+=("$(head -c 32 /dev/urandom | base64 -w0)")
 		done
-		sad=$(sad_for "$sig" "$cred" "p$phase-c$c-$it" "[$(printf '"%s",' "${hs[@]}" | sed 's/,$//')]" \
-			2>>"$PP_TMP/sadfail-$phase")
+		# Even clients on even flows: the authorisation flow (OAuth);
+		# the others: a SAD straight from sad.issue.
+		if [ $((c % 2)) = 0 ] && [ $((flow % 2)) = 0 ]; then
+			sad=$(authz_sad "$cred" "$log" "c$c" "${hs[@]}" 2>>"$PP_TMP/sadfail-$phase")
+		else
+			sad=$(sad_for "$sig" "$cred" "p$phase-c$c-$it" "[$(printf '"%s",' "${hs[@]}" | sed 's/,$//')]" \
+				2>>"$PP_TMP/sadfail-$phase")
+		fi
 		if [ -z "$sad" ]; then
 			sleep 0.3
 			continue
@@ -302,6 +340,10 @@ for victim in signer sca admin admin-worker samd auditd nginx; do
 	pp_invariants "$label"
 done
 
+n=$(sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "SELECT count(*) FROM authz_docs d JOIN authz a ON a.id = d.authz
+	JOIN sad_hashes h ON h.sad = a.sad_id AND h.hash = d.hash WHERE h.state = 'CONSUMED'")
+check "documents of authorisation requests were signed ($n): the check of each signed once per authorisation had work" \
+	test "$n" -gt 0
 pp_inv_selftest "self-test"
 total=$(cat "$PP_TMP"/load-*.log | wc -l)
 echo "# figures: seed $SEED, $CLIENTS clients, $total requests, $(wc -l <"$PP_INV_DELIVERED") signatures delivered"
