@@ -229,14 +229,15 @@ db_digest() {
 }
 
 # --- the runner -------------------------------------------------------------
-# subst TEXT: {{NAME}} replaced by V[NAME] (never eval: the rows are hostile).
+# subst TEXT: {{NAME}} replaced by V[NAME] (never eval: the rows are hostile),
+# into SUBST (no subshell per field and row).
 subst() {
 	local s=$1 k
 	while [[ $s =~ \{\{([A-Z0-9_]+)\}\} ]]; do
 		k=${BASH_REMATCH[1]}
 		if [[ $k == FN_* ]]; then s=${s//"{{$k}}"/$("v_$k")}; else s=${s//"{{$k}}"/${V[$k]-}}; fi
 	done
-	printf '%s' "$s"
+	SUBST=$s
 }
 # body_to FILE SPEC: writes a row's body.  "-": none (returns 1); @pad:N a
 # JSON object with an N-byte string; @nest:N N nested objects; @arr:N N
@@ -259,10 +260,10 @@ body_to() {
 		local sep=""; for ((i = 0; i < n; i++)); do printf '%s"A%041dA="' "$sep" $i; sep=,; done
 		printf '],"hashAlgorithmOID":"%s","signAlgo":"%s"}' "$SHA256" "$ECDSA256"; } >"$f" ;;
 	@file:*) cp "$HDIR/${spec#@file:}" "$f" ;;
-	@frame:*) printf '%b' "$(subst "${spec#@frame:}")" >"$f.json"
+	@frame:*) subst "${spec#@frame:}"; printf '%b' "$SUBST" >"$f.json"
 		n=$(stat -c %s "$f.json")
 		{ printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((n >> 24 & 255)) $((n >> 16 & 255)) $((n >> 8 & 255)) $((n & 255)))"; cat "$f.json"; } >"$f" ;;
-	*) printf '%b' "$(subst "$spec")" >"$f" ;;
+	*) subst "$spec"; printf '%b' "$SUBST" >"$f" ;;
 	esac
 	return 0
 }
@@ -286,6 +287,10 @@ raw_send() {
 	BODY=$(sed '1,/^\r\?$/d' "$out")
 }
 
+# has_header NAME [PREFIX]: the last answer has header NAME (its value
+# starting with PREFIX), without a grep per header and row.
+has_header() { [[ $'\n'${HEADERS,,} == *$'\n'"${1,,}: ${2:-}"* ]]; }
+
 # row LINE: runs one row and reports one TAP line.
 row() {
 	local id cat lis method path hdrs body status expect absent n i
@@ -294,9 +299,9 @@ row() {
 	ROWS=$((ROWS + 1))
 	COUNT_L[$lis]=$((${COUNT_L[$lis]:-0} + 1))
 	COUNT_C[$cat]=$((${COUNT_C[$cat]:-0} + 1))
-	path=$(subst "$path")
-	expect=$(subst "$expect")
-	absent=$(subst "$absent")
+	subst "$path"; path=$SUBST
+	subst "$expect"; expect=$SUBST
+	subst "$absent"; absent=$SUBST
 	local bf=$PP_TMP/row.body args=() base cert=() h hv why="" port
 	case $lis in
 	pub) base=$PUB; port=$BASE ;;
@@ -312,7 +317,7 @@ row() {
 			n=$(socat -t 3 - "UNIX-CONNECT:$sock" <"$bf" 2>/dev/null | wc -c)
 			if [ "$n" -gt 0 ]; then out="answer $n"; else out=closed; fi
 		else
-			out=$("$SAMC" "$sock" "$(subst "$body")" 2>&1)
+			subst "$body"; out=$("$SAMC" "$sock" "$SUBST" 2>&1)
 		fi
 		local got=answer
 		[ "$out" = closed ] && got=closed
@@ -351,7 +356,7 @@ row() {
 				V[CSRF_SM2]=$(acsrf security-manager-2) ;;
 			@manyh=*) for ((hv = 0; hv < ${h#@manyh=}; hv++)); do args+=(-H "X-Many-$hv: $hv"); done ;;
 			@raw) raw=1 ;;
-			*) hv=$(subst "$h"); args+=(-H "$(printf '%b' "$hv")") ;;
+			*) subst "$h"; printf -v hv '%b' "$SUBST"; args+=(-H "$hv") ;;
 			esac
 		done
 		unset IFS
@@ -390,25 +395,28 @@ row() {
 		why="status $CODE, expected $status"
 	elif [ "$CODE" -ge 300 ] && [ "$CODE" -lt 400 ]; then
 		# A redirect needs no body, but a place to go.
-		grep -qi '^location: .' <<<"$HEADERS" || why="a redirect without a Location"
+		has_header Location || why="a redirect without a Location"
 	elif [ "$method" != HEAD ] && [ "$CODE" != 204 ] && [ -z "$BODY" ]; then
 		why="an empty body"
 	fi
 	if [ -z "$why" ]; then
 		for h in "${SEC_HEADERS[@]}"; do
-			grep -qi "^$h: " <<<"$HEADERS" || { why="no $h header"; break; }
+			has_header "$h" || { why="no $h header"; break; }
 		done
 	fi
 	if [ -z "$why" ] && [ "$CODE" -ge 400 ] && [ "$method" != HEAD ]; then
 		if [ "$lis" = sca ]; then
-			if ! grep -qi '^content-type: application/json' <<<"$HEADERS"; then
+			local err
+			err=$(jq -r 'if type == "object" and (.error | type == "string") and (.error_description | type == "string")
+				and (.error_description | length > 0) then .error else "" end' 2>/dev/null <<<"$BODY")
+			if ! has_header Content-Type application/json; then
 				why="an error that is not JSON"
-			elif ! jq -e 'type == "object" and (.error | type == "string") and (.error_description | type == "string") and (.error_description | length > 0)' >/dev/null 2>&1 <<<"$BODY"; then
+			elif [ -z "$err" ]; then
 				why="not a JSON {error, error_description}"
-			elif [ "$expect" != - ] && [[ "|$expect|" != *"|$(jq -r .error <<<"$BODY")|"* ]]; then
-				why="error '$(jq -r .error <<<"$BODY")', expected '$expect'"
+			elif [ "$expect" != - ] && [[ "|$expect|" != *"|$err|"* ]]; then
+				why="error '$err', expected '$expect'"
 			fi
-		elif ! grep -qi '^content-type: text/html' <<<"$HEADERS" || [[ $BODY != *"<h1"* ]]; then
+		elif ! has_header Content-Type text/html || [[ $BODY != *"<h1"* ]]; then
 			why="an error that is not a readable HTML page"
 		fi
 	fi
