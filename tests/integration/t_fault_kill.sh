@@ -56,6 +56,8 @@ for c in $(seq 1 "$CLIENTS"); do
 			"{\"signatory\":\"sig-c$c-$k\",\"key_type\":\"$kt\"}"
 		[ "$CODE" = 201 ] || { echo "# $CODE $BODY"; echo "Bail out! credential of sig-c$c-$k"; exit 99; }
 		echo "sig-c$c-$k $(member id "$BODY")" >>"$PP_TMP/creds.$c"
+		member certificate "$BODY" | base64 -d | openssl x509 -inform DER -pubkey -noout \
+			>"$PP_TMP/pub-$(member id "$BODY").pem"
 	done
 done
 ok "$((CLIENTS * SIGS)) signatories with a credential each, through the RA API"
@@ -145,7 +147,8 @@ client() {
 				if [ "$CODE" = 200 ]; then
 					local k=0 s
 					for s in $(sed -n 's/.*"signatures":\[\([^]]*\)\].*/\1/p' <<<"$BODY" | tr -d '"' | tr ',' ' '); do
-						[ -n "$s" ] && echo "$sad ${batch[k]}" >>"$PP_TMP/delivered"
+						[ -n "$s" ] && echo "$sad ${batch[k]}" >>"$PP_TMP/delivered" &&
+							echo "$cred ${batch[k]} $s" >>"$PP_TMP/signatures"
 						k=$((k + 1))
 					done
 					[ "$k" = "${#batch[@]}" ] || echo "$sad count-mismatch $k" >>"$PP_TMP/delivered"
@@ -344,6 +347,19 @@ n=$(sqlite3 -cmd ".timeout 5000" "$STATE/db/sam.db" "SELECT count(*) FROM authz_
 	JOIN sad_hashes h ON h.sad = a.sad_id AND h.hash = d.hash WHERE h.state = 'CONSUMED'")
 check "documents of authorisation requests were signed ($n): the check of each signed once per authorisation had work" \
 	test "$n" -gt 0
+check "every answer carried one signature per hash" bash -c '! grep -q count-mismatch "$1"' _ "$PP_INV_DELIVERED"
+# A sample of the signatures delivered, verified with the credential's
+# certificate (PKCS#1 v1.5 for the RSA credentials, ECDSA for the others).
+bad=0 nv=0
+while read -r cred hb sig; do
+	base64 -d <<<"$hb" >"$PP_TMP/v.hash"
+	base64 -d <<<"$sig" >"$PP_TMP/v.sig"
+	openssl pkeyutl -verify -pubin -inkey "$PP_TMP/pub-$cred.pem" -in "$PP_TMP/v.hash" -sigfile "$PP_TMP/v.sig" \
+		-pkeyopt digest:sha256 >/dev/null 2>&1 || bad=$((bad + 1))
+	nv=$((nv + 1))
+done < <(shuf -n 50 --random-source=<(yes "$SEED") "$PP_TMP/signatures")
+check "$nv signatures delivered, drawn at random, verify with their credential's certificate ($bad do not)" \
+	test "$nv" -gt 0 -a "$bad" -eq 0
 pp_inv_selftest "self-test"
 total=$(cat "$PP_TMP"/load-*.log | wc -l)
 echo "# figures: seed $SEED, $CLIENTS clients, $total requests, $(wc -l <"$PP_INV_DELIVERED") signatures delivered"
