@@ -1127,6 +1127,11 @@ pp_http_main(const struct pp_app *app, int argc, char **argv)
 		return status;
 	status = 1;
 	pp_sandbox_setup(ctx.conf);
+	/* The SCA API plugin talks to unix sockets only (the SAM, the audit
+	 * daemon, syslog); the signer reaches its OpenID Connect provider, the
+	 * demo the SCA API, the console probes the listeners (status page). */
+	if (strcmp(app->name, "sca") == 0)
+		pp_sandbox_no_network();
 	if (pp_perm_check_start(ctx.conf, PP_SANDBOX_PLUGIN, app->name, app->store ? app->store : "web") != PP_OK)
 		goto out;
 	ctx.limits.max_body = (size_t)pp_conf_int(ctx.conf, "limits", "max_body_bytes");

@@ -30,6 +30,8 @@
 #endif
 
 static int pp_sandbox_on = 1;
+/* 0: the plugin and supervisor profiles keep to unix sockets too. */
+static int pp_sandbox_net = 1;
 
 int
 pp_sandbox_sanitized(void)
@@ -44,6 +46,12 @@ pp_sandbox_setup(const struct pp_conf *conf)
 	if (!pp_sandbox_on)
 		pp_warn_log("service.seccomp is off: this process runs without its system call filter"
 		    " (for debugging only, never in production)");
+}
+
+void
+pp_sandbox_no_network(void)
+{
+	pp_sandbox_net = 0;
 }
 
 int
@@ -128,7 +136,7 @@ static const char *const pp_sandbox_common[] = {
 
 /* Plugins, the audit daemon: name resolution (glibc asks the kernel for the
  * addresses over a bound netlink socket). */
-static const char *const pp_sandbox_net[] = { "bind", "socketpair", NULL };
+static const char *const pp_sandbox_netcalls[] = { "bind", "socketpair", NULL };
 /* The plugin supervisor: its workers' life. */
 static const char *const pp_sandbox_super[] = { "wait4", "waitid", NULL };
 
@@ -175,7 +183,7 @@ pp_sandbox_list(scmp_filter_ctx ctx, uint32_t action, const char *const *names, 
 static int
 pp_sandbox_sockets(scmp_filter_ctx ctx, enum pp_sandbox_kind kind, struct pp_sandbox_count *n)
 {
-	int inet = kind != PP_SANDBOX_SAM;
+	int inet = kind == PP_SANDBOX_AUDIT || (kind != PP_SANDBOX_SAM && pp_sandbox_net);
 	struct scmp_arg_cmp c[2];
 
 	for (int fam = 0; fam < AF_MAX; fam++) {
@@ -234,7 +242,8 @@ pp_sandbox_build(enum pp_sandbox_kind kind, scmp_filter_ctx *out, struct pp_sand
 	}
 	if (pp_sandbox_list(ctx, SCMP_ACT_ALLOW, pp_sandbox_common, n) != 0)
 		goto fail;
-	if (kind != PP_SANDBOX_SAM && pp_sandbox_list(ctx, SCMP_ACT_ALLOW, pp_sandbox_net, n) != 0)
+	if ((kind == PP_SANDBOX_AUDIT || (kind != PP_SANDBOX_SAM && pp_sandbox_net)) &&
+	    pp_sandbox_list(ctx, SCMP_ACT_ALLOW, pp_sandbox_netcalls, n) != 0)
 		goto fail;
 	if ((super || san) && pp_sandbox_list(ctx, SCMP_ACT_ALLOW, pp_sandbox_super, n) != 0)
 		goto fail;
@@ -328,8 +337,10 @@ pp_sandbox_enter_always(enum pp_sandbox_kind kind)
 		    strerror(-r));
 		return PP_ERR_INTERNAL;
 	}
-	pp_info_log("seccomp filter '%s' in force (%zu calls allowed, %zu kill the process)",
-	    pp_sandbox_kind_name(kind), n.allowed, n.killed);
+	pp_info_log("seccomp filter '%s' in force (%zu calls allowed, %zu kill the process%s)",
+	    pp_sandbox_kind_name(kind), n.allowed, n.killed,
+	    (kind == PP_SANDBOX_PLUGIN || kind == PP_SANDBOX_SUPERVISOR) && !pp_sandbox_net ?
+	    "; unix sockets only" : "");
 	return PP_OK;
 }
 
@@ -432,10 +443,11 @@ struct pp_perm_item {
 	int in_dir, missing_ok;
 };
 
-/* Checked for a kind when the key is set (not empty). */
+/* Checked for a kind when the key is set (not empty).  The SAM's client
+ * registry is not here: its loader checks it (root-owned, not writable by
+ * group or others; sam_client.c) with its own message. */
 static const struct pp_perm_item pp_perm_sam[] = {
 	{ "sam", "pin_file", PP_PERM_SECRET, 1, 0 },
-	{ "sam", "clients_file", PP_PERM_CONF, 0, 1 },
 	{ "sam", "external_ca_file", PP_PERM_CONF, 0, 0 },
 	{ "sam", "login_key_file", PP_PERM_CONF, 0, 1 },
 	{ "sam", "sms_spool", PP_PERM_DIR, 0, 0 },
@@ -518,12 +530,6 @@ pp_perm_check_start(const struct pp_conf *conf, enum pp_sandbox_kind kind, const
 	}
 	switch (kind) {
 	case PP_SANDBOX_SAM:
-		/* The client registry's default place (sam.clients_file empty). */
-		p = pp_conf_str(conf, "sam", "clients_file");
-		if ((p == NULL || *p == '\0') && snprintf(buf, sizeof(buf), "%s/etc/clients.json",
-		    pp_conf_str(conf, "service", "state_dir")) < (int)sizeof(buf) &&
-		    pp_perm_check(buf, PP_PERM_CONF, uid, 1, why, sizeof(why)) != PP_OK)
-			return pp_perm_fail(why);
 		return pp_perm_items(conf, pp_perm_sam, uid);
 	case PP_SANDBOX_AUDIT:
 		return pp_perm_items(conf, pp_perm_audit, uid);

@@ -31,7 +31,7 @@ struct pp_conf;
 enum pp_sandbox_kind {
 	PP_SANDBOX_SAM,		/* the SAM daemon: unix sockets only */
 	PP_SANDBOX_AUDIT,	/* the audit daemon: unix, TCP/UDP (collector, TSA) */
-	PP_SANDBOX_PLUGIN,	/* a FastCGI plugin serving requests (a worker) */
+	PP_SANDBOX_PLUGIN,	/* a FastCGI plugin serving requests (a worker); unix only after pp_sandbox_no_network */
 	PP_SANDBOX_SUPERVISOR,	/* a plugin's supervisor: a worker's start-up, plus fork and wait */
 	PP_SANDBOX__MAX
 };
@@ -39,6 +39,9 @@ enum pp_sandbox_kind {
 /* Reads service.seccomp from conf (NULL: on) for later pp_sandbox_enter
  * calls in this process and its children.  When off, logs a warning. */
 void pp_sandbox_setup(const struct pp_conf *conf);
+/* From now on the plugin and supervisor profiles allow unix sockets only,
+ * as the SAM's (a plugin that never reaches the network: the SCA API). */
+void pp_sandbox_no_network(void);
 /* 1 when pp_sandbox_enter installs filters (service.seccomp on). */
 int pp_sandbox_enabled(void);
 /* Installs the filter of kind (nothing when switched off).  Threads already

@@ -54,6 +54,10 @@ done
 check "the SAM logged its filter in force" grep -q "seccomp filter 'sam' in force" "$STATE/log/samd.log"
 check "the audit daemon logged its filter" grep -q "seccomp filter 'audit' in force" "$STATE/log/auditd.log"
 check "the SCA plugin's supervisor logged its filter" grep -q "seccomp filter 'supervisor' in force" "$STATE/log/sca.log"
+check "the SCA plugin's workers keep to unix sockets" \
+	grep -q "seccomp filter 'plugin' in force .*; unix sockets only" "$STATE/log/sca.log"
+check "the signer may reach its OpenID Connect provider" bash -c "grep \"seccomp filter 'plugin'\" '$STATE/log/signer.log' | grep -vq 'unix sockets only'"
+check "the console may probe the listeners" bash -c "grep \"seccomp filter 'plugin'\" '$STATE/log/admin.log' | grep -vq 'unix sockets only'"
 
 # --- 2. what each profile kills, refuses and allows.
 T=$B/tests/tools/pp-test-sandbox
@@ -93,6 +97,11 @@ done
 killed sam tcp
 answered audit tcp "allowed: tcp socket"
 answered plugin tcp "allowed: tcp socket"
+# The SCA API's plugin never reaches the network.
+killed plugin-local tcp
+killed supervisor-local tcp
+answered plugin-local unix "allowed: unix socket"
+answered supervisor-local fork "allowed: fork"
 answered supervisor fork "allowed: fork"
 if [ "$SAN" != 1 ]; then
 	killed sam fork
@@ -207,7 +216,6 @@ loosen samd "$STATE/db/sam.db" 040
 loosen samd "$STATE/db/sam.db" 004
 loosen samd "$STATE/sms/outgoing" 020
 loosen samd "$STATE/run" 002
-loosen samd "$STATE/etc/clients.json" 002
 loosen signer "$STATE/hsm/web.pin" 040
 loosen signer "$STATE/hsm/oidc-client-secret" 004
 loosen signer "$STATE/db/web.db" 020

@@ -4,7 +4,8 @@
  *
  *   pp-test-sandbox PROFILE CALL
  *
- * PROFILE: sam | audit | plugin | supervisor.  CALL:
+ * PROFILE: sam | audit | plugin | supervisor, or plugin-local | supervisor-local
+ * (a plugin that never reaches the network: unix sockets only).  CALL:
  *   none      nothing (prints the process's Seccomp and NoNewPrivs lines)
  *   execve    runs /bin/true
  *   ptrace    PTRACE_TRACEME
@@ -86,12 +87,25 @@ main(int argc, char **argv)
 			pp_sandbox_counts((enum pp_sandbox_kind)k, &a, &x);
 			printf("%s allowed %zu killing %zu\n", pp_sandbox_kind_name((enum pp_sandbox_kind)k), a, x);
 		}
+		pp_sandbox_no_network();
+		for (int k = PP_SANDBOX_PLUGIN; k <= PP_SANDBOX_SUPERVISOR; k++) {
+			size_t a, x;
+			pp_sandbox_counts((enum pp_sandbox_kind)k, &a, &x);
+			printf("%s-local allowed %zu killing %zu\n", pp_sandbox_kind_name((enum pp_sandbox_kind)k), a, x);
+		}
 		printf("sanitizers %d\n", pp_sandbox_sanitized());
 		return 0;
 	}
 	if (argc != 3) {
 		fprintf(stderr, "usage: pp-test-sandbox sam|audit|plugin|supervisor CALL | counts\n");
 		return 2;
+	}
+	/* "plugin-local", "supervisor-local": the profiles of a plugin that
+	 * never reaches the network (pp_sandbox_no_network). */
+	size_t plen = strlen(argv[1]);
+	if (plen > 6 && strcmp(argv[1] + plen - 6, "-local") == 0) {
+		pp_sandbox_no_network();
+		argv[1][plen - 6] = '\0';
 	}
 	for (int k = 0; kinds[k]; k++)
 		if (strcmp(argv[1], kinds[k]) == 0)
