@@ -1349,6 +1349,9 @@ sam_sad_sig_max(enum pp_p11_keytype kt)
 #define SAM_SAD_HSM_DOWN "the HSM failed during the batch: no signature was delivered"
 #define SAM_SAD_HSM_VERIFY "the HSM did not answer: the SAD could not be verified and nothing was signed;" \
 	" try again once the service is back"
+/* Signed (or perhaps), but the settlement could not be written. */
+#define SAM_SAD_SETTLE_DOWN "the SAD ledger could not be written after signing: no signature was delivered;" \
+	" these hashes need a new SAD"
 /* Signed, but the record was not acknowledged: the signatures are thrown
  * away and the hashes burned (the SAD cannot sign them again). */
 #define SAM_SAD_AUDIT_LOST "the audit log did not acknowledge the record: no signature was delivered;" \
@@ -1768,6 +1771,63 @@ sam_sad_job_sign(struct pp_daemon_ctx *ctx, struct sam_sign_job *j)
 	return src;
 }
 
+/*
+ * Batches whose settlement failed (the database locked or not writable
+ * after signing): their rows stay RESERVED, never signable.  They are
+ * burned (AMBIGUOUS: a signature may have been made, none was delivered)
+ * at the next tick that can write, instead of at the next start only.
+ * More than the list holds are left to the recovery at start.
+ */
+#define SAM_UNSETTLED_MAX (4 * SAM_ROUND_MAX)
+static struct {
+	char batch[SAM_BATCH_ID_SIZE];
+	size_t n;
+} sam_unsettled[SAM_UNSETTLED_MAX];
+static size_t sam_nunsettled;
+
+static void
+sam_sad_unsettled_add(const struct sam_sign_job *j)
+{
+	if (sam_nunsettled == SAM_UNSETTLED_MAX) {
+		pp_err_log("sam: batch %s stays RESERVED until the next start's recovery", j->batch);
+		return;
+	}
+	memcpy(sam_unsettled[sam_nunsettled].batch, j->batch, SAM_BATCH_ID_SIZE);
+	sam_unsettled[sam_nunsettled++].n = j->h.n;
+}
+
+void
+sam_sad_tick(struct pp_daemon_ctx *ctx)
+{
+	enum sam_outcome outc[SAM_LEDGER_MAX_HASHES];
+	static int64_t next;
+	int64_t now = sam_now_ms();
+	size_t i = 0;
+
+	/* A locked database holds the loop for database.busy_timeout_ms: not
+	 * at every tick. */
+	if (sam_nunsettled == 0 || now < next)
+		return;
+	next = now + 5000;
+	while (i < sam_nunsettled) {
+		enum pp_err rc;
+		size_t n = sam_unsettled[i].n;
+
+		for (size_t h = 0; h < n; h++)
+			outc[h] = SAM_OUTCOME_AMBIGUOUS;
+		rc = sam_ledger_settle(ctx->store, sam_unsettled[i].batch, outc, n, now);
+		if (rc == PP_ERR_DB)
+			return;	/* still not writable: the next tick */
+		if (rc == PP_OK)
+			pp_info_log("sam: batch %s, not settled after signing, burned (%zu hash(es))",
+			    sam_unsettled[i].batch, n);
+		else if (rc != PP_ERR_NOT_FOUND)
+			pp_err_log("sam: batch %s could not be burned (%s): left to the next start's recovery",
+			    sam_unsettled[i].batch, pp_err_name(rc));
+		sam_unsettled[i] = sam_unsettled[--sam_nunsettled];
+	}
+}
+
 /* A job the round could not carry out: the SCA is told, nothing was
  * delivered. */
 static void
@@ -1877,9 +1937,10 @@ sam_sad_complete(struct pp_daemon_ctx *ctx, struct sam_sign_job **jobs, size_t n
 				break;
 			if ((st = sam_ledger_settle_tx(ctx->store, j->batch, j->outc, j->h.n, now)) != PP_OK) {
 				/* Its rows stay RESERVED: never signable, burned
-				 * by recovery. */
+				 * by the next tick that can write (sam_sad_tick). */
 				pp_err_log("sam: sign: batch %s could not be settled: %s", j->batch, pp_err_name(st));
-				sam_sad_job_fail(j, SAM_SAD_LEDGER_DOWN);
+				sam_sad_unsettled_add(j);
+				sam_sad_job_fail(j, SAM_SAD_SETTLE_DOWN);
 				if ((rc = pp_store_exec(ctx->store, "ROLLBACK TO sam_job", NULL, 0, NULL, NULL,
 				    NULL)) != PP_OK)
 					break;
@@ -1894,8 +1955,11 @@ sam_sad_complete(struct pp_daemon_ctx *ctx, struct sam_sign_job **jobs, size_t n
 	if (rc != PP_OK) {
 		pp_err_log("sam: sign: the batches could not be settled: %s", pp_err_name(rc));
 		for (i = 0; i < n; i++)
-			if (jobs[i]->state == SAM_JOB_RESERVED)
-				sam_sad_job_fail(jobs[i], SAM_SAD_LEDGER_DOWN);
+			if (jobs[i]->state == SAM_JOB_RESERVED) {
+				if (jobs[i]->outc != NULL)
+					sam_sad_unsettled_add(jobs[i]);
+				sam_sad_job_fail(jobs[i], SAM_SAD_SETTLE_DOWN);
+			}
 	}
 
 	/* 5. The answers. */

@@ -248,6 +248,9 @@ enum pp_err sam_sad_flush(struct pp_daemon_ctx *ctx);
 enum pp_err sam_sad_start(struct pp_daemon_ctx *ctx) PP_WUR;
 int sam_sad_wake_fd(struct pp_daemon_ctx *ctx);
 void sam_sad_wake(struct pp_daemon_ctx *ctx, pp_ipc_deliver_fn deliver, void *darg);
+/* Every second (samd's tick): burns the batches whose settlement failed
+ * after signing, once the ledger can be written (at most every 5 s). */
+void sam_sad_tick(struct pp_daemon_ctx *ctx);
 
 /* The ops (samd.c's permit table; docs/ARCHITECTURE.md). */
 enum pp_err sam_sad_op_otp_send(struct pp_daemon_ctx *ctx, const struct pp_ipc_peer *peer,

@@ -133,12 +133,14 @@ samd_token_watch(struct pp_daemon_ctx *ctx)
 }
 
 /* Every second: the credentials' and the authorisation requests' expiry
- * sweeps (each at sam.sweep_interval_s), and the token's watch. */
+ * sweeps (each at sam.sweep_interval_s), the batches left unsettled, and
+ * the token's watch. */
 static void
 samd_tick(struct pp_daemon_ctx *ctx)
 {
 	sam_cred_tick(ctx);
 	sam_authz_tick(ctx);
+	sam_sad_tick(ctx);
 	samd_token_watch(ctx);
 }
 

@@ -21,11 +21,15 @@ fault_member() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$2" | head -n 
 # fault_sam JSON: one request to the SAM's socket; the answer (or the
 # tool's complaint when the SAM closed the connection) on stdout.
 fault_sam() { "$top_builddir/tests/tools/pp-test-sam" "$SOCK" "$1" 2>&1 || true; }
+# fault_post PATH JSON [curl args...]
 fault_post() {
-	http POST "$SCA$1" "${SCA_CERT[@]}" -H 'Content-Type: application/json' --data-binary "$2"
+	local path=$1 body=$2
+	shift 2
+	http POST "$SCA$path" "${SCA_CERT[@]}" -H 'Content-Type: application/json' --data-binary "$body" "$@"
 }
 
-# fault_enrol [PREFIX]: signatory sig-PREFIX and its EC P-256 credential
+# fault_enrol [PREFIX [KEY_TYPE]]: signatory sig-PREFIX and its credential
+# (KEY_TYPE, default ec-p256)
 # ($PP_TMP/flows/PREFIX.cred), the certificate's public key in
 # $PP_TMP/flows/PREFIX.pub.  One signatory per load: the SAM sends at most
 # 10 OTPs per signatory in its window.  Without PREFIX: sets up the files.
@@ -35,10 +39,10 @@ fault_enrol() {
 	[ -f "$PP_TMP/delivered" ] || : >"$PP_TMP/delivered"
 	PP_INV_DELIVERED=$PP_TMP/delivered
 	[ $# -gt 0 ] || return 0
-	local p=$1 cred
+	local p=$1 kt=${2:-ec-p256} cred
 	fault_post /ra/v1/signatories "{\"id\":\"sig-$p\",\"given_name\":\"Faustine\",\"surname\":\"Panne\",\"country\":\"FR\",\"serial_number\":\"IDCFR-$p\",\"mobile\":\"+33612340077\",\"evidence\":\"KYC-F\"}"
 	[ "$CODE" = 201 ] || { echo "# enrol sig-$p: $CODE ${BODY:0:200}"; return 1; }
-	fault_post /ra/v1/credentials "{\"signatory\":\"sig-$p\",\"key_type\":\"ec-p256\"}"
+	fault_post /ra/v1/credentials "{\"signatory\":\"sig-$p\",\"key_type\":\"$kt\"}" --max-time 30
 	[ "$CODE" = 201 ] || { echo "# credential for sig-$p: $CODE ${BODY:0:200}"; return 1; }
 	cred=$(fault_member id "$BODY")
 	echo "$cred" >"$PP_TMP/flows/$p.cred"

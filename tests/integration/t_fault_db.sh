@@ -7,8 +7,9 @@
 # Expected: clear errors (a 503 JSON error on the SCA API, the 503 page on
 # the signer and console listeners, never a 500 without a body or a
 # crash), no partial rows (the ledger all or none: a refused batch signs
-# once the database is back), recovery after the release without a
-# restart (pp_invariants).
+# once the database is back; a batch signed but not settled is burned once
+# the database is back), recovery after the release without a restart
+# (pp_invariants).
 . "$(dirname "$0")/lib.sh"
 pp_up
 . "$(dirname "$0")/fault.sh"
@@ -137,4 +138,55 @@ fault_sign_all e 3
 fault_wait
 check "the load signs all 3" test "$(fault_count e signed)" = 3
 pp_invariants "after the SAM's restart on a read-only sam.db"
+
+# --- 6. sam.db locked while batches are being signed: the settlement after
+# signing fails; the rows, RESERVED, are burned as soon as the ledger can
+# be written again, without waiting for a restart's recovery.  Four
+# batches of 90 RSA-4096 signatures (about a second each in SoftHSMv2) give
+# the lock time to come between their reservation and their settlement.
+check "an RSA-4096 credential" fault_enrol r rsa4096
+RCRED=$(cat "$PP_TMP/flows/r.cred")
+H=()
+for i in $(seq 1 360); do H+=("\"$(printf 'batch document %d\n' "$i" | openssl dgst -sha256 -binary | base64 -w0)\""); done
+ans=$(fault_sam "{\"v\":1,\"op\":\"otp.send\",$FAULT_A,\"signatory\":\"sig-r\",\"session\":\"r-1\"}")
+otp_id=$(fault_member otp_id "$ans")
+code=$(tail -n +4 "$SPOOL/paraphe-$otp_id" 2>/dev/null | grep -oE '(^|[^0-9])[0-9]{6}([^0-9]|$)' | tr -dc 0-9 | head -c 6)
+ans=$(fault_sam "{\"v\":1,\"op\":\"sad.issue\",$FAULT_A,\"signatory\":\"sig-r\",\"credential\":\"$RCRED\",\"session\":\"r-1\",\"otp_id\":\"$otp_id\",\"otp\":\"$code\",\"hash_algo\":\"$FAULT_SHA256\",\"hashes\":[$(IFS=,; echo "${H[*]}")],\"consent\":true}")
+RSAD=$(fault_member sad "$ans")
+check "a SAD for 360 hashes" test -n "$RSAD"
+RJOBS=()
+for k in 0 1 2 3; do
+	curl -s -o "$PP_TMP/r$k.body" -w '%{http_code}' --max-time 60 --cacert "$CA" "${SCA_CERT[@]}" \
+		-H 'Content-Type: application/json' -X POST "$SCA/csc/v2/signatures/signHash" \
+		--data-binary "{\"credentialID\":\"$RCRED\",\"SAD\":\"$RSAD\",\"hashes\":[$(IFS=,; echo "${H[*]:$((k * 90)):90}")],\"hashAlgorithmOID\":\"$FAULT_SHA256\",\"signAlgo\":\"1.2.840.113549.1.1.11\"}" \
+		>"$PP_TMP/r$k.code" &
+	RJOBS+=($!)
+done
+reserved_some() { [ "$(fault_reserved)" -gt 0 ]; }
+check "the batches are reserved" wait_for 10 reserved_some
+# Waits for the SAM's write transaction in progress, then holds the lock.
+(echo 'BEGIN EXCLUSIVE;'; sleep 12; echo 'COMMIT;') | sqlite3 -cmd '.timeout 10000' "$DB/sam.db" &
+LOCK_PID=$!
+LOCKS+=("$LOCK_PID")
+for p in "${RJOBS[@]}"; do wait "$p" 2>/dev/null || true; done
+n_ok=0 n_503=0
+for k in 0 1 2 3; do
+	case $(cat "$PP_TMP/r$k.code") in
+	200) n_ok=$((n_ok + 1)) ;;
+	503) grep -q '"error":"temporarily_unavailable","error_description":"' "$PP_TMP/r$k.body" && n_503=$((n_503 + 1)) ;;
+	esac
+done
+check "locked while signing: each batch signed or a 503 JSON error ($n_ok signed, $n_503 refused)" \
+	test $((n_ok + n_503)) = 4 -a "$n_503" -ge 1
+check "... saying the signatures were not delivered and need a new SAD" \
+	bash -c 'grep -l "could not be written after signing: no signature was delivered; these hashes need a new SAD" "$@" | grep -q .' _ "$PP_TMP"/r*.body
+left=$(fault_reserved)
+check "... the unsettled rows are RESERVED while the lock is held ($left)" test "$left" -gt 0
+wait "$LOCK_PID" 2>/dev/null
+none_reserved() { [ "$(fault_reserved)" = 0 ]; }
+check "released: the SAM burns them within seconds, without a restart" wait_for 15 none_reserved
+check "... as AMBIGUOUS (signed perhaps, never delivered)" \
+	test "$(sqlite3 "file:$DB/sam.db?mode=ro" "SELECT count(*) FROM sad_hashes WHERE burned_why = 'AMBIGUOUS'")" = "$left"
+check "... and says so in its log" grep -q 'not settled after signing, burned' "$STATE/log/samd.log"
+pp_invariants "after sam.db was locked during signing"
 pp_finish

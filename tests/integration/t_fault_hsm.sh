@@ -76,8 +76,9 @@ check "wrong PIN at start: the SAM refuses to start with status 78 (got $RC)" te
 check "... one login attempt, logged with the PIN file and the repair" \
 	test "$(grep -c "token 'paraphe-sam' refused the PIN of $STATE/hsm/sam.pin (0xa0): not tried again" "$STATE/log/samd.log")" = $((before + 1))
 check "... the PIN itself is not in the log" bash -c '! grep -q 999999 "$1"' _ "$STATE/log/samd.log"
-check "... the systemd units do not restart on status 78" \
-	grep -qx 'RestartPreventExitStatus=78' "$top_srcdir/systemd/paraphe-samd.service" "$top_srcdir/systemd/paraphe-auditd.service"
+for u in paraphe-samd paraphe-auditd; do
+	check "... $u.service does not restart on status 78" grep -qx 'RestartPreventExitStatus=78' "$top_srcdir/systemd/$u.service"
+done
 check "wrong PIN: d SADs cannot be had with the SAM down" test "$(fault_sads d 1)" = 0
 FAULT_JOBS=()
 fault_sign c-1 "$(cat "$PP_TMP/flows/c-1.sad")"
