@@ -1,5 +1,6 @@
 #include "config.h"
 #include <dlfcn.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -37,6 +38,7 @@ struct pp_p11 {
 	atomic_int lost;         /* 0 -> 1 once, never back */
 	int initialized, logged_in;
 	struct pp_p11_kent *kc;  /* private-key handle cache (under mu) */
+	unsigned long opened;    /* successful C_OpenSession calls (under mu) */
 };
 
 /*
@@ -273,6 +275,7 @@ pp_p11_reopen(struct pp_p11 *p, size_t i)
 		if (j != i && !p->pool[j].busy && p->pool[j].h == h)
 			p->pool[j].h = CK_INVALID_HANDLE;
 	p->pool[i].h = h;
+	p->opened++;
 	/* A session died: the token may have been reset, handles with it. */
 	if (p->kc != NULL)
 		memset(p->kc, 0, PP_P11_KCACHE * sizeof(*p->kc));
@@ -402,6 +405,28 @@ pp_p11_find_slot(struct pp_p11 *p, const char *label)
 	return PP_ERR_HSM;
 }
 
+/* Before the login: a locked user PIN is not tried (PP_ERR_CONFIG, the
+ * security officer must unlock it); a token that counts wrong PINs is
+ * named in the log. */
+static enum pp_err
+pp_p11_pin_state(struct pp_p11 *p, const char *token_label)
+{
+	CK_TOKEN_INFO ti;
+
+	if (p->fn->C_GetTokenInfo(p->slot, &ti) != CKR_OK)
+		return PP_OK;	/* the login says what is wrong */
+	if (ti.flags & CKF_USER_PIN_LOCKED) {
+		pp_err_log("pkcs11: token '%s' reports its user PIN locked: no login tried; the token's"
+		    " security officer must unlock or reset it", token_label);
+		return PP_ERR_CONFIG;
+	}
+	if (ti.flags & CKF_USER_PIN_FINAL_TRY)
+		pp_warn_log("pkcs11: token '%s': one more wrong PIN locks it", token_label);
+	else if (ti.flags & CKF_USER_PIN_COUNT_LOW)
+		pp_warn_log("pkcs11: token '%s' has counted wrong PINs", token_label);
+	return PP_OK;
+}
+
 /* The PIN from pin_file, or (pin_file NULL) from pin[0..pinlen0). */
 static enum pp_err
 pp_p11_open_any(const char *module, const char *token_label, const char *pin_file, const char *pin0,
@@ -478,6 +503,7 @@ pp_p11_open_any(const char *module, const char *token_label, const char *pin_fil
 			goto fail;
 		}
 		p->npool = i + 1;
+		p->opened++;
 		if (i > 0)
 			continue;
 		/* Login is the token's state: one login serves every session
@@ -493,10 +519,26 @@ pp_p11_open_any(const char *module, const char *token_label, const char *pin_fil
 			memcpy(pin, pin0, pinlen0);
 			pinlen = pinlen0;
 		}
+		/* One attempt only, and none on a locked PIN: a real HSM locks
+		 * its user PIN after a few wrong ones, so a wrong PIN file is a
+		 * configuration error (PP_ERR_CONFIG: the daemons exit with
+		 * status 78, which their units do not restart). */
+		if ((rc = pp_p11_pin_state(p, token_label)) != PP_OK) {
+			pp_wipe(pin, sizeof(pin));
+			goto fail;
+		}
 		rv = p->fn->C_Login(p->pool[0].h, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)pinlen);
 		pp_wipe(pin, sizeof(pin));
-		if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+		if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_INVALID ||
+		    rv == CKR_PIN_LOCKED || rv == CKR_PIN_EXPIRED) {
 			/* Never the PIN itself; only the outcome. */
+			pp_err_log("pkcs11: token '%s' refused the PIN of %s (0x%lx): not tried again; each start"
+			    " with this PIN counts toward the token's lockout: correct the PIN file first",
+			    token_label, pin_file ? pin_file : "the caller", (unsigned long)rv);
+			rc = PP_ERR_CONFIG;
+			goto fail;
+		}
+		if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
 			pp_err_log("pkcs11: login to token '%s' refused: 0x%lx", token_label, (unsigned long)rv);
 			rc = PP_ERR_HSM;
 			goto fail;
@@ -584,9 +626,11 @@ enum pp_err
 pp_p11_health(struct pp_p11 *p, struct pp_p11_info *info)
 {
 	CK_TOKEN_INFO ti;
+	enum pp_err rc;
 	CK_RV rv;
 
 	memset(info, 0, sizeof(*info));
+	info->module_sessions = -1;
 	if (pp_p11_lost(p))
 		return PP_ERR_HSM;
 	rv = p->fn->C_GetTokenInfo(p->slot, &ti);
@@ -602,7 +646,18 @@ pp_p11_health(struct pp_p11 *p, struct pp_p11_info *info)
 	pp_p11_field(info->model, ti.model, sizeof(ti.model));
 	pp_p11_field(info->serial, ti.serialNumber, sizeof(ti.serialNumber));
 	info->slot = (unsigned long)p->slot;
-	return pp_p11_run(p, "session info", pp_p11_health_op, NULL);
+	info->module_sessions = ti.ulSessionCount == CK_UNAVAILABLE_INFORMATION ||
+	    ti.ulSessionCount > (CK_ULONG)LONG_MAX ? -1 : (long)ti.ulSessionCount;
+	rc = pp_p11_run(p, "session info", pp_p11_health_op, NULL);
+	/* Counted after the check, which may have replaced a session. */
+	pthread_mutex_lock(&p->mu);
+	info->sessions_pool = p->npool;
+	for (size_t i = 0; i < p->npool; i++)
+		if (p->pool[i].h != CK_INVALID_HANDLE)
+			info->sessions_open++;
+	info->sessions_opened = p->opened;
+	pthread_mutex_unlock(&p->mu);
+	return rc;
 }
 
 CK_FUNCTION_LIST_PTR

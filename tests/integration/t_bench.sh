@@ -46,5 +46,25 @@ check "it measures a static file served by nginx" grep -qE '^static file \(nginx
 check "it renders the real approval page (session, SAM, template) every time" \
 	grep -qE '^approval page \([0-9]+ bytes\) +[0-9]+ requests/s .* ok [1-9][0-9]* failed 0' "$PP_TMP/pages"
 check "it reports the ratio to the static file and the p99" grep -qE '^approval page: [0-9]+ pages/s = [0-9.]+x the static file; p99 [0-9.]+ ms' "$PP_TMP/pages"
-[ $PP_FAIL -gt 0 ] && sed 's/^/# /' "$PP_TMP/out" "$PP_TMP/sh" "$PP_TMP/pages"; true
+# The soak (bench/run-soak), 20 s instead of 30 minutes: it runs, every
+# flow succeeds, and it reports every figure (never judged here).
+PP_SOAK_JSON=$PP_TMP/soak.json "$top_srcdir/bench/run-soak" "$top_builddir" --seconds 20 --max-seconds 8 >"$PP_TMP/soak" 2>&1
+rc=$?
+check "bench/run-soak --seconds 20 runs with every flow signed" test $rc -eq 0
+check "it measures the maximum throughput of the whole flow first" \
+	grep -qE '^maximum: [0-9.]+ flows/s \(p50 [0-9.]+ ms, p99 [0-9.]+ ms, 0 errors\)' "$PP_TMP/soak"
+check "it runs the flow at half that rate with zero errors" \
+	grep -qE '^soak: [1-9][0-9]* flows in [0-9.]+ s at [0-9.]+ flows/s \(target [0-9.]+\), 0 errors, p50 [0-9.]+ ms, p99 [0-9.]+ ms' "$PP_TMP/soak"
+soakjq() { jq -e "$1" "$PP_TMP/soak.json" >/dev/null 2>&1; }
+check "its JSON: rate half the maximum, flows, zero errors, p99 first and last interval" \
+	soakjq '.errors == 0 and .flows > 0 and (.rate - .max_flows_per_s / 2 | fabs) < 0.02 and (.p99_first_ms | type) == "number" and (.p99_last_ms | type) == "number" and (.intervals | length) >= 2'
+for comm in nginx paraphe-samd paraphe-auditd paraphe-sca paraphe-signer paraphe-admin; do
+	check "it samples $comm: RSS slope, RSS and fds first / last / max" \
+		soakjq "[.processes[] | select(.comm == \"$comm\") | select(.samples >= 2 and .rss_first_kib > 0 and .rss_max_kib >= .rss_last_kib and (.rss_slope_kib_per_min | type) == \"number\" and .fds_first > 0 and .fds_max >= .fds_last)] | length >= 1"
+done
+check "nginx's master and worker, each plugin's supervisor and workers are all sampled" \
+	soakjq '([.processes[] | select(.comm == "nginx")] | length) >= 2 and ([.processes[] | select(.comm == "paraphe-sca")] | length) >= 2 and ([.processes[] | select(.comm == "paraphe-signer")] | length) >= 2'
+check "the SAM's and the audit daemon's token sessions come from their health answers, none lost or opened again" \
+	soakjq '[.sessions[] | select(.open_first == .pool and .open_last == .pool and .opened_last == .opened_first)] | map(.component) | sort == ["audit","sam"]'
+[ $PP_FAIL -gt 0 ] && sed 's/^/# /' "$PP_TMP/out" "$PP_TMP/sh" "$PP_TMP/pages" "$PP_TMP/soak"; true
 pp_finish

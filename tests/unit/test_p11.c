@@ -1121,21 +1121,48 @@ test_session_replaced(void **state)
 	size_t siglen = sizeof(sig);
 	struct pp_p11_info info;
 
+	unsigned long opened;
+
 	(void)state;
+	/* The health check counts the pool's sessions: all three open, and
+	 * nothing opened since the pool (no replacement so far). */
+	assert_int_equal(pp_p11_health(P, &info), PP_OK);
+	assert_int_equal(info.sessions_pool, 3);
+	assert_int_equal(info.sessions_open, 3);
+	assert_int_equal(info.sessions_opened, 3);
+	/* SoftHSMv2 keeps no count of an application's sessions. */
+	assert_int_equal(info.module_sessions, -1);
+	/* Many operations open nothing more. */
+	for (int i = 0; i < 20; i++) {
+		siglen = sizeof(sig);
+		assert_int_equal(pp_p11_sign(P, ID(keys[3].id), PP_P11_ECDSA, PP_P11_SHA384, NULL, dg, 48, sig,
+		    &siglen), PP_OK);
+	}
+	assert_int_equal(pp_p11_health(P, &info), PP_OK);
+	assert_int_equal(info.sessions_open, 3);
+	assert_int_equal(info.sessions_opened, 3);
+	opened = info.sessions_opened;
 	/* Lowest free place first: the next operation gets this one. */
 	assert_int_equal(pp_p11_session_take(P, &s), PP_OK);
 	assert_int_equal(pp_p11_fn(P)->C_CloseSession(s), CKR_OK);
 	pp_p11_session_give(P, s);
+	siglen = sizeof(sig);
 	assert_int_equal(pp_p11_sign(P, ID(keys[3].id), PP_P11_ECDSA, PP_P11_SHA384, NULL, dg, 48, sig, &siglen),
 	    PP_OK);
 	assert_int_equal(siglen, 96);
 	assert_false(pp_p11_lost(P));
+	/* The replacement shows: one more opened, still three open. */
+	assert_int_equal(pp_p11_health(P, &info), PP_OK);
+	assert_int_equal(info.sessions_open, 3);
+	assert_int_equal(info.sessions_opened, opened + 1);
 	/* And the same through the health check. */
 	assert_int_equal(pp_p11_session_take(P, &s), PP_OK);
 	assert_int_equal(pp_p11_fn(P)->C_CloseSession(s), CKR_OK);
 	pp_p11_session_give(P, s);
 	assert_int_equal(pp_p11_health(P, &info), PP_OK);
 	assert_false(pp_p11_lost(P));
+	assert_int_equal(info.sessions_open, 3);
+	assert_int_equal(info.sessions_opened, opened + 2);
 }
 
 /* C_CloseAllSessions logs the token out: the handle is lost for good. */
