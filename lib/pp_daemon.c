@@ -12,12 +12,35 @@
 #include "pp_mem.h"
 #include "pp_p11.h"
 #include "pp_proc.h"
+#include "pp_sandbox.h"
 #include "pp_store.h"
 
 struct pp_daemon_run {
 	const struct pp_daemon *d;
 	struct pp_daemon_ctx ctx;
 };
+
+/* The token sessions of the daemon (pp_p11_info): "open" and "pool" never
+ * grow past the pool's size; "opened" grows by one per replaced session;
+ * "module" is the module's count, null when it does not keep one. */
+static enum pp_err
+pp_daemon_sessions(json_object *tok, const struct pp_p11_info *info)
+{
+	json_object *s = json_object_new_object();
+
+	if (s == NULL)
+		return PP_ERR_NOMEM;
+	json_object_object_add(tok, "sessions", s);
+	if (pp_json_add_int(s, "open", (int64_t)info->sessions_open) != PP_OK ||
+	    pp_json_add_int(s, "pool", (int64_t)info->sessions_pool) != PP_OK ||
+	    pp_json_add_int(s, "opened", (int64_t)info->sessions_opened) != PP_OK)
+		return PP_ERR_NOMEM;
+	if (info->module_sessions < 0)
+		json_object_object_add(s, "module", NULL);
+	else if (pp_json_add_int(s, "module", info->module_sessions) != PP_OK)
+		return PP_ERR_NOMEM;
+	return PP_OK;
+}
 
 static enum pp_err
 pp_daemon_health(const struct pp_daemon *d, struct pp_daemon_ctx *ctx, json_object *ans)
@@ -41,6 +64,7 @@ pp_daemon_health(const struct pp_daemon *d, struct pp_daemon_ctx *ctx, json_obje
 	     * logged in: the session is still in a user state. */
 	    pp_json_add_bool(tok, "present", info.label[0] != '\0') != PP_OK ||
 	    pp_json_add_bool(tok, "logged_in", hsm == PP_OK) != PP_OK ||
+	    pp_daemon_sessions(tok, &info) != PP_OK ||
 	    pp_json_add_str(ans, "database", db == PP_OK ? "ok" : pp_err_code(db)) != PP_OK ||
 	    pp_json_add_str(ans, "version", PP_VERSION) != PP_OK)
 		return PP_ERR_NOMEM;
@@ -127,6 +151,7 @@ pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
 	uid_t allowed[3];
 	size_t nallowed = 0;
 	int fd = -1, status = 1, own_socket = 0;
+	enum pp_err rc;
 
 	memset(&run, 0, sizeof(run));
 	run.d = d;
@@ -139,13 +164,26 @@ pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
 		return status;
 	status = 1;
 	struct pp_conf *conf = run.ctx.conf;
+	enum pp_sandbox_kind kind = strcmp(d->name, "audit") == 0 ? PP_SANDBOX_AUDIT : PP_SANDBOX_SAM;
 	user = pp_conf_str(conf, "service", "user");
 	sock = pp_conf_str(conf, d->name, "socket");
-
-	if (pp_p11_open_pool(pp_conf_str(conf, d->name, "pkcs11_module"), pp_conf_str(conf, d->name, "token_label"),
-	    pp_conf_str(conf, d->name, "pin_file"), pp_conf_str(conf, d->name, "softhsm2_conf"),
-	    d->nsessions > 0 ? (size_t)d->nsessions : 1, &run.ctx.p11) != PP_OK)
+	pp_sandbox_setup(conf);
+	/* Nothing is opened when a PIN, the database, the archive or a
+	 * directory on the way is too open (pp_sandbox.h). */
+	if (pp_perm_check_start(conf, kind, d->name, d->name) != PP_OK)
 		goto out;
+
+	if ((rc = pp_p11_open_pool(pp_conf_str(conf, d->name, "pkcs11_module"), pp_conf_str(conf, d->name, "token_label"),
+	    pp_conf_str(conf, d->name, "pin_file"), pp_conf_str(conf, d->name, "softhsm2_conf"),
+	    d->nsessions > 0 ? (size_t)d->nsessions : 1, &run.ctx.p11)) != PP_OK) {
+		/* A PIN the token refused, a locked PIN, a module that does not
+		 * load: starting again cannot help and, for a wrong PIN, would
+		 * count toward the token's lockout.  The units do not restart
+		 * on this status (RestartPreventExitStatus). */
+		if (rc == PP_ERR_CONFIG)
+			status = PP_DAEMON_EXIT_CONFIG;
+		goto out;
+	}
 	/* Audit records with a client address carry where it is (pp_geo.h). */
 	if (pp_geo_open(pp_conf_str(conf, "geoip", "database")) != PP_OK)
 		goto out;
@@ -164,10 +202,17 @@ pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
 	}
 	if (pp_proc_drop(user, pp_conf_str(conf, "service", "group")) != PP_OK)
 		goto out;
+	/* A change of identity resets the dumpable flag to the system's
+	 * default: set it again. */
+	pp_proc_no_dumps();
 	allowed[nallowed++] = geteuid();
 	if (pp_store_open(conf, d->name, &run.ctx.store) != PP_OK)
 		goto out;
 	if (d->init && d->init(&run.ctx) != PP_OK)
+		goto out;
+	/* Start-up is over (token session, socket, database, threads): from
+	 * here on only the calls the daemon needs to serve. */
+	if (pp_sandbox_enter(kind) != PP_OK)
 		goto out;
 	if (d->audited && pp_audit_component(conf, prog, PP_AUDIT_COMPONENT_START) != PP_OK) {
 		/* Fail closed: a component whose start cannot be logged does not run. */
