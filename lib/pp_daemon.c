@@ -170,8 +170,10 @@ pp_daemon_main(const struct pp_daemon *d, int argc, char **argv)
 	pp_sandbox_setup(conf);
 	/* Nothing is opened when a PIN, the database, the archive or a
 	 * directory on the way is too open (pp_sandbox.h). */
-	if (pp_perm_check_start(conf, kind, d->name, d->name) != PP_OK)
+	if (pp_perm_check_start(conf, kind, d->name, d->name) != PP_OK) {
+		status = PP_DAEMON_EXIT_CONFIG;	/* a restart cannot help either */
 		goto out;
+	}
 
 	if ((rc = pp_p11_open_pool(pp_conf_str(conf, d->name, "pkcs11_module"), pp_conf_str(conf, d->name, "token_label"),
 	    pp_conf_str(conf, d->name, "pin_file"), pp_conf_str(conf, d->name, "softhsm2_conf"),

@@ -64,7 +64,8 @@ struct pp_daemon {
 };
 
 /* The exit status when the token refused the PIN, reports it locked, or
- * the module does not load (EX_CONFIG): a restart cannot help, and with a
+ * the module does not load, or a path it relies on is too open
+ * (pp_perm_check_start) (EX_CONFIG): a restart cannot help, and with a
  * wrong PIN each one would count toward the token's lockout. */
 #define PP_DAEMON_EXIT_CONFIG 78
 
