@@ -89,7 +89,7 @@ ahttp security-manager POST /proposals/new/params.set --data-urlencode "csrf=000
 	--data-urlencode param=burst_threshold --data-urlencode value=7
 expect "a console form with a wrong CSRF token is refused" 403 "out of date"
 ahttp security-manager POST /proposals/new/params.set --data-urlencode param=burst_threshold --data-urlencode value=7
-expect "... and without one" 400
+expect "... and without one (the dispatcher's CSRF check, before the fields)" 403 "out of date"
 
 # --- the permission matrix, walked whole -----------------------------------
 # For every route and every member: a member whose roles do not allow the

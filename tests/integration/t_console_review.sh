@@ -141,7 +141,7 @@ has "the security manager is offered the sign-off" 'id="sign-form"'
 ac security-manager "/review/$D" --data-urlencode "csrf=$(acsrf security-manager)" --data-urlencode "comment= "
 expect "a sign-off without comment is refused" 400 "comment"
 ac security-manager "/review/$D" --data-urlencode "comment=no csrf"
-expect "a sign-off without the CSRF token is refused" 400 "csrf"
+expect "a sign-off without the CSRF token is refused" 403 "out of date"
 ac security-manager "/review/$D" --data-urlencode "csrf=$(acsrf security-manager-2)" --data-urlencode "comment=other token"
 expect "a sign-off with another session's CSRF token is refused" 403
 ac security-manager "/review/$D" --data-urlencode "csrf=$(acsrf security-manager)" \
