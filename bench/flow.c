@@ -43,26 +43,22 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
-#include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include "pp_util.h"
+#include "bench_http.h"
 
 #define BF_MAX_THREADS 64
-#define BF_RESP_MAX (256 * 1024)
+#define BF_RESP_MAX (256 * 1024)	/* a response, headers included */
 #define BF_FLOWS_PER_SIGNATORY 10
 #define BF_SHA256_OID "2.16.840.1.101.3.4.2.1"
 #define BF_ECDSA_SHA256_OID "1.2.840.10045.4.3.2"
@@ -78,23 +74,6 @@ static const char *const bf_step_names[BF_STEP__MAX] = {
 
 struct bf_url {
 	char host[256], port[16];
-};
-
-/* One keep-alive TLS connection. */
-struct bf_conn {
-	const struct bf_url *url;
-	SSL_CTX *ctx;
-	SSL *ssl;
-	int fd;
-	int reused;		/* at least one answer came on it */
-};
-
-struct bf_resp {
-	int status;
-	char *buf;		/* BF_RESP_MAX + 1 */
-	size_t hlen;		/* header bytes, up to the blank line */
-	const char *body;
-	size_t blen;
 };
 
 struct bf_sig {
@@ -131,19 +110,10 @@ struct bf {
 	atomic_long enrol_retries;	/* enrolments refused and tried again */
 };
 
-static double
-bf_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 bf_sleep_until(double t)
 {
-	double d = t - bf_now();
+	double d = t - bench_http_now();
 	struct timespec ts;
 
 	if (d <= 0)
@@ -174,116 +144,6 @@ bf_parse_url(const char *u, struct bf_url *out)
 	return 0;
 }
 
-static void
-bf_close(struct bf_conn *c)
-{
-	if (c->ssl) {
-		SSL_shutdown(c->ssl);
-		SSL_free(c->ssl);
-	}
-	if (c->fd >= 0)
-		close(c->fd);
-	c->ssl = NULL;
-	c->fd = -1;
-	c->reused = 0;
-}
-
-static int
-bf_connect(struct bf_conn *c)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
-	int one = 1;
-
-	if (getaddrinfo(c->url->host, c->url->port, &hints, &res) != 0 || res == NULL)
-		return -1;
-	c->fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->fd < 0 || connect(c->fd, res->ai_addr, res->ai_addrlen) != 0) {
-		freeaddrinfo(res);
-		bf_close(c);
-		return -1;
-	}
-	freeaddrinfo(res);
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c->ssl = SSL_new(c->ctx);
-	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1 ||
-	    SSL_set_tlsext_host_name(c->ssl, c->url->host) != 1 || SSL_connect(c->ssl) != 1) {
-		bf_close(c);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-bf_write_all(SSL *ssl, const char *p, size_t len)
-{
-	while (len > 0) {
-		int n = SSL_write(ssl, p, len > 65536 ? 65536 : (int)len);
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
-bf_read_more(SSL *ssl, char *buf, size_t *got, size_t need)
-{
-	while (*got < need) {
-		int n = SSL_read(ssl, buf + *got, (int)(need - *got > 65536 ? 65536 : need - *got));
-		if (n <= 0)
-			return -1;
-		*got += (size_t)n;
-	}
-	return 0;
-}
-
-/* Reads one response (Content-Length framing: every answer of the service
- * has one).  Returns 0, -1 on a transport or framing error; *keep is 0
- * when the server closes after it; *any is 1 once a byte arrived. */
-static int
-bf_read(SSL *ssl, struct bf_resp *r, int *keep, int *any)
-{
-	size_t got = 0, need;
-	long clen = -1;
-	char *e, *line;
-
-	*keep = 1;
-	for (;;) {
-		int n;
-		if (got == BF_RESP_MAX)
-			return -1;
-		n = SSL_read(ssl, r->buf + got, (int)(BF_RESP_MAX - got > 65536 ? 65536 : BF_RESP_MAX - got));
-		if (n <= 0)
-			return -1;
-		*any = 1;
-		got += (size_t)n;
-		r->buf[got] = '\0';
-		if ((e = strstr(r->buf, "\r\n\r\n")) != NULL)
-			break;
-	}
-	r->hlen = (size_t)(e - r->buf) + 4;
-	if (sscanf(r->buf, "HTTP/1.%*d %d", &r->status) != 1)
-		return -1;
-	for (line = strstr(r->buf, "\r\n"); line && line < e; line = strstr(line + 2, "\r\n")) {
-		const char *h = line + 2;
-		if (strncasecmp(h, "Content-Length:", 15) == 0)
-			clen = strtol(h + 15, NULL, 10);
-		else if (strncasecmp(h, "Connection:", 11) == 0 &&
-		    strncasecmp(h + 11 + strspn(h + 11, " "), "close", 5) == 0)
-			*keep = 0;
-	}
-	if (clen < 0 || r->hlen + (size_t)clen > BF_RESP_MAX)
-		return -1;
-	need = r->hlen + (size_t)clen;
-	if (bf_read_more(ssl, r->buf, &got, need) != 0)
-		return -1;
-	r->buf[need] = '\0';
-	r->body = r->buf + r->hlen;
-	r->blen = (size_t)clen;
-	return 0;
-}
-
 /*
  * One request on c (connects when needed).  A request that failed on a
  * reused connection before any byte of the answer came is sent again once
@@ -291,46 +151,41 @@ bf_read(SSL *ssl, struct bf_resp *r, int *keep, int *any)
  * OUT r: status -1 on a transport error.
  */
 static void
-bf_request(struct bf_conn *c, const char *method, const char *path, const char *ctype, const char *cookie,
-    const char *body, struct bf_resp *r)
+bf_request(struct bench_http_conn *c, const char *method, const char *path, const char *ctype, const char *cookie,
+    const char *body, struct bench_http_resp *r)
 {
 	char head[1024];
 	size_t blen = body ? strlen(body) : 0;
 	int n;
 
-	r->status = -1;
-	r->body = r->buf;
-	r->blen = 0;
-	r->hlen = 0;
-	r->buf[0] = '\0';
+	bench_http_resp_reset(r);
 	n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: paraphe-bench-flow\r\n"
-	    "%s%s%s%s%s%sContent-Length: %zu\r\n\r\n", method, path, c->url->host, c->url->port,
+	    "%s%s%s%s%s%sContent-Length: %zu\r\n\r\n", method, path, c->host, c->port,
 	    ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
 	    cookie ? "Cookie: " : "", cookie ? cookie : "", cookie ? "\r\n" : "", blen);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		int keep = 0, any = 0, reused;
-		if (c->ssl == NULL && bf_connect(c) != 0)
+		int reused;
+		if (c->ssl == NULL && bench_http_connect(c) != 0)
 			return;
 		reused = c->reused;
-		if (bf_write_all(c->ssl, head, (size_t)n) == 0 && (blen == 0 || bf_write_all(c->ssl, body, blen) == 0) &&
-		    bf_read(c->ssl, r, &keep, &any) == 0) {
+		if (bench_http_write_all(c->ssl, head, (size_t)n) == 0 &&
+		    (blen == 0 || bench_http_write_all(c->ssl, body, blen) == 0) && bench_http_read(c->ssl, r) == 0) {
 			c->reused = 1;
-			if (!keep)
-				bf_close(c);
+			if (!r->keep)
+				bench_http_close(c, 1);
 			return;
 		}
-		r->status = -1;
-		bf_close(c);
-		if (!reused || any)
+		bench_http_close(c, 0);
+		if (!reused || r->any)
 			return;
 	}
 }
 
 /* The value of "name" (a string) in a JSON answer, copied to out. */
 static int
-bf_json_str(const struct bf_resp *r, const char *name, char *out, size_t cap)
+bf_json_str(const struct bench_http_resp *r, const char *name, char *out, size_t cap)
 {
 	json_object *o = json_tokener_parse(r->body), *v;
 	int rc = -1;
@@ -346,7 +201,7 @@ bf_json_str(const struct bf_resp *r, const char *name, char *out, size_t cap)
 
 /* The page's CSRF token: name="csrf" value="HEX". */
 static int
-bf_csrf(const struct bf_resp *r, char *out, size_t cap)
+bf_csrf(const struct bench_http_resp *r, char *out, size_t cap)
 {
 	const char *p = strstr(r->body, "name=\"csrf\" value=\""), *e;
 
@@ -363,7 +218,7 @@ bf_csrf(const struct bf_resp *r, char *out, size_t cap)
 
 /* The browser session cookie the signer set: "__Host-paraphe=VALUE". */
 static int
-bf_cookie(const struct bf_resp *r, char *out, size_t cap)
+bf_cookie(const struct bench_http_resp *r, char *out, size_t cap)
 {
 	const char *p = r->buf, *end = r->buf + r->hlen;
 
@@ -431,7 +286,7 @@ bf_spool_code(const char *dir, const char *mobile, char code[7])
 }
 
 static void
-bf_error(struct bf *bf, enum bf_step step, const struct bf_resp *r)
+bf_error(struct bf *bf, enum bf_step step, const struct bench_http_resp *r)
 {
 	pthread_mutex_lock(&bf->mu);
 	bf->errors[step]++;
@@ -443,7 +298,7 @@ bf_error(struct bf *bf, enum bf_step step, const struct bf_resp *r)
 
 /* Enrols signatory index i through the RA API; OUT s. */
 static int
-bf_enrol(struct bf *bf, struct bf_conn *sca, struct bf_resp *r, long i, struct bf_sig *s)
+bf_enrol(struct bf *bf, struct bench_http_conn *sca, struct bench_http_resp *r, long i, struct bf_sig *s)
 {
 	char body[512];
 
@@ -482,7 +337,7 @@ bf_enrol(struct bf *bf, struct bf_conn *sca, struct bf_resp *r, long i, struct b
  * not what it measures.  The refusals are counted in *retries.
  */
 static int
-bf_enrol_retry(struct bf *bf, struct bf_conn *sca, struct bf_resp *r, struct bf_sig *s)
+bf_enrol_retry(struct bf *bf, struct bench_http_conn *sca, struct bench_http_resp *r, struct bf_sig *s)
 {
 	for (int i = 0; i < 5; i++) {
 		if (bf_enrol(bf, sca, r, atomic_fetch_add(&bf->nextindex, 1), s) == 0)
@@ -500,7 +355,7 @@ bf_enrol_retry(struct bf *bf, struct bf_conn *sca, struct bf_resp *r, struct bf_
 
 /* The next signatory for a thread: from the file, else a new one. */
 static int
-bf_next_sig(struct bf *bf, struct bf_conn *sca, struct bf_resp *r, struct bf_sig *s)
+bf_next_sig(struct bf *bf, struct bench_http_conn *sca, struct bench_http_resp *r, struct bf_sig *s)
 {
 	pthread_mutex_lock(&bf->mu);
 	if (bf->nextsig < bf->nsigs) {
@@ -520,7 +375,7 @@ bf_next_sig(struct bf *bf, struct bf_conn *sca, struct bf_resp *r, struct bf_sig
 /* One flow for signatory s.  OUT *sign_lat: the signHash call's seconds.
  * Returns 0 when the signature came back, else the failed step + 1. */
 static int
-bf_flow(struct bf *bf, struct bf_conn *sca, struct bf_conn *pub, struct bf_resp *r, const struct bf_sig *s,
+bf_flow(struct bf *bf, struct bench_http_conn *sca, struct bench_http_conn *pub, struct bench_http_resp *r, const struct bf_sig *s,
     double *sign_lat)
 {
 	unsigned char h[32];
@@ -562,9 +417,9 @@ bf_flow(struct bf *bf, struct bf_conn *sca, struct bf_conn *pub, struct bf_resp 
 		return BF_CHECK + 1;
 	snprintf(body, sizeof(body), "{\"credentialID\":\"%s\",\"SAD\":\"%s\",\"hashAlgorithmOID\":\"%s\","
 	    "\"signAlgo\":\"%s\",\"hashes\":[\"%s\"]}", s->cred, sad, BF_SHA256_OID, BF_ECDSA_SHA256_OID, b64);
-	t = bf_now();
+	t = bench_http_now();
 	bf_request(sca, "POST", "/csc/v2/signatures/signHash", "application/json", NULL, body, r);
-	*sign_lat = bf_now() - t;
+	*sign_lat = bench_http_now() - t;
 	if (r->status != 200 || strstr(r->body, "\"signatures\":[\"") == NULL)
 		return BF_SIGN + 1;
 	return 0;
@@ -592,9 +447,9 @@ static void *
 bf_run_thread(void *arg)
 {
 	struct bf *bf = arg;
-	struct bf_conn sca = { .url = &bf->sca, .ctx = bf->ctx_sca, .fd = -1 };
-	struct bf_conn pub = { .url = &bf->pub, .ctx = bf->ctx_pub, .fd = -1 };
-	struct bf_resp r = { .buf = malloc(BF_RESP_MAX + 1) };
+	struct bench_http_conn sca = { .ctx = bf->ctx_sca, .host = bf->sca.host, .port = bf->sca.port, .fd = -1 };
+	struct bench_http_conn pub = { .ctx = bf->ctx_pub, .host = bf->pub.host, .port = bf->pub.port, .fd = -1 };
+	struct bench_http_resp r = { .buf = malloc(BF_RESP_MAX + 1), .cap = BF_RESP_MAX + 1 };
 	struct bf_sig s;
 	int uses = BF_FLOWS_PER_SIGNATORY;
 	double end = bf->t0 + bf->seconds;
@@ -610,7 +465,7 @@ bf_run_thread(void *arg)
 			if (start >= end)
 				break;
 		} else {
-			start = bf_now();
+			start = bench_http_now();
 			if (start >= end)
 				break;
 		}
@@ -618,7 +473,7 @@ bf_run_thread(void *arg)
 		 * counts in no latency. */
 		if (uses == BF_FLOWS_PER_SIGNATORY) {
 			if (bf_next_sig(bf, &sca, &r, &s) != 0) {
-				bf_record(bf, bf_now(), 0, 0, 0);
+				bf_record(bf, bench_http_now(), 0, 0, 0);
 				continue;
 			}
 			uses = 0;
@@ -627,27 +482,19 @@ bf_run_thread(void *arg)
 		if (bf->rate > 0)
 			bf_sleep_until(start);
 		else
-			start = bf_now();
+			start = bench_http_now();
 		failed = bf_flow(bf, &sca, &pub, &r, &s, &sign_lat);
 		if (failed) {
 			bf_error(bf, (enum bf_step)(failed - 1), &r);
 			/* The signatory may be left with a code pending: next one. */
 			uses = BF_FLOWS_PER_SIGNATORY;
 		}
-		bf_record(bf, bf_now(), bf_now() - start, sign_lat, !failed);
+		bf_record(bf, bench_http_now(), bench_http_now() - start, sign_lat, !failed);
 	}
-	bf_close(&sca);
-	bf_close(&pub);
+	bench_http_close(&sca, 1);
+	bench_http_close(&pub, 1);
 	free(r.buf);
 	return NULL;
-}
-
-static int
-bf_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Percentile q of v[0..n) (sorted in place); 0 when empty. */
@@ -658,7 +505,7 @@ bf_pct(double *v, size_t n, double q)
 
 	if (n == 0)
 		return 0;
-	qsort(v, n, sizeof(*v), bf_cmp);
+	qsort(v, n, sizeof(*v), bench_http_cmp_double);
 	i = (size_t)ceil(q * (double)n) - (q > 0 ? 1 : 0);
 	return v[i < n ? i : n - 1];
 }
@@ -739,8 +586,8 @@ static void *
 bf_enrol_thread(void *arg)
 {
 	struct bf *bf = arg;
-	struct bf_conn sca = { .url = &bf->sca, .ctx = bf->ctx_sca, .fd = -1 };
-	struct bf_resp r = { .buf = malloc(BF_RESP_MAX + 1) };
+	struct bench_http_conn sca = { .ctx = bf->ctx_sca, .host = bf->sca.host, .port = bf->sca.port, .fd = -1 };
+	struct bench_http_resp r = { .buf = malloc(BF_RESP_MAX + 1), .cap = BF_RESP_MAX + 1 };
 	struct bf_sig s;
 
 	if (r.buf == NULL)
@@ -762,25 +609,9 @@ bf_enrol_thread(void *arg)
 		fprintf(bf->out, "%s %s %s\n", s.id, s.cred, s.mobile);
 		pthread_mutex_unlock(&bf->mu);
 	}
-	bf_close(&sca);
+	bench_http_close(&sca, 1);
 	free(r.buf);
 	return NULL;
-}
-
-static SSL_CTX *
-bf_ctx(const char *cacert, const char *cert, const char *key)
-{
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-
-	if (ctx == NULL || SSL_CTX_load_verify_locations(ctx, cacert, NULL) != 1 ||
-	    (cert && (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1))) {
-		ERR_print_errors_fp(stderr);
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	return ctx;
 }
 
 static int
@@ -808,7 +639,8 @@ int
 main(int argc, char **argv)
 {
 	struct bf bf = { .threads = 8, .interval = 60, .prefix = "soak", .seconds = -1 };
-	const char *cacert = NULL, *cert = NULL, *key = NULL, *sca = NULL, *pub = NULL, *out = NULL;
+	struct bench_http_tls tls = { NULL, NULL, NULL };
+	const char *sca = NULL, *pub = NULL, *out = NULL;
 	double first = 0, skip = 0, count = -1;
 	pthread_t th[BF_MAX_THREADS];
 	int enrol;
@@ -821,11 +653,10 @@ main(int argc, char **argv)
 		double t = 0;
 		if (v == NULL)
 			return bf_usage();
-		if (strcmp(o, "--sca") == 0) sca = v;
+		if (bench_http_tls_option(&tls, o, v))
+			;
+		else if (strcmp(o, "--sca") == 0) sca = v;
 		else if (strcmp(o, "--public") == 0) pub = v;
-		else if (strcmp(o, "--cacert") == 0) cacert = v;
-		else if (strcmp(o, "--cert") == 0) cert = v;
-		else if (strcmp(o, "--key") == 0) key = v;
 		else if (strcmp(o, "--spool") == 0) bf.spool = v;
 		else if (strcmp(o, "--signatories") == 0) bf.sigfile = v;
 		else if (strcmp(o, "--prefix") == 0) bf.prefix = v;
@@ -839,16 +670,18 @@ main(int argc, char **argv)
 		else if (strcmp(o, "--count") == 0 && (t = bf_num(v, 1e7)) >= 0) count = floor(t);
 		else return bf_usage();
 	}
-	if (sca == NULL || cacert == NULL || cert == NULL || key == NULL || bf_parse_url(sca, &bf.sca) != 0)
+	if (sca == NULL || tls.cacert == NULL || tls.cert == NULL || tls.key == NULL ||
+	    bf_parse_url(sca, &bf.sca) != 0)
 		return bf_usage();
 	if (enrol ? (out == NULL || count < 0) :
 	    (pub == NULL || bf.spool == NULL || bf.sigfile == NULL || bf.seconds <= 0 || bf_parse_url(pub, &bf.pub) != 0))
 		return bf_usage();
 	pthread_mutex_init(&bf.mu, NULL);
-	if ((bf.ctx_sca = bf_ctx(cacert, cert, key)) == NULL || (!enrol && (bf.ctx_pub = bf_ctx(cacert, NULL, NULL)) == NULL))
+	if ((bf.ctx_sca = bench_http_ctx(tls.cacert, tls.cert, tls.key)) == NULL ||
+	    (!enrol && (bf.ctx_pub = bench_http_ctx(tls.cacert, NULL, NULL)) == NULL))
 		return 1;
 	if (enrol) {
-		double t0 = bf_now();
+		double t0 = bench_http_now();
 		if ((bf.out = fopen(out, "a")) == NULL) {
 			perror(out);
 			return 1;
@@ -863,14 +696,14 @@ main(int argc, char **argv)
 		SSL_CTX_free(bf.ctx_sca);
 		printf("{\"enrolled\":%ld,\"failed\":%ld,\"retried\":%ld,\"seconds\":%.3f}\n",
 		    (long)count - atomic_load(&bf.enrol_failed), atomic_load(&bf.enrol_failed),
-		    atomic_load(&bf.enrol_retries), bf_now() - t0);
+		    atomic_load(&bf.enrol_retries), bench_http_now() - t0);
 		return fclose(bf.out) == 0 && atomic_load(&bf.enrol_failed) == 0 ? 0 : 1;
 	}
 	if (bf_load_sigs(&bf, (long)skip) != 0)
 		return 1;
 	/* Signatories enrolled during the run take indexes after the file's. */
 	atomic_store(&bf.nextindex, 90000000L + (long)(getpid() % 1000) * 10000L);
-	bf.t0 = bf_now();
+	bf.t0 = bench_http_now();
 	for (int i = 0; i < bf.threads; i++)
 		if (pthread_create(&th[i], NULL, bf_run_thread, &bf) != 0)
 			return 1;
@@ -890,7 +723,7 @@ main(int argc, char **argv)
 	for (int i = 0; i < bf.threads; i++)
 		pthread_join(th[i], NULL);
 	{
-		double secs = bf_now() - bf.t0, p50, p99, sp50, sp99, max;
+		double secs = bench_http_now() - bf.t0, p50, p99, sp50, sp99, max;
 		long flows, errs, total_err = 0;
 		bf_stats(&bf, 0, 1e12, &flows, &errs, &p50, &p99, &sp50, &sp99, &max);
 		printf("{\"summary\":true,\"flows\":%ld,\"ok\":%ld,\"errors\":%ld,\"seconds\":%.3f,\"flows_per_s\":%.2f,"

@@ -21,23 +21,14 @@
  * p99/max in ms, and the status codes seen.
  */
 #include "config.h"
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include "pp_mem.h"
 #include "pp_util.h"
+#include "bench_http.h"
 
 #define LG_MAX_CONN 256
 #define LG_MAX_RESPONSE (4 * 1024 * 1024)
@@ -64,157 +55,25 @@ struct lg_conn {
 	long ok, failed;
 };
 
-static double
-lg_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static SSL *
-lg_connect(struct lg *lg, int *fdp)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
-	SSL *ssl;
-	int fd;
-
-	if (getaddrinfo(lg->host, lg->port, &hints, &res) != 0 || res == NULL)
-		return NULL;
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int one = 1;
-	/* Requests are small and answered at once: no Nagle delay. */
-	if (fd >= 0)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-		if (fd >= 0)
-			close(fd);
-		freeaddrinfo(res);
-		return NULL;
-	}
-	freeaddrinfo(res);
-	ssl = SSL_new(lg->ctx);
-	if (ssl == NULL || SSL_set_fd(ssl, fd) != 1 || SSL_set_tlsext_host_name(ssl, lg->host) != 1 ||
-	    SSL_connect(ssl) != 1) {
-		SSL_free(ssl);
-		close(fd);
-		return NULL;
-	}
-	*fdp = fd;
-	return ssl;
-}
-
-static int
-lg_write_all(SSL *ssl, const char *p, size_t len)
-{
-	while (len > 0) {
-		int n = SSL_write(ssl, p, len > 65536 ? 65536 : (int)len);
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Reads one HTTP/1.1 response (Content-Length or chunked).  Returns the
- * status, -1 on a transport or framing error; *keep is 0 when the server
- * will close. */
-static int
-lg_read_response(SSL *ssl, char *buf, size_t cap, int *keep)
-{
-	size_t got = 0, hdr_end = 0, need;
-	long clen = -1;
-	int status = -1, chunked = 0;
-
-	*keep = 1;
-	for (;;) {
-		char *e;
-		if (got == cap)
-			return -1;
-		int n = SSL_read(ssl, buf + got, (int)(cap - got > 65536 ? 65536 : cap - got));
-		if (n <= 0)
-			return -1;
-		got += (size_t)n;
-		buf[got < cap ? got : cap - 1] = '\0';
-		if ((e = memmem(buf, got, "\r\n\r\n", 4)) != NULL) {
-			hdr_end = (size_t)(e - buf) + 4;
-			break;
-		}
-	}
-	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
-		return -1;
-	for (char *line = strstr(buf, "\r\n"); line && (size_t)(line - buf) < hdr_end - 2; line = strstr(line + 2, "\r\n")) {
-		char *h = line + 2;
-		if (strncasecmp(h, "Content-Length:", 15) == 0)
-			clen = strtol(h + 15, NULL, 10);
-		else if (strncasecmp(h, "Transfer-Encoding:", 18) == 0 && strstr(h, "chunked") && strstr(h, "chunked") < strstr(h, "\r\n"))
-			chunked = 1;
-		else if (strncasecmp(h, "Connection:", 11) == 0 && strncasecmp(h + 11 + strspn(h + 11, " "), "close", 5) == 0)
-			*keep = 0;
-	}
-	if (!chunked) {
-		if (clen < 0)
-			return -1;
-		need = hdr_end + (size_t)clen;
-		if (need > cap)
-			return -1;
-		while (got < need) {
-			int n = SSL_read(ssl, buf + got, (int)(need - got > 65536 ? 65536 : need - got));
-			if (n <= 0)
-				return -1;
-			got += (size_t)n;
-		}
-		return status;
-	}
-	/* Chunked: walk the chunks, reading more as needed, until "0\r\n\r\n". */
-	size_t pos = hdr_end;
-	for (;;) {
-		char *eol;
-		while ((eol = memmem(buf + pos, got - pos, "\r\n", 2)) == NULL) {
-			if (got == cap)
-				return -1;
-			int n = SSL_read(ssl, buf + got, (int)(cap - got > 65536 ? 65536 : cap - got));
-			if (n <= 0)
-				return -1;
-			got += (size_t)n;
-		}
-		unsigned long size = strtoul(buf + pos, NULL, 16);
-		size_t data = (size_t)(eol - buf) + 2;
-		need = data + size + 2;
-		if (need > cap)
-			return -1;
-		while (got < need) {
-			int n = SSL_read(ssl, buf + got, (int)(cap - got > 65536 ? 65536 : cap - got));
-			if (n <= 0)
-				return -1;
-			got += (size_t)n;
-		}
-		pos = need;
-		if (size == 0)
-			return status;
-	}
-}
-
 static void *
 lg_run(void *arg)
 {
 	struct lg_conn *c = arg;
 	struct lg *lg = c->lg;
-	char *resp = malloc(LG_MAX_RESPONSE), head[4096], *req = NULL;
-	SSL *ssl = NULL;
-	int fd = -1, hlen;
+	struct bench_http_conn conn = { .ctx = lg->ctx, .host = lg->host, .port = lg->port, .fd = -1 };
+	struct bench_http_resp resp = { .buf = malloc(LG_MAX_RESPONSE + 1), .cap = LG_MAX_RESPONSE + 1 };
+	char head[4096], *req = NULL;
+	int hlen;
 	size_t reqlen, reqcap = 0;
 
-	if (resp == NULL)
+	if (resp.buf == NULL)
 		return NULL;
 	for (long i = 0; i < lg->per_conn; i++) {
 		size_t slot = (size_t)c->index * (size_t)lg->per_conn + (size_t)i;
 		const char *body = lg->bodies ? lg->bodies[slot] : lg->body;
 		size_t blen = lg->bodies ? lg->bodylens[slot] : lg->bodylen;
 		double t0;
-		int status = -1, keep = 0;
+		int status = -1;
 
 		hlen = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: paraphe-loadgen\r\n"
 		    "%s%s%s%sContent-Length: %zu\r\n\r\n", lg->method, lg->path, lg->host, lg->port,
@@ -234,42 +93,29 @@ lg_run(void *arg)
 		memcpy(req, head, (size_t)hlen);
 		if (blen)
 			memcpy(req + hlen, body, blen);
-		t0 = lg_now();
+		t0 = bench_http_now();
 
+		/* A second attempt on a new connection when the first failed
+		 * (the server may have closed an idle one). */
 		for (int attempt = 0; attempt < 2 && status < 0; attempt++) {
-			if (ssl == NULL && (ssl = lg_connect(lg, &fd)) == NULL)
+			if (conn.ssl == NULL && bench_http_connect(&conn) != 0)
 				break;
-			if (lg_write_all(ssl, req, reqlen) == 0)
-				status = lg_read_response(ssl, resp, LG_MAX_RESPONSE, &keep);
-			if (status < 0 || !keep) {
-				SSL_free(ssl);
-				close(fd);
-				ssl = NULL;
-			}
+			if (bench_http_write_all(conn.ssl, req, reqlen) == 0 && bench_http_read(conn.ssl, &resp) == 0)
+				status = resp.status;
+			if (status < 0 || !resp.keep)
+				bench_http_close(&conn, 0);
 		}
-		lg->lat[slot] = lg_now() - t0;
+		lg->lat[slot] = bench_http_now() - t0;
 		lg->status[slot] = status;
 		if (status == lg->expect)
 			c->ok++;
 		else
 			c->failed++;
 	}
-	if (ssl) {
-		SSL_shutdown(ssl);
-		SSL_free(ssl);
-		close(fd);
-	}
-	free(resp);
+	bench_http_close(&conn, 1);
+	free(resp.buf);
 	free(req);
 	return NULL;
-}
-
-static int
-lg_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static int
@@ -293,7 +139,8 @@ int
 main(int argc, char **argv)
 {
 	struct lg lg = { .method = "GET", .expect = 200 };
-	const char *url = NULL, *cacert = NULL, *cert = NULL, *key = NULL, *bodyfile = NULL;
+	struct bench_http_tls tls = { NULL, NULL, NULL };
+	const char *url = NULL, *bodyfile = NULL;
 	const char *bodiesfile = NULL;
 	long conns = 8, requests = 1000;
 	int requests_set = 0;
@@ -305,10 +152,9 @@ main(int argc, char **argv)
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (v == NULL)
 			return lg_usage();
-		if (strcmp(o, "--url") == 0) url = v;
-		else if (strcmp(o, "--cacert") == 0) cacert = v;
-		else if (strcmp(o, "--cert") == 0) cert = v;
-		else if (strcmp(o, "--key") == 0) key = v;
+		if (bench_http_tls_option(&tls, o, v))
+			;
+		else if (strcmp(o, "--url") == 0) url = v;
 		else if (strcmp(o, "--connections") == 0) conns = lg_num(v, LG_MAX_CONN);
 		else if (strcmp(o, "--requests") == 0) {
 			requests = lg_num(v, 100000000);
@@ -338,8 +184,8 @@ main(int argc, char **argv)
 		else return lg_usage();
 		i++;
 	}
-	if (url == NULL || cacert == NULL || conns < 1 || requests < 1 || lg.expect < 100 ||
-	    strncmp(url, "https://", 8) != 0 || (cert == NULL) != (key == NULL))
+	if (url == NULL || tls.cacert == NULL || conns < 1 || requests < 1 || lg.expect < 100 ||
+	    strncmp(url, "https://", 8) != 0 || (tls.cert == NULL) != (tls.key == NULL))
 		return lg_usage();
 	/* https://HOST:PORT/PATH */
 	const char *h = url + 8, *colon = strchr(h, ':'), *slash = strchr(h, '/');
@@ -388,21 +234,15 @@ main(int argc, char **argv)
 		if (conns > requests)
 			conns = requests;
 	}
-	lg.ctx = SSL_CTX_new(TLS_client_method());
-	if (lg.ctx == NULL || SSL_CTX_load_verify_locations(lg.ctx, cacert, NULL) != 1 ||
-	    (cert && (SSL_CTX_use_certificate_chain_file(lg.ctx, cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(lg.ctx, key, SSL_FILETYPE_PEM) != 1))) {
-		ERR_print_errors_fp(stderr);
+	if ((lg.ctx = bench_http_ctx(tls.cacert, tls.cert, tls.key)) == NULL)
 		return 1;
-	}
-	SSL_CTX_set_verify(lg.ctx, SSL_VERIFY_PEER, NULL);
 	lg.per_conn = requests / conns > 0 ? requests / conns : 1;
 	size_t n = (size_t)lg.per_conn * (size_t)conns;
 	lg.lat = calloc(n, sizeof(double));
 	lg.status = calloc(n, sizeof(int));
 	if (lg.lat == NULL || lg.status == NULL)
 		return 1;
-	double t0 = lg_now();
+	double t0 = bench_http_now();
 	for (long c = 0; c < conns; c++) {
 		cs[c] = (struct lg_conn){ .lg = &lg, .index = (int)c };
 		if (pthread_create(&th[c], NULL, lg_run, &cs[c]) != 0)
@@ -414,7 +254,7 @@ main(int argc, char **argv)
 		ok += cs[c].ok;
 		failed += cs[c].failed;
 	}
-	double secs = lg_now() - t0;
+	double secs = bench_http_now() - t0;
 	int seen[600] = { 0 }, transport = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (lg.status[i] >= 100 && lg.status[i] < 600)
@@ -422,7 +262,7 @@ main(int argc, char **argv)
 		else
 			transport++;
 	}
-	qsort(lg.lat, n, sizeof(double), lg_cmp);
+	qsort(lg.lat, n, sizeof(double), bench_http_cmp_double);
 	printf("{\"requests\":%zu,\"connections\":%ld,\"ok\":%ld,\"failures\":%ld,\"transport_errors\":%d,"
 	    "\"seconds\":%.3f,\"requests_per_s\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
 	    "\"max_ms\":%.3f,\"status\":{", n, conns, ok, failed, transport, secs, (double)n / secs,

@@ -11,7 +11,7 @@ bench: all
 	$(srcdir)/bench/run-pages $(abs_top_builddir)
 .PHONY: bench
 noinst_PROGRAMS += bench/paraphe-loadgen
-bench_paraphe_loadgen_SOURCES = bench/loadgen.c
+bench_paraphe_loadgen_SOURCES = bench/loadgen.c bench/bench_http.c bench/bench_http.h
 bench_paraphe_loadgen_CFLAGS = $(AM_CFLAGS) -pthread
 bench_paraphe_loadgen_LDADD = $(CORE_LIBS) -lpthread
 noinst_PROGRAMS += bench/paraphe-bench-p11
@@ -25,7 +25,7 @@ bench_paraphe_bench_sads_LDADD = $(CORE_LIBS)
 EXTRA_DIST += bench/run-signhash
 EXTRA_DIST += bench/lib.sh bench/run-pages
 noinst_PROGRAMS += bench/paraphe-bench-flow
-bench_paraphe_bench_flow_SOURCES = bench/flow.c
+bench_paraphe_bench_flow_SOURCES = bench/flow.c bench/bench_http.c bench/bench_http.h
 bench_paraphe_bench_flow_CFLAGS = $(AM_CFLAGS) -pthread
 bench_paraphe_bench_flow_LDADD = $(CORE_LIBS) -lpthread -lm
 EXTRA_DIST += bench/run-soak
