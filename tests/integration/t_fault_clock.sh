@@ -31,13 +31,8 @@ LIFE=6
 pp_init
 pp_conf_set sam sad_lifetime_s $LIFE
 pp_start
-SOCK=$STATE/run/sam.sock
-SPOOL=$STATE/sms/outgoing
-A='"sca":"CN=Demo SCA,O=Paraphe Demo SCA,C=FR"'
+. "$(dirname "$0")/fault.sh"
 J=(-H 'Content-Type: application/json')
-SHA256=2.16.840.1.101.3.4.2.1
-ECDSA256=1.2.840.10045.4.3.2
-member() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$2" | head -n 1; }
 adb() { sqlite3 -cmd ".timeout 5000" "$STATE/db/audit.db" "$1"; }
 
 http POST "$SCA/ra/v1/signatories" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
@@ -45,7 +40,7 @@ http POST "$SCA/ra/v1/signatories" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
 expect "a signatory" 201
 http POST "$SCA/ra/v1/credentials" "${SCA_CERT[@]}" "${J[@]}" --data-binary '{"signatory":"sig-t","key_type":"ec-p256"}'
 expect "an EC credential" 201
-CRED=$(member id "$BODY")
+CRED=$(fault_member id "$BODY")
 
 # --- the SAM and the audit daemon again, under libfaketime (offset "+0").
 FT=$PP_TMP/faketime
@@ -74,11 +69,11 @@ sad() {
 	local ans otp_id code hs=() i
 	for ((i = 0; i < $2; i++)); do hs+=("\"$(head -c 32 /dev/urandom | base64 -w0)\""); done
 	printf -v "HASHES_$1" '%s' "$(IFS=,; echo "${hs[*]}")"
-	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"otp.send\",$A,\"signatory\":\"sig-t\",\"session\":\"s-$1\"}" 2>&1)
-	otp_id=$(member otp_id "$ans")
+	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"otp.send\",$FAULT_A,\"signatory\":\"sig-t\",\"session\":\"s-$1\"}" 2>&1)
+	otp_id=$(fault_member otp_id "$ans")
 	code=$(tail -n +4 "$SPOOL/paraphe-$otp_id" 2>/dev/null | grep -oE '(^|[^0-9])[0-9]{6}([^0-9]|$)' | tr -dc 0-9 | head -c 6)
-	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"sad.issue\",$A,\"signatory\":\"sig-t\",\"credential\":\"$CRED\",\"session\":\"s-$1\",\"otp_id\":\"$otp_id\",\"otp\":\"$code\",\"hash_algo\":\"$SHA256\",\"hashes\":[$(IFS=,; echo "${hs[*]}")],\"consent\":true}" 2>&1)
-	printf -v "SAD_$1" '%s' "$(member sad "$ans")"
+	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"sad.issue\",$FAULT_A,\"signatory\":\"sig-t\",\"credential\":\"$CRED\",\"session\":\"s-$1\",\"otp_id\":\"$otp_id\",\"otp\":\"$code\",\"hash_algo\":\"$FAULT_SHA256\",\"hashes\":[$(IFS=,; echo "${hs[*]}")],\"consent\":true}" 2>&1)
+	printf -v "SAD_$1" '%s' "$(fault_member sad "$ans")"
 	printf -v "EXP_$1" '%s' "$(sed -n 's/.*"expires_ms":\([0-9]*\).*/\1/p' <<<"$ans")"
 }
 # sign NAME INDEX: signHash of the INDEX-th hash of SAD NAME (CODE, BODY).
@@ -86,7 +81,7 @@ sign() {
 	local s=SAD_$1 h=HASHES_$1 hs
 	IFS=, read -r -a hs <<<"${!h}"
 	http POST "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
-		"{\"credentialID\":\"$CRED\",\"SAD\":\"${!s}\",\"hashes\":[${hs[$2]}],\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"$ECDSA256\"}"
+		"{\"credentialID\":\"$CRED\",\"SAD\":\"${!s}\",\"hashes\":[${hs[$2]}],\"hashAlgorithmOID\":\"$FAULT_SHA256\",\"signAlgo\":\"$FAULT_ECDSA256\"}"
 }
 # step_recorded LO HI [N]: N (1) audit.heartbeat failures with LO <= clock_step_ms <= HI.
 step_recorded() {

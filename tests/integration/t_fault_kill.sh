@@ -31,15 +31,10 @@ pp_init
 pp_conf_set admin workers 2
 pp_conf_set audit segment_max_records 200
 pp_start
-SOCK=$STATE/run/sam.sock
-SPOOL=$STATE/sms/outgoing
-A='"sca":"CN=Demo SCA,O=Paraphe Demo SCA,C=FR"'
+. "$(dirname "$0")/fault.sh"
 J=(-H 'Content-Type: application/json')
-SHA256=2.16.840.1.101.3.4.2.1
-ECDSA256=1.2.840.10045.4.3.2
 RSAENC=1.2.840.113549.1.1.1
 CB=http://127.0.0.1/callback
-member() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$2" | head -n 1; }
 now_ms() { date +%s%3N; }
 
 # --- the clients' signatories: SIGS per client (the SAM sends a signatory
@@ -55,9 +50,9 @@ for c in $(seq 1 "$CLIENTS"); do
 		http POST "$SCA/ra/v1/credentials" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
 			"{\"signatory\":\"sig-c$c-$k\",\"key_type\":\"$kt\"}"
 		[ "$CODE" = 201 ] || { echo "# $CODE $BODY"; echo "Bail out! credential of sig-c$c-$k"; exit 99; }
-		echo "sig-c$c-$k $(member id "$BODY")" >>"$PP_TMP/creds.$c"
-		member certificate "$BODY" | base64 -d | openssl x509 -inform DER -pubkey -noout \
-			>"$PP_TMP/pub-$(member id "$BODY").pem"
+		echo "sig-c$c-$k $(fault_member id "$BODY")" >>"$PP_TMP/creds.$c"
+		fault_member certificate "$BODY" | base64 -d | openssl x509 -inform DER -pubkey -noout \
+			>"$PP_TMP/pub-$(fault_member id "$BODY").pem"
 	done
 done
 ok "$((CLIENTS * SIGS)) signatories with a credential each, through the RA API"
@@ -66,13 +61,13 @@ ok "$((CLIENTS * SIGS)) signatories with a credential each, through the RA API"
 # when the SAM refused or was down; the answer goes to the client's log).
 sad_for() {
 	local ans otp_id code
-	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"otp.send\",$A,\"signatory\":\"$1\",\"session\":\"$3\"}" 2>&1)
-	otp_id=$(member otp_id "$ans")
+	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"otp.send\",$FAULT_A,\"signatory\":\"$1\",\"session\":\"$3\"}" 2>&1)
+	otp_id=$(fault_member otp_id "$ans")
 	[ -n "$otp_id" ] || { echo "otp.send: ${ans:0:200}" >&2; return 0; }
 	code=$(tail -n +4 "$SPOOL/paraphe-$otp_id" 2>/dev/null | grep -oE '(^|[^0-9])[0-9]{6}([^0-9]|$)' | tr -dc 0-9 | head -c 6)
-	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"sad.issue\",$A,\"signatory\":\"$1\",\"credential\":\"$2\",\"session\":\"$3\",\"otp_id\":\"$otp_id\",\"otp\":\"$code\",\"hash_algo\":\"$SHA256\",\"hashes\":$4,\"consent\":true}" 2>&1)
-	member sad "$ans"
-	[ -n "$(member sad "$ans")" ] || echo "sad.issue: ${ans:0:200}" >&2
+	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"sad.issue\",$FAULT_A,\"signatory\":\"$1\",\"credential\":\"$2\",\"session\":\"$3\",\"otp_id\":\"$otp_id\",\"otp\":\"$code\",\"hash_algo\":\"$FAULT_SHA256\",\"hashes\":$4,\"consent\":true}" 2>&1)
+	fault_member sad "$ans"
+	[ -n "$(fault_member sad "$ans")" ] || echo "sad.issue: ${ans:0:200}" >&2
 }
 
 # authz_sad CREDENTIAL LOG CLIENT HASH...: a SAD by the authorisation flow
@@ -86,23 +81,23 @@ authz_sad() {
 	docs=$(printf '{"hash":"%s"},' "$@" | sed 's/,$//')
 	v=$(openssl rand -base64 48 | tr '+/' '-_' | tr -d '=\n' | head -c 64)
 	ch=$(printf '%s' "$v" | openssl dgst -sha256 -binary | base64 -w0 | tr '+/' '-_' | tr -d '=')
-	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"authz.create\",\"client_id\":\"demo-sca\",\"mode\":\"redirect\",\"redirect_uri\":\"$CB\",\"credential\":\"$cred\",\"hash_algo\":\"$SHA256\",\"documents\":[$docs],\"num_signatures\":$#,\"code_challenge\":\"$ch\",\"code_challenge_method\":\"S256\",\"state\":\"st\",\"ip\":\"192.0.2.7\"}" 2>&1)
-	az=$(member authz "$ans")
+	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"authz.create\",\"client_id\":\"demo-sca\",\"mode\":\"redirect\",\"redirect_uri\":\"$CB\",\"credential\":\"$cred\",\"hash_algo\":\"$FAULT_SHA256\",\"documents\":[$docs],\"num_signatures\":$#,\"code_challenge\":\"$ch\",\"code_challenge_method\":\"S256\",\"state\":\"st\",\"ip\":\"192.0.2.7\"}" 2>&1)
+	az=$(fault_member authz "$ans")
 	[ -n "$az" ] || { echo "authz.create: ${ans:0:200}" >&2; return 0; }
 	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"authz.otp_send\",\"authz\":\"$az\",\"ip\":\"192.0.2.7\"}" 2>&1)
-	otp_id=$(member otp_id "$ans")
+	otp_id=$(fault_member otp_id "$ans")
 	[ -n "$otp_id" ] || { echo "authz.otp_send: ${ans:0:200}" >&2; return 0; }
 	code=$(tail -n +4 "$SPOOL/paraphe-$otp_id" 2>/dev/null | grep -oE '(^|[^0-9])[0-9]{6}([^0-9]|$)' | tr -dc 0-9 | head -c 6)
 	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"authz.otp_verify\",\"authz\":\"$az\",\"otp_id\":\"$otp_id\",\"otp\":\"$code\",\"ip\":\"192.0.2.7\"}" 2>&1)
 	[[ $ans == *'"status":"AUTHENTICATED"'* ]] || { echo "authz.otp_verify: ${ans:0:200}" >&2; return 0; }
 	ans=$("$BIN/tests/tools/pp-test-sam" "$SOCK" "{\"v\":1,\"op\":\"authz.approve\",\"authz\":\"$az\",\"consent\":true,\"ip\":\"192.0.2.7\"}" 2>&1)
-	code=$(member code "$ans")
+	code=$(fault_member code "$ans")
 	[ -n "$code" ] || { echo "authz.approve: ${ans:0:200}" >&2; return 0; }
 	pp_inv_req "$log" "$client" token sca "$SCA/csc/v2/oauth2/token" "${SCA_CERT[@]}" \
 		--data-urlencode grant_type=authorization_code --data-urlencode client_id=demo-sca \
 		--data-urlencode "code=$code" --data-urlencode "code_verifier=$v" --data-urlencode "redirect_uri=$CB"
 	[ "$CODE" = 200 ] || { echo "oauth2/token: $CODE ${BODY:0:200}" >&2; return 0; }
-	member access_token "$BODY"
+	fault_member access_token "$BODY"
 }
 
 # client N PHASE: signing flows until $PP_TMP/stop exists.  Requests go to
@@ -136,11 +131,11 @@ client() {
 		fi
 		for h in "${hs[@]}"; do hex+=("$(base64 -d <<<"$h" | od -An -tx1 | tr -d ' \n')"); done
 		echo "$sad $cred ${hex[*]}" >>"$PP_TMP/sads"
-		local alg=$ECDSA256
+		local alg=$FAULT_ECDSA256
 		[ "$c" = 1 ] && alg=$RSAENC
 		for ((b = 0; b < n; b += per)); do
 			local batch=("${hs[@]:b:per}") body try
-			body="{\"credentialID\":\"$cred\",\"SAD\":\"$sad\",\"hashes\":[$(printf '"%s",' "${batch[@]}" | sed 's/,$//')],\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"$alg\"}"
+			body="{\"credentialID\":\"$cred\",\"SAD\":\"$sad\",\"hashes\":[$(printf '"%s",' "${batch[@]}" | sed 's/,$//')],\"hashAlgorithmOID\":\"$FAULT_SHA256\",\"signAlgo\":\"$alg\"}"
 			for try in sign retry; do
 				pp_inv_req "$log" "c$c" "$try" sca "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" "${J[@]}" \
 					--data-binary "$body"
@@ -329,10 +324,10 @@ for victim in signer sca admin admin-worker samd auditd nginx; do
 		read -r tok cred _ < <(grep -- " $h1" "$PP_TMP/sads" | head -n 1)
 		if [ -n "${tok:-}" ]; then
 			hb=$(printf '%s' "$h1" | sed 's/../\\x&/g' | xargs -0 printf '%b' | base64 -w0)
-			alg=$ECDSA256
+			alg=$FAULT_ECDSA256
 			grep -q "$cred" "$PP_TMP/creds.1" && alg=$RSAENC
 			http POST "$SCA/csc/v2/signatures/signHash" "${SCA_CERT[@]}" "${J[@]}" --data-binary \
-				"{\"credentialID\":\"$cred\",\"SAD\":\"$tok\",\"hashes\":[\"$hb\"],\"hashAlgorithmOID\":\"$SHA256\",\"signAlgo\":\"$alg\"}"
+				"{\"credentialID\":\"$cred\",\"SAD\":\"$tok\",\"hashes\":[\"$hb\"],\"hashAlgorithmOID\":\"$FAULT_SHA256\",\"signAlgo\":\"$alg\"}"
 			expect_json_error "$label: a hash of the interrupted batch is never signed (SAD $sadid)" 403 access_denied
 		else
 			not_ok "$label: the interrupted batch's SAD is one a client holds" "$h1"
